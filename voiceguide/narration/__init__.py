@@ -1,0 +1,1 @@
+"""Narration: turning utterances into trimmed speech clips, cached on disk, never hanging."""

@@ -1,0 +1,22 @@
+"""What the rest of voiceguide needs from a speech engine, and what it gets back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Clip:
+    """A synthesised utterance on disk: mono 16-bit WAV, leading and trailing silence trimmed."""
+
+    path: Path
+    duration_s: float
+    sample_rate: int
+
+
+@dataclass(frozen=True)
+class VoiceInfo:
+    id: str  # what a routine's ``voice`` may name
+    name: str
+    languages: tuple[str, ...]

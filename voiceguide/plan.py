@@ -1,0 +1,203 @@
+"""The plan: exactly when each thing is said, each pause held and each chime struck.
+
+Pure functions only. ``script`` turns a routine into an ordered list of events;
+``utterances`` lists what must be synthesised; ``build_plan`` lays the events on a
+timeline given how long each spoken clip measured. A hold starts the moment its cue
+ends: nothing is padded or guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from voiceguide.errors import LimitError
+from voiceguide.numbers import number_words
+from voiceguide.routine.model import DEFAULT_CHIME_S, DEFAULT_RATE, DEFAULT_VOLUME, Narration, Routine, Step, Technique
+
+MAX_SESSION_S = 4 * 3600.0
+CueKind = Literal["speech", "pause", "chime"]
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """One line for the narrator: the written words, the words it is given, and how to say them."""
+
+    text: str  # as written in the routine: captions show this
+    spoken: str  # after pronunciation respellings: the engine says this
+    voice: str
+    rate: int
+    volume: float
+
+
+@dataclass(frozen=True)
+class Event:
+    """One untimed item of the session, in order."""
+
+    kind: CueKind
+    chapter: int
+    utterance: Utterance | None = None
+    seconds: float = 0.0  # for pauses and chimes
+
+
+@dataclass(frozen=True)
+class Cue:
+    kind: CueKind
+    start_s: float
+    end_s: float
+    chapter: int
+    utterance: Utterance | None = None
+
+    @property
+    def text(self) -> str | None:
+        return self.utterance.text if self.utterance else None
+
+
+@dataclass(frozen=True)
+class Chapter:
+    title: str
+    start_s: float
+    end_s: float
+
+
+@dataclass(frozen=True)
+class Plan:
+    title: str
+    duration_s: float
+    chapters: tuple[Chapter, ...]
+    cues: tuple[Cue, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """The plan as ``voiceguide plan --json`` prints it (times in seconds)."""
+
+        def t(x: float) -> float:
+            return round(x, 6)
+
+        return {
+            "title": self.title,
+            "duration_s": t(self.duration_s),
+            "chapters": [{"title": c.title, "start_s": t(c.start_s), "end_s": t(c.end_s)} for c in self.chapters],
+            "cues": [
+                {"kind": c.kind, "start_s": t(c.start_s), "end_s": t(c.end_s), **({"text": c.text} if c.text is not None else {})}
+                for c in self.cues
+            ],
+        }
+
+
+def respell(text: str, pronunciations: tuple[tuple[str, str], ...]) -> str:
+    """Apply the routine's pronunciation list: whole words, case-insensitive."""
+    for word, say in pronunciations:
+        text = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", say, text, flags=re.IGNORECASE)
+    return text
+
+
+def chapter_titles(routine: Routine) -> list[str]:
+    return ["Introduction", *(t.name for t in routine.techniques), "Closing"]
+
+
+def script(routine: Routine, overrides: Narration = Narration()) -> list[Event]:
+    """The routine as an ordered list of untimed events. ``overrides`` (from the command line) win over every level."""
+    return _Scripter(routine, overrides).run()
+
+
+class _Scripter:
+    def __init__(self, routine: Routine, overrides: Narration) -> None:
+        self.routine = routine
+        self.overrides = overrides
+        self.base = routine.narration.over(Narration(routine.language, DEFAULT_RATE, DEFAULT_VOLUME))
+        self.events: list[Event] = []
+
+    def run(self) -> list[Event]:
+        r = self.routine
+        self.steps(r.intro, 0, self.base)
+        self.steps(r.precautions, 0, self.base)
+        for index, technique in enumerate(r.techniques, start=1):
+            self.technique(technique, index)
+        self.steps(r.outro, len(r.techniques) + 1, self.base)
+        return self.events
+
+    def say(self, text: str, chapter: int, narration: Narration) -> None:
+        n = self.overrides.over(narration)
+        assert n.voice is not None and n.rate is not None and n.volume is not None
+        spoken = respell(text, self.routine.pronunciations)
+        self.events.append(Event("speech", chapter, Utterance(text, spoken, n.voice, n.rate, n.volume)))
+
+    def pause(self, seconds: float, chapter: int) -> None:
+        if seconds > 0:
+            self.events.append(Event("pause", chapter, seconds=seconds))
+
+    def steps(self, items: tuple[Step, ...], chapter: int, narration: Narration) -> None:
+        for step in items:
+            if step.kind == "say":
+                self.say(step.text, chapter, narration)
+                self.pause(step.seconds, chapter)
+            elif step.kind == "pause":
+                self.pause(step.seconds, chapter)
+            else:
+                self.events.append(Event("chime", chapter, seconds=step.seconds))
+
+    def technique(self, t: Technique, chapter: int) -> None:
+        narration = t.narration.over(self.base)
+        if t.chime:
+            self.events.append(Event("chime", chapter, seconds=DEFAULT_CHIME_S))
+        if t.announce:
+            self.say(t.name if t.name.endswith((".", "!", "?")) else t.name + ".", chapter, narration)
+        self.steps(t.steps, chapter, narration)
+        sides: list[str | None] = [None]
+        if t.sides == "each":
+            sides = [t.first_side, "left" if t.first_side == "right" else "right"]
+        for side_index, side in enumerate(sides):
+            if side is not None:
+                template = t.side_start if side_index == 0 else t.switch
+                self.say(template.format(side=side), chapter, narration)
+            for n in range(1, t.repetitions + 1):
+                cue = repetition_cue(t, n)
+                if cue:
+                    self.say(cue, chapter, narration)
+                self.pause(t.hold_s, chapter)
+                if t.release:
+                    self.say(t.release, chapter, narration)
+                if n < t.repetitions:
+                    self.pause(t.rest_s, chapter)
+        self.pause(t.pause_after_s, chapter)
+
+
+def repetition_cue(t: Technique, n: int) -> str:
+    """What is said at repetition ``n`` of ``t`` (empty: nothing)."""
+    if t.cue == "none":
+        return ""
+    words = number_words(n).capitalize()
+    if n == t.repetitions and t.repetitions > 1 and t.last_cue:
+        return t.last_cue.format(n=words, total=t.repetitions)
+    if t.cue == "count":
+        return words + "."
+    return t.cue.format(n=words, total=t.repetitions)
+
+
+def utterances(events: list[Event]) -> list[Utterance]:
+    """Each distinct utterance once, in order of first use."""
+    return list(dict.fromkeys(e.utterance for e in events if e.utterance is not None))
+
+
+def build_plan(routine: Routine, events: list[Event], durations: Mapping[Utterance, float]) -> Plan:
+    """Lay ``events`` on a timeline; ``durations`` gives each utterance's measured clip length in seconds."""
+    cues: list[Cue] = []
+    now = 0.0
+    for e in events:
+        length = durations[e.utterance] if e.utterance is not None else e.seconds
+        cues.append(Cue(e.kind, now, now + length, e.chapter, e.utterance))
+        now += length
+    titles = chapter_titles(routine)
+    chapters: list[Chapter] = []
+    for index, title in enumerate(titles):
+        mine = [c for c in cues if c.chapter == index]
+        if mine:
+            chapters.append(Chapter(title, mine[0].start_s, mine[-1].end_s))
+    if now > MAX_SESSION_S:
+        raise LimitError(
+            f"{routine.source}: the session would last {now / 3600:.1f} h, more than the {MAX_SESSION_S / 3600:.0f} h limit"
+            " — lower repetitions, holds or pauses, or split the routine"
+        )
+    return Plan(routine.title, now, tuple(chapters), tuple(cues))

@@ -1,0 +1,103 @@
+"""The routine model: what a routine file means once it has been read and checked.
+
+Every default is stated once, here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+DEFAULT_RATE = 150  # words per minute
+DEFAULT_VOLUME = 1.0
+DEFAULT_MUSIC_LEVEL_DB = -14.0  # music loudness in pauses, relative to the voice
+DEFAULT_CHIME_S = 3.0
+DEFAULT_CUE = "count"
+DEFAULT_LAST_CUE = "{n}, last one."
+DEFAULT_SIDE_START = "Start with your {side} foot."
+DEFAULT_SWITCH = "Now switch to your {side} foot."
+
+StepKind = Literal["say", "pause", "chime"]
+Sides = Literal["once", "each"]
+Side = Literal["right", "left"]
+
+
+@dataclass(frozen=True)
+class Narration:
+    """How the narrator speaks. ``None`` means: inherit from the level above."""
+
+    voice: str | None = None
+    rate: int | None = None
+    volume: float | None = None
+
+    def over(self, base: Narration) -> Narration:
+        """These settings laid over ``base``: each field set here wins."""
+        return Narration(
+            voice=self.voice if self.voice is not None else base.voice,
+            rate=self.rate if self.rate is not None else base.rate,
+            volume=self.volume if self.volume is not None else base.volume,
+        )
+
+
+@dataclass(frozen=True)
+class Step:
+    """One item of a spoken sequence: words to say, a pause, or a chime."""
+
+    kind: StepKind
+    text: str = ""
+    seconds: float = 0.0  # pause length, or chime length
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Technique:
+    """One technique of a routine; it becomes one chapter of the session."""
+
+    name: str
+    steps: tuple[Step, ...] = ()
+    repetitions: int = 1
+    cue: str = DEFAULT_CUE  # "count", "none", or a template with {n} and {total}
+    last_cue: str | None = DEFAULT_LAST_CUE
+    hold_s: float = 0.0
+    rest_s: float = 0.0
+    release: str | None = None  # said at the end of each hold
+    sides: Sides = "once"
+    first_side: Side = "right"
+    side_start: str = DEFAULT_SIDE_START
+    switch: str = DEFAULT_SWITCH
+    pause_after_s: float = 0.0
+    chime: bool = False
+    announce: bool = True  # say the technique's name first
+    narration: Narration = field(default_factory=Narration)
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Music:
+    """The music bed: the built-in one, a file, or none. ``level_db`` is its loudness in pauses relative to the voice."""
+
+    kind: Literal["builtin", "file", "none"] = "builtin"
+    path: Path | None = None
+    level_db: float = DEFAULT_MUSIC_LEVEL_DB
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Routine:
+    """A whole routine, checked and with defaults applied."""
+
+    name: str  # file stem, used for output names
+    source: Path
+    title: str
+    description: str = ""
+    author: str = ""
+    language: str = "en"
+    narration: Narration = field(default_factory=lambda: Narration(None, DEFAULT_RATE, DEFAULT_VOLUME))
+    music: Music = field(default_factory=Music)
+    cover: Path | None = None
+    intro: tuple[Step, ...] = ()
+    precautions: tuple[Step, ...] = ()
+    techniques: tuple[Technique, ...] = ()
+    outro: tuple[Step, ...] = ()
+    pronunciations: tuple[tuple[str, str], ...] = ()
