@@ -31,7 +31,7 @@ class RoutineError(VoiceguideError):
     """A routine file is unreadable or invalid. Carries every problem found in one pass."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        self.problems = list(problems)
+        self.problems = sorted(problems, key=lambda p: (str(p.path), p.line, p.column))
         super().__init__("\n".join(str(p) for p in self.problems))
 
 

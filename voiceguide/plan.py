@@ -44,6 +44,8 @@ class Event:
 
 @dataclass(frozen=True)
 class Cue:
+    """One timed item; ``chapter`` indexes ``Plan.chapters``."""
+
     kind: CueKind
     start_s: float
     end_s: float
@@ -183,18 +185,19 @@ def utterances(events: list[Event]) -> list[Utterance]:
 
 def build_plan(routine: Routine, events: list[Event], durations: Mapping[Utterance, float]) -> Plan:
     """Lay ``events`` on a timeline; ``durations`` gives each utterance's measured clip length in seconds."""
+    titles = chapter_titles(routine)
+    used = list(dict.fromkeys(e.chapter for e in events))  # chapters with something in them, in order
+    position = {chapter: i for i, chapter in enumerate(used)}
     cues: list[Cue] = []
     now = 0.0
     for e in events:
         length = durations[e.utterance] if e.utterance is not None else e.seconds
-        cues.append(Cue(e.kind, now, now + length, e.chapter, e.utterance))
+        cues.append(Cue(e.kind, now, now + length, position[e.chapter], e.utterance))
         now += length
-    titles = chapter_titles(routine)
-    chapters: list[Chapter] = []
-    for index, title in enumerate(titles):
-        mine = [c for c in cues if c.chapter == index]
-        if mine:
-            chapters.append(Chapter(title, mine[0].start_s, mine[-1].end_s))
+    chapters = []
+    for i, chapter in enumerate(used):
+        mine = [c for c in cues if c.chapter == i]
+        chapters.append(Chapter(titles[chapter], mine[0].start_s, mine[-1].end_s))
     if now > MAX_SESSION_S:
         raise LimitError(
             f"{routine.source}: the session would last {now / 3600:.1f} h, more than the {MAX_SESSION_S / 3600:.0f} h limit"

@@ -1,1 +1,126 @@
-"""Narration: turning utterances into trimmed speech clips, cached on disk, never hanging."""
+"""Narration: turning utterances into trimmed speech clips, cached on disk, never hanging.
+
+``narrate`` resolves each utterance's voice, serves what it can from the clip cache
+and synthesises the rest in worker processes (see ``workers``); ``list_voices``
+shows what an engine offers. Engines are named as in ``ENGINES`` or, for custom
+and test engines, by an importable ``"module:Class"`` path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, MutableMapping
+import functools
+from pathlib import Path
+
+from voiceguide.errors import NarratorError
+from voiceguide.narration import cache as clip_cache
+from voiceguide.narration.base import Clip, VoiceInfo
+from voiceguide.narration.engines import ENGINES, Engine, engine_ref, load_engine
+from voiceguide.narration.voices import filter_voices, resolve_voice
+from voiceguide.narration.workers import Job, Made, run_jobs
+from voiceguide.plan import Utterance
+
+__all__ = ["ENGINES", "Clip", "VoiceInfo", "default_timeout_s", "list_voices", "narrate"]
+
+BASE_TIMEOUT_S = 20.0
+TIMEOUT_PER_CHAR_S = 0.2
+
+
+def default_timeout_s(text: str) -> float:
+    """How long one clip may take before its worker is presumed hung: 20 s plus 0.2 s per character."""
+    return BASE_TIMEOUT_S + TIMEOUT_PER_CHAR_S * len(text)
+
+
+@functools.cache
+def _engine(engine: str) -> type[Engine]:
+    cls = load_engine(engine_ref(engine))
+    cls.check()
+    return cls
+
+
+@functools.cache
+def _voices(cls: type[Engine]) -> tuple[VoiceInfo, ...]:
+    return tuple(cls.voices())
+
+
+@functools.cache
+def _version(cls: type[Engine]) -> str:
+    return cls.version()
+
+
+def list_voices(engine: str = "pyttsx3", language: str | None = None) -> list[VoiceInfo]:
+    """The engine's voices; with ``language`` (e.g. ``en``) only those speaking it or a dialect of it."""
+    return filter_voices(list(_voices(_engine(engine))), language)
+
+
+def _check(u: Utterance, cls: type[Engine]) -> None:
+    low, high = cls.rate_range
+    if not u.spoken.strip():
+        raise NarratorError(f"nothing to say for {u.text!r}: its spoken text is empty")
+    if not low <= u.rate <= high:
+        raise NarratorError(f"rate {u.rate} for {u.text!r} is outside {low}–{high} words per minute")
+    if not 0.0 <= u.volume <= 1.0:
+        raise NarratorError(f"volume {u.volume} for {u.text!r} is outside 0–1")
+
+
+def narrate(
+    utterances: Iterable[Utterance],
+    engine: str = "pyttsx3",
+    progress: Callable[[int, int], None] | None = None,
+    cache_dir: Path | str | None = None,
+    timeout_s: float | None = None,
+    stats: MutableMapping[str, int] | None = None,
+) -> dict[Utterance, Clip]:
+    """A trimmed clip for every utterance, keyed by the utterances given.
+
+    engine: a name from ``ENGINES`` or an importable ``"module:Class"`` Engine path.
+    progress: called as ``progress(done, total)`` each time an uncached clip is stored
+        (``total`` counts uncached clips only; not called when everything is cached).
+    cache_dir: the clip cache; default ``cache.cache_root()`` ($VOICEGUIDE_CACHE, XDG, ~/.cache).
+    timeout_s: per-clip limit before a worker is presumed hung; default ``default_timeout_s(text)``.
+    stats: if given, set to ``{"synthesised": n, "cached": m}``, counting distinct clips
+        (utterances that differ only in written text share one clip).
+    Raises NarratorError for an unknown engine or voice, invalid settings, or an engine
+    that fails, crashes or hangs.
+    """
+    cls = _engine(engine)
+    ref = engine_ref(engine)
+    wanted = list(dict.fromkeys(utterances))
+    for u in wanted:
+        _check(u, cls)
+    voices = list(_voices(cls))
+    version = _version(cls)
+    root = clip_cache.cache_root(cache_dir)
+
+    key_of: dict[Utterance, str] = {}
+    clips: dict[str, Clip] = {}
+    jobs: dict[str, Job] = {}
+    for u in wanted:
+        voice = resolve_voice(u.voice, voices, cls.name).id
+        key = clip_cache.clip_key(cls.name, version, voice, u.rate, u.volume, u.spoken)
+        key_of[u] = key
+        if key in clips or key in jobs:
+            continue
+        path = clip_cache.clip_path(root, key)
+        found = clip_cache.lookup(path)
+        if found is not None:
+            clips[key] = found
+        else:
+            limit = timeout_s if timeout_s is not None else default_timeout_s(u.spoken)
+            jobs[key] = Job(key, u.spoken, voice, int(u.rate), float(u.volume), path, limit)
+
+    cached = len(clips)
+    done = 0
+
+    def made(job: Job, result: Made) -> None:
+        nonlocal done
+        clips[job.key] = Clip(job.out, result.frames / result.sample_rate, result.sample_rate)
+        done += 1
+        if progress is not None:
+            progress(done, len(jobs))
+
+    run_jobs(list(jobs.values()), ref, cls.name, made)
+    if stats is not None:
+        stats.clear()
+        stats.update(synthesised=len(jobs), cached=cached)
+    return {u: clips[key_of[u]] for u in wanted}

@@ -17,6 +17,9 @@ class Clip:
 
 @dataclass(frozen=True)
 class VoiceInfo:
+    """A voice an engine offers. ``priorities`` parallels ``languages``: lower means the engine prefers this voice for it."""
+
     id: str  # what a routine's ``voice`` may name
     name: str
     languages: tuple[str, ...]
+    priorities: tuple[int, ...] = ()

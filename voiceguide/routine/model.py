@@ -92,6 +92,8 @@ class Routine:
     title: str
     description: str = ""
     author: str = ""
+    album: str = ""
+    year: int | None = None
     language: str = "en"
     narration: Narration = field(default_factory=lambda: Narration(None, DEFAULT_RATE, DEFAULT_VOLUME))
     music: Music = field(default_factory=Music)

@@ -1,0 +1,55 @@
+"""Shared fixtures. Tests never touch the user's clip cache or the working directory."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import textwrap
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+_SESSION_CACHE = tempfile.mkdtemp(prefix="voiceguide-test-cache-")
+os.environ["VOICEGUIDE_CACHE"] = _SESSION_CACHE  # set before any test imports the narrator
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _shared_clip_cache() -> Iterator[None]:
+    """One clip cache for the whole run (clips are small; sharing keeps tests fast)."""
+    os.environ["VOICEGUIDE_CACHE"] = _SESSION_CACHE
+    yield
+
+
+@pytest.fixture
+def write_routine(tmp_path: Path) -> Callable[[str, str], Path]:
+    """Write a routine file (dedented YAML text) into tmp_path and return its path."""
+
+    def write(text: str, name: str = "routine.yaml") -> Path:
+        path = tmp_path / name
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        return path
+
+    return write
+
+
+TINY = """
+title: Tiny
+music: none
+intro:
+  - Welcome.
+techniques:
+  - name: Toe press
+    steps:
+      - Press your toes.
+    repetitions: 2
+    hold: 1s
+    rest: 0.5s
+outro:
+  - Done.
+"""
+
+
+@pytest.fixture
+def tiny_routine(write_routine: Callable[[str, str], Path]) -> Path:
+    return write_routine(TINY, "tiny.yaml")

@@ -1,0 +1,53 @@
+"""Faulty engines for narration tests, importable by workers as ``"<this module>:<Class>"``.
+
+They keep the real engine's voices and version (so voices resolve as usual) but
+never start espeak. A hanging engine records its pid in ``$VOICEGUIDE_TEST_PID_DIR``
+so a test can check that the worker is gone afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import signal
+import time
+from pathlib import Path
+
+from voiceguide.narration.engines import Pyttsx3Engine
+
+
+class _Fake(Pyttsx3Engine):
+    def __init__(self) -> None:  # no espeak in the worker
+        pass
+
+
+class HangingEngine(_Fake):
+    name = "fake-hang"
+
+    def synthesize(self, text: str, voice: str, rate: int, volume: float, path: Path) -> None:
+        pid_dir = os.environ.get("VOICEGUIDE_TEST_PID_DIR")
+        if pid_dir:
+            (Path(pid_dir) / f"{os.getpid()}.pid").write_text(str(os.getpid()))
+        time.sleep(1000)
+
+
+class ExitingEngine(_Fake):
+    name = "fake-exit"
+
+    def synthesize(self, text: str, voice: str, rate: int, volume: float, path: Path) -> None:
+        os._exit(3)
+
+
+class SegfaultEngine(_Fake):
+    name = "fake-segv"
+
+    def synthesize(self, text: str, voice: str, rate: int, volume: float, path: Path) -> None:
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # no core file in the working directory
+        os.kill(os.getpid(), signal.SIGSEGV)
+
+
+class FailingEngine(_Fake):
+    name = "fake-fail"
+
+    def synthesize(self, text: str, voice: str, rate: int, volume: float, path: Path) -> None:
+        raise RuntimeError("the fake engine refuses")

@@ -1,0 +1,305 @@
+"""Narration with the real pyttsx3/espeak-ng engine on small inputs, plus injected engine faults."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from voiceguide.errors import NarratorError
+from voiceguide.narration import ENGINES, list_voices, narrate
+from voiceguide.narration import trim as trimming
+from voiceguide.narration import wav
+from voiceguide.narration.base import VoiceInfo
+from voiceguide.narration.engines import parse_voice_table
+from voiceguide.narration.voices import resolve_voice
+from voiceguide.narration.workers import Job, run_jobs
+from voiceguide.plan import Utterance
+
+try:
+    from tests import fake_engines
+except ImportError:  # tests/ itself is on sys.path
+    import fake_engines  # type: ignore[no-redef]
+
+TEXT = "Press your thumb firmly into the arch of your foot and hold it there."
+RATE = 22050
+LEAD = round(trimming.LEAD_S * RATE)
+WINDOW = round(trimming.WINDOW_S * RATE)
+
+
+def fake(name: str) -> str:
+    return f"{fake_engines.__name__}:{name}"
+
+
+@pytest.fixture(autouse=True)
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "cache"
+    monkeypatch.setenv("VOICEGUIDE_CACHE", str(root))
+    return root
+
+
+def say(text: str = TEXT, voice: str = "en-us", rate: int = 175, volume: float = 1.0) -> Utterance:
+    return Utterance(text, text, voice, rate, volume)
+
+
+def audio(clip_path: Path) -> np.ndarray:
+    samples, rate = wav.read_mono16(clip_path)
+    assert rate == RATE
+    return samples
+
+
+def rms_dbfs(x: np.ndarray) -> float:
+    return float(10 * np.log10(np.mean((x.astype(np.float64) / 32768) ** 2)))
+
+
+def no_workers_left() -> bool:
+    return not multiprocessing.active_children()
+
+
+# --- real engine -------------------------------------------------------------------
+
+
+def test_clip_is_mono16_trimmed_and_sane(cache_dir: Path) -> None:
+    u = say()
+    clip = narrate([u])[u]
+    assert clip.path.is_relative_to(cache_dir)
+    assert clip.sample_rate == RATE
+    x = audio(clip.path)
+    assert clip.duration_s == len(x) / RATE
+    assert 2.0 < clip.duration_s < 6.0  # 13 words at 175 wpm, silence trimmed
+    levels = trimming.window_levels_dbfs(x, WINDOW)
+    assert levels[: LEAD + 1].max() >= trimming.THRESHOLD_DBFS  # sound within the lead margin
+    assert levels[-(round(trimming.TAIL_S * RATE) + WINDOW) :].max() >= trimming.THRESHOLD_DBFS
+    assert trimming.sound_bounds(x, RATE) == (LEAD, len(x) - 1 - round(trimming.TAIL_S * RATE))
+
+
+def test_prints_nothing_on_stdout(capfd: pytest.CaptureFixture[str]) -> None:
+    narrate([say(), say("Breathe in slowly.")])
+    out, _err = capfd.readouterr()
+    assert out == ""
+
+
+def test_rate_120_lasts_twice_rate_240() -> None:
+    slow, fast = say(rate=120), say(rate=240)
+    clips = narrate([slow, fast])
+    assert clips[slow].duration_s / clips[fast].duration_s == pytest.approx(2.0, rel=0.15)
+
+
+def test_rate_changes_take_effect_in_one_worker(cache_dir: Path) -> None:
+    """audio-facts: a rate change after the first synthesis can be lost. One worker, alternating rates."""
+    rates = [240, 120, 240, 120, 175]
+    jobs = [Job(f"k{i}", TEXT, "gmw/en-us", r, 1.0, cache_dir / f"{i}.wav", 30.0) for i, r in enumerate(rates)]
+    frames: dict[str, int] = {}
+    run_jobs(jobs, "voiceguide.narration.engines:Pyttsx3Engine", "pyttsx3", lambda j, m: frames.update({j.key: m.frames}), 1)
+    d = [frames[f"k{i}"] for i in range(len(rates))]
+    assert d[0] == pytest.approx(d[2], rel=0.01) and d[1] == pytest.approx(d[3], rel=0.01)
+    assert d[1] / d[0] == pytest.approx(2.0, rel=0.15)
+    assert d[0] < d[4] < d[1]
+
+
+def test_volume_half_is_6_db_quieter() -> None:
+    loud, quiet = say(volume=1.0), say(volume=0.5)
+    clips = narrate([loud, quiet])
+    drop = rms_dbfs(audio(clips[quiet].path)) - rms_dbfs(audio(clips[loud].path))
+    assert drop == pytest.approx(-6.0, abs=2.0)
+
+
+def test_voice_changes_the_audio() -> None:
+    us, gb = say(voice="en-us"), say(voice="English (Great Britain)")
+    clips = narrate([us, gb])
+    a, b = audio(clips[us].path), audio(clips[gb].path)
+    assert len(a) != len(b) or not np.array_equal(a, b)
+
+
+def test_unknown_voice_lists_close_matches() -> None:
+    with pytest.raises(NarratorError, match="unknown voice 'en-usa'") as err:
+        narrate([say(voice="en-usa")])
+    assert "close matches" in str(err.value) and "en-us" in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_second_narrate_synthesises_nothing() -> None:
+    utterances = [say(f"Step {n}: relax your toes.") for n in ("one", "two", "three")]
+    first: dict[str, int] = {}
+    clips = narrate(utterances, stats=first)
+    assert first == {"synthesised": 3, "cached": 0}
+    again: dict[str, int] = {}
+    start = time.perf_counter()
+    assert narrate(utterances, stats=again) == clips
+    assert time.perf_counter() - start < 0.5
+    assert again == {"synthesised": 0, "cached": 3}
+
+
+def test_same_spoken_words_share_one_clip() -> None:
+    a = Utterance("Hold for 5 s.", "Hold for five seconds.", "en-us", 175, 1.0)
+    b = Utterance("Hold for five seconds.", "Hold for five seconds.", "en-us", 175, 1.0)
+    stats: dict[str, int] = {}
+    clips = narrate([a, b, a], stats=stats)
+    assert set(clips) == {a, b} and clips[a] == clips[b]
+    assert stats == {"synthesised": 1, "cached": 0}
+
+
+def test_progress_counts_uncached_clips() -> None:
+    calls: list[tuple[int, int]] = []
+    narrate([say("One."), say("Two."), say("Three.")], progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(1, 3), (2, 3), (3, 3)]
+
+
+@pytest.mark.parametrize(
+    "utterance, message",
+    [
+        (say(rate=20), "rate 20"),
+        (say(volume=1.5), "volume 1.5"),
+        (say("   "), "nothing to say"),
+    ],
+)
+def test_invalid_settings_are_refused(utterance: Utterance, message: str) -> None:
+    with pytest.raises(NarratorError, match=message):
+        narrate([utterance])
+
+
+def test_list_voices_filters_by_language() -> None:
+    english = list_voices(language="en")
+    assert "gmw/en-us" in {v.id for v in english}
+    assert all(any(lang == "en" or lang.startswith("en-") for lang in v.languages) for v in english)
+    assert len(list_voices()) > len(english)
+    assert ENGINES == ("pyttsx3", "espeak-cli")
+
+
+def test_unknown_engine() -> None:
+    with pytest.raises(NarratorError, match="unknown engine 'festival'"):
+        narrate([say()], engine="festival")
+
+
+# --- voice resolution (pure) -------------------------------------------------------
+
+VOICES = [
+    VoiceInfo("gmw/en-029", "English (Caribbean)", ("en-029", "en"), (5, 10)),
+    VoiceInfo("gmw/en", "English (Great Britain)", ("en-gb", "en"), (2, 2)),
+    VoiceInfo("gmw/en-us", "English (America)", ("en-us", "en"), (2, 3)),
+    VoiceInfo("gmw/en-gb-x-rp", "English (Received Pronunciation)", ("en-gb-x-rp", "en-gb", "en"), (5, 4, 5)),
+]
+
+
+@pytest.mark.parametrize(
+    "spec, expected",
+    [
+        ("gmw/en-us", "gmw/en-us"),
+        ("GMW/EN-US", "gmw/en-us"),
+        ("English (America)", "gmw/en-us"),
+        ("en", "gmw/en"),  # lowest priority number wins
+        ("en-us", "gmw/en-us"),
+        ("en_US", "gmw/en-us"),
+        ("en-gb", "gmw/en"),
+        ("en-gb-x-rp", "gmw/en-gb-x-rp"),
+    ],
+)
+def test_resolve_voice(spec: str, expected: str) -> None:
+    assert resolve_voice(spec, VOICES, "test").id == expected
+
+
+def test_resolve_voice_without_close_match() -> None:
+    with pytest.raises(NarratorError, match="none of its 4 voices is close"):
+        resolve_voice("klingon", VOICES, "test")
+
+
+# --- trimming (pure, generated signals) --------------------------------------------
+
+
+def tone(seconds: float, amplitude: float = 0.5, rate: int = RATE) -> np.ndarray:
+    t = np.arange(round(seconds * rate)) / rate
+    return np.round(amplitude * 32767 * np.sin(2 * np.pi * 440 * t)).astype(np.int16)
+
+
+def test_trim_keeps_margins_around_the_sound() -> None:
+    burst = tone(0.2)
+    burst[0] = 0  # sin(0): the sound's first sample is the next one
+    x = np.concatenate([np.zeros(3000, np.int16), burst, np.zeros(4000, np.int16)])
+    first, last = trimming.sound_bounds(x, RATE) or (-1, -1)
+    assert first == 3001
+    assert last == 3000 + len(burst) - 1 - int(np.argmax(np.abs(burst[::-1]) >= 104))
+    y = trimming.trim(x, RATE)
+    assert len(y) == (last - first + 1) + LEAD + round(trimming.TAIL_S * RATE)
+    assert np.abs(y[:LEAD]).max() == 0 and np.abs(y[LEAD]) > 0
+
+
+def test_trim_ignores_clicks_and_quiet_noise() -> None:
+    rng = np.random.default_rng(1)
+    noise = np.round(rng.normal(0, 10, 22050)).astype(np.int16)  # about -70 dBFS
+    noise[5000] = 1000  # one click: a -30 dBFS sample, but its window stays under -50 dBFS
+    assert trimming.sound_bounds(noise, RATE) is None
+    assert len(trimming.trim(noise, RATE)) == 0
+    assert len(trimming.trim(np.zeros(0, np.int16), RATE)) == 0
+
+
+def test_trim_at_the_edges_keeps_what_there_is() -> None:
+    x = tone(0.1)
+    assert len(trimming.trim(x, RATE)) <= len(x)
+    assert trimming.trim(x, RATE)[-1] == x[-1] or len(trimming.trim(x, RATE)) < len(x)
+
+
+# --- faults: hangs, crashes, errors, interrupts -----------------------------------
+
+
+def test_hanging_engine_is_stopped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VOICEGUIDE_TEST_PID_DIR", str(tmp_path))
+    start = time.monotonic()
+    with pytest.raises(NarratorError, match="did not finish saying 'Press your thumb.*within 3 s") as err:
+        narrate([say()], engine=fake("HangingEngine"), timeout_s=3)
+    assert time.monotonic() - start < 3 + 10
+    assert "try --engine espeak-cli" in str(err.value)
+    pids = [int(p.stem) for p in tmp_path.glob("*.pid")]
+    assert pids, "the hanging worker never started"
+    for pid in pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+    assert no_workers_left()
+
+
+@pytest.mark.parametrize("engine, how", [("ExitingEngine", "exit code 3"), ("SegfaultEngine", "SIGSEGV")])
+def test_crashing_engine_is_reported(engine: str, how: str) -> None:
+    with pytest.raises(NarratorError, match=f"crashed \\({'killed by ' if how == 'SIGSEGV' else ''}{how}\\)"):
+        narrate([say(), say("Breathe out.")], engine=fake(engine), timeout_s=20)
+    assert no_workers_left()
+
+
+def test_engine_error_is_reported() -> None:
+    with pytest.raises(NarratorError, match="failed on .*the fake engine refuses"):
+        narrate([say()], engine=fake("FailingEngine"))
+    assert no_workers_left()
+
+
+def test_keyboard_interrupt_stops_every_worker() -> None:
+    def interrupt(done: int, total: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        narrate([say("One."), say("Two."), say("Three."), say("Four.")], progress=interrupt)
+    assert no_workers_left()
+
+
+# --- espeak-ng command line ---------------------------------------------------------
+
+VOICE_TABLE = """Pty Language       Age/Gender VoiceName          File                 Other Languages
+ 5  af              --/M      Afrikaans          gmw/af
+ 2  en-gb           --/M      English_(Great_Britain) gmw/en               (en 2)
+ 2  en-us           --/M      English_(America)  gmw/en-US            (en 3)
+"""
+
+
+def test_parse_voice_table() -> None:
+    voices = parse_voice_table(VOICE_TABLE)
+    assert voices[1] == VoiceInfo("gmw/en", "English (Great Britain)", ("en-gb", "en"), (2, 2))
+    assert resolve_voice("en-us", voices, "espeak-cli").id == "gmw/en-us"
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="no espeak-ng program on PATH")
+def test_espeak_cli_engine() -> None:
+    u = say()
+    clip = narrate([u], engine="espeak-cli")[u]
+    assert 2.0 < clip.duration_s < 6.0

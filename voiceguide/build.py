@@ -1,0 +1,272 @@
+"""The whole build: routine → plan → narration → levels → rendered, encoded and tagged file.
+
+The output is written to a temporary file beside its destination and moved into place
+only when complete, so an existing file survives any failure or interruption.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from voiceguide.errors import OutputError
+from voiceguide.plan import Plan, Utterance
+from voiceguide.progress import Progress
+from voiceguide.routine import Routine, find_routine, load_routine
+from voiceguide.session import Session, prepare
+
+DEFAULT_TARGET_LUFS = -16.0
+TEMP_MARK = ".voiceguide-"
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    output: Path | None = None
+    music: Path | Literal["none", "routine"] = "routine"
+    music_level_db: float | None = None
+    voice: str | None = None
+    rate: int | None = None
+    engine: str = "pyttsx3"
+    fmt: str = "mp3"
+    bitrate: str = "128k"
+    target_lufs: float = DEFAULT_TARGET_LUFS
+    force: bool = False
+
+
+@dataclass
+class BuildResult:
+    path: Path
+    session: Session
+    loudness_lufs: float
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def plan(self) -> Plan:
+        return self.session.plan
+
+
+def output_path(routine: Routine, options: BuildOptions) -> Path:
+    if options.output is not None:
+        path = options.output
+        if path.is_dir():
+            path = path / f"{routine.name}.{options.fmt}"
+        return path
+    return Path("output") / f"{routine.name}.{options.fmt}"
+
+
+def check_destination(path: Path, force: bool) -> None:
+    """Refuse to overwrite without --force, and check the folder can take the file."""
+    if path.exists() and not force:
+        raise OutputError(f"{path} already exists — add --force to replace it, or -o to write elsewhere")
+    if path.exists() and not path.is_file():
+        raise OutputError(f"{path} exists and is not a file — choose another output path with -o")
+    folder = path.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise OutputError(f"cannot create the folder {folder} ({err.strerror}) — choose another output path with -o") from None
+    if not os.access(folder, os.W_OK):
+        raise OutputError(f"cannot write into {folder} (permission denied) — choose another output path with -o")
+
+
+def clean_stale_temp_files(folder: Path) -> None:
+    """Remove temporary files that killed builds left in ``folder`` (their process is gone)."""
+    for stale in folder.glob(f".*{TEMP_MARK}*"):
+        match = re.search(re.escape(TEMP_MARK) + r"(\d+)-", stale.name)
+        if not match:
+            continue
+        pid = int(match.group(1))
+        if pid != os.getpid() and not _alive(pid):
+            stale.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def temp_name(folder: Path, stem: str, suffix: str) -> Path:
+    handle, name = tempfile.mkstemp(prefix=f".{stem}{TEMP_MARK}{os.getpid()}-", suffix=suffix, dir=folder)
+    os.close(handle)
+    return Path(name)
+
+
+class _Background:
+    """Runs a function in a thread while narration runs; ``result()`` re-raises its error."""
+
+    def __init__(self, work: Callable[[], object]) -> None:
+        self._value: object = None
+        self._error: BaseException | None = None
+
+        def run() -> None:
+            try:
+                self._value = work()
+            except BaseException as err:  # handed to the caller of result()
+                self._error = err
+
+        self._thread = threading.Thread(target=run, name="voiceguide-music", daemon=True)
+        self._thread.start()
+
+    def result(self) -> object:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
+def build(routine_arg: str | Path, options: BuildOptions, progress: Progress | None = None) -> BuildResult:
+    """Build one routine into an audio file; see BuildOptions. Returns where it went and what it holds."""
+    from voiceguide.render import SAMPLE_RATE
+    from voiceguide.render import music as music_mod
+    from voiceguide.render.encode import Encoder
+    from voiceguide.render.envelope import DuckShape, MusicEnvelope
+    from voiceguide.render.master import MusicLevels, master
+    from voiceguide.render.mixer import render, total_frames
+    from voiceguide.render.tags import Metadata, write_tags
+
+    progress = progress or Progress(enabled=False)
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+    routine = load_routine(find_routine(str(routine_arg)))
+    destination = output_path(routine, options)
+    check_destination(destination, options.force)
+    clean_stale_temp_files(destination.parent)
+
+    music_choice: Path | str = options.music
+    if music_choice == "routine":
+        music_choice = routine.music.path if routine.music.kind == "file" and routine.music.path else routine.music.kind
+    level_db = options.music_level_db if options.music_level_db is not None else routine.music.level_db
+    if isinstance(music_choice, Path):
+        music_mod.check_music_file(music_choice)  # refuse bad music before any synthesis
+
+    temp_files: list[Path] = []
+
+    def load_music() -> music_mod.LoopedMusic | None:
+        if music_choice == "none":
+            return None
+        if isinstance(music_choice, Path):
+            return music_mod.decode_music(music_choice, destination.parent, prefix=f".music{TEMP_MARK}{os.getpid()}-")
+        return music_mod.builtin_music(_builtin_bed(SAMPLE_RATE))
+
+    background = _Background(load_music)
+    encoder = None
+    partial = None
+    music = None
+    try:
+        session = prepare(routine_arg, voice=options.voice, rate=options.rate, engine=options.engine, progress=progress)
+        timings["narrate"] = time.perf_counter() - clock
+        plan = session.plan
+        keys, clips = _sounds(session, SAMPLE_RATE)
+        music = background.result()  # type: ignore[assignment]
+        timings["music"] = time.perf_counter() - clock
+        envelope = None
+        levels = None
+        if music is not None:
+            assert isinstance(music, music_mod.LoopedMusic)
+            shape = DuckShape(depth_db=max(12.0, level_db + 26.0))
+            spans = [(c.start_s, c.end_s) for c in plan.cues if c.kind == "speech"]
+            envelope = MusicEnvelope(spans, plan.duration_s, shape)
+            levels = MusicLevels(music.loudness_lufs, music.power, level_db, envelope)
+        mastered = master(plan, keys, clips, options.target_lufs, levels)
+        timings["levels"] = time.perf_counter() - clock
+
+        partial = temp_name(destination.parent, destination.stem, f".partial.{options.fmt}")
+        temp_files.append(partial)
+        encoder = Encoder(partial, options.fmt, options.bitrate)
+        total = total_frames(plan)
+        done = 0
+        for block in render(plan, keys, mastered.sounds, music, envelope, mastered.music_gain):
+            encoder.write(block)
+            done += block.shape[0]
+            progress.update("rendering", done, total)
+        encoder.finish()
+        encoder = None
+        progress.done()
+        timings["encode"] = time.perf_counter() - clock
+        meta = Metadata(title=routine.title, artist=routine.author, album=routine.album or "voiceguide", year=routine.year, comment=routine.description, cover=routine.cover)
+        write_tags(partial, options.fmt, meta, plan.chapters)
+        os.replace(partial, destination)
+        temp_files.clear()
+        timings["total"] = time.perf_counter() - clock
+        return BuildResult(destination, session, mastered.loudness_lufs, timings)
+    finally:
+        progress.done()
+        if encoder is not None:
+            encoder.abort()
+        if music is None:
+            try:
+                music = background.result()  # type: ignore[assignment]
+            except BaseException:
+                music = None
+        if music is not None:
+            music.close()  # type: ignore[union-attr]
+        for path in temp_files:
+            path.unlink(missing_ok=True)
+
+
+def _sounds(session: Session, rate: int) -> tuple[list[object], dict[object, np.ndarray]]:
+    """A key per cue and every distinct sound as mono float32 at ``rate``."""
+    from pydub import AudioSegment
+
+    from voiceguide.render.dsp import resample_clip
+    from voiceguide.render.tones import chime
+
+    keys: list[object] = []
+    sounds: dict[object, np.ndarray] = {}
+    for cue in session.plan.cues:
+        key: object = None
+        if cue.kind == "speech":
+            assert cue.utterance is not None
+            key = cue.utterance
+            if key not in sounds:
+                sounds[key] = _load_clip(session.clips[cue.utterance].path, rate, AudioSegment, resample_clip)
+        elif cue.kind == "chime":
+            key = ("chime", round(cue.end_s - cue.start_s, 6))
+            if key not in sounds:
+                sounds[key] = chime(cue.end_s - cue.start_s, rate)
+        keys.append(key)
+    return keys, sounds
+
+
+def _load_clip(path: Path, rate: int, segment: type, resample: Callable[..., np.ndarray]) -> np.ndarray:
+    clip = segment.from_wav(path).set_channels(1).set_sample_width(2)
+    samples = np.array(clip.get_array_of_samples(), dtype=np.float32) * (1 / 32768)
+    return resample(samples, clip.frame_rate, rate).astype(np.float32)
+
+
+def _builtin_bed(rate: int) -> np.ndarray:
+    """The generated bed, kept in the cache folder after its first use (it takes a moment to make)."""
+    from voiceguide.narration.cache import cache_root
+    from voiceguide.render.tones import BED_VERSION, ambient_bed
+
+    path = cache_root() / f"bed-v{BED_VERSION}-{rate}.npy"
+    try:
+        bed = np.load(path, allow_pickle=False)
+        if bed.ndim == 2 and bed.shape[1] == 2 and bed.dtype == np.float32:
+            return bed
+    except (OSError, ValueError):
+        pass
+    bed = ambient_bed(rate)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        with temp.open("wb") as handle:
+            np.save(handle, bed, allow_pickle=False)
+        os.replace(temp, path)
+    except OSError:
+        pass  # a read-only cache only costs time
+    return bed

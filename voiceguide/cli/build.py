@@ -1,0 +1,82 @@
+"""build: the session as an audio file."""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+from types import FrameType
+
+import click
+
+from voiceguide.build import DEFAULT_TARGET_LUFS, BuildOptions, build
+from voiceguide.cli import cli
+from voiceguide.cli.options import engine_option, rate_option, voice_option
+from voiceguide.durations import format_clock
+from voiceguide.progress import Progress
+from voiceguide.render.encode import FORMATS
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt  # the same clean-up as Ctrl-C: temp files removed, old output kept
+
+
+@cli.command(name="build")
+@click.argument("routine", metavar="ROUTINE")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Output file or folder. Default: output/<routine name>.<format>.")
+@click.option("--music", "music_file", type=click.Path(path_type=Path, dir_okay=False), help="Music bed file (any format ffmpeg reads); looped, faded and ducked under the voice.")
+@click.option("--no-music", is_flag=True, help="No music at all, whatever the routine says.")
+@click.option("--music-level", type=click.FloatRange(-60, 0), metavar="DB", help="Music loudness in pauses relative to the voice, in dB (default: the routine's, else -14).")
+@voice_option
+@rate_option
+@engine_option
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="mp3", show_default=True, help="Audio format.")
+@click.option("--bitrate", default="128k", show_default=True, metavar="B", help="Bitrate for MP3 and OGG, e.g. 96k, 128k, 192k.")
+@click.option("--target-lufs", type=click.FloatRange(-40, -5), default=DEFAULT_TARGET_LUFS, show_default=True, metavar="L", help="Integrated loudness of the result (podcasts: -16; true peak stays at or below -1 dBTP).")
+@click.option("--force", "-f", is_flag=True, help="Replace the output file if it exists.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress and no final line.")
+def build_command(
+    routine: str, output: Path | None, music_file: Path | None, no_music: bool, music_level: float | None, voice: str | None,
+    rate: int | None, engine: str, fmt: str, bitrate: str, target_lufs: float, force: bool, quiet: bool,
+) -> None:  # fmt: skip
+    """Build ROUTINE (a file or a built-in name) into an audio session.
+
+    Every line is narrated offline and placed at its planned time; pauses hold
+    exactly as long as the routine says. The file is written beside its
+    destination first and moved into place when complete, so an interrupted build
+    never damages an existing file.
+
+    \b
+    Examples:
+      voiceguide build foot-basics
+      voiceguide build my-routine.yaml -o session.mp3 --music calm.mp3
+      voiceguide build my-routine.yaml --no-music --rate 130 --force
+    """
+    if music_file and no_music:
+        raise click.UsageError("--music and --no-music cannot be used together")
+    if not _valid_bitrate(bitrate):
+        raise click.BadParameter(f"'{bitrate}' is not a bitrate; write e.g. 128k", param_hint="--bitrate")
+    music: Path | str = "routine"
+    if no_music:
+        music = "none"
+    elif music_file is not None:
+        music = music_file.resolve()
+    options = BuildOptions(
+        output=output, music=music, music_level_db=music_level, voice=voice, rate=rate, engine=engine,  # type: ignore[arg-type]
+        fmt=fmt, bitrate=bitrate, target_lufs=target_lufs, force=force,
+    )  # fmt: skip
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        result = build(routine, options, Progress(enabled=None if not quiet else False))
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if not quiet:
+        s = result.session
+        click.echo(
+            f"wrote {result.path} — {format_clock(result.plan.duration_s)} long, {len(result.plan.chapters)} chapters, "
+            f"{result.loudness_lufs:.1f} LUFS ({s.synthesised} lines synthesised, {s.cached} from cache)"
+        )
+
+
+def _valid_bitrate(value: str) -> bool:
+    digits = value[:-1] if value.lower().endswith("k") else value
+    return digits.isdigit() and 8 <= int(digits) * (1 if value.lower().endswith("k") else 0.001) <= 320

@@ -1,0 +1,3 @@
+"""Subcommands: each lives in its own module and registers itself on ``cli``."""
+
+from voiceguide.cli import build, routines, voices  # noqa: F401

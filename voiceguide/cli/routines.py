@@ -1,0 +1,71 @@
+"""validate, list and plan: commands about routines and their timelines."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from voiceguide.cli import cli
+from voiceguide.cli.options import engine_option, rate_option, voice_option
+from voiceguide.durations import format_clock
+from voiceguide.errors import RoutineError
+from voiceguide.progress import Progress
+from voiceguide.routine import builtin_routines, find_routine, load_routine
+from voiceguide.session import prepare
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, metavar="FILE...")
+def validate(files: tuple[str, ...]) -> None:
+    """Check routine files; print every problem as FILE:LINE:COL: what — how to fix.
+
+    Exits 0 when all files are valid, 1 otherwise.
+    """
+    problems = 0
+    for name in files:
+        try:
+            load_routine(find_routine(name))
+        except RoutineError as err:
+            problems += len(err.problems)
+            for problem in err.problems:
+                click.echo(str(problem), err=True)
+    if problems:
+        raise click.exceptions.Exit(1)
+    click.echo(f"{len(files)} routine{'s' if len(files) != 1 else ''} valid")
+
+
+@cli.command("list")
+def list_routines() -> None:
+    """List the built-in routines (use their name wherever a ROUTINE is asked for)."""
+    for name, path in builtin_routines().items():
+        try:
+            title = load_routine(path).title
+        except RoutineError:
+            title = "(invalid)"
+        click.echo(f"{name:<28} {title}")
+
+
+@cli.command()
+@click.argument("routine", metavar="ROUTINE")
+@click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object: title, duration_s, chapters, cues.")
+@voice_option
+@rate_option
+@engine_option
+def plan(routine: str, as_json: bool, voice: str | None, rate: int | None, engine: str) -> None:
+    """Show the session's timeline: when each line is said and each pause held.
+
+    ROUTINE is a routine file or a built-in routine's name. Timings come from the
+    real narrator (clips are cached, so the second run is fast).
+    """
+    session = prepare(routine, voice=voice, rate=rate, engine=engine, progress=Progress())
+    p = session.plan
+    if as_json:
+        click.echo(json.dumps(p.to_json(), ensure_ascii=False))
+        return
+    click.echo(p.title)
+    for cue in p.cues:
+        what = f'"{cue.text}"' if cue.text else f"{cue.kind} {cue.end_s - cue.start_s:.1f}s"
+        chapter = p.chapters[cue.chapter].title
+        click.echo(f"{format_clock(cue.start_s):>9}  {chapter[:22]:<22}  {what}")
+    click.echo(f"{format_clock(p.duration_s):>9}  end — total {format_clock(p.duration_s)}, {len(p.chapters)} chapters")

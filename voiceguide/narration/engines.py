@@ -1,0 +1,235 @@
+"""Speech engines behind one small interface, and the registry that names them.
+
+Class methods (``check``, ``version``, ``voices``) run in the calling process; an
+instance lives in a narration worker process and only ``synthesize`` is called on
+it. Workers are spawned, so an engine is named by a registered name or by an
+importable ``"module:Class"`` path (how tests inject faulty engines).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import ClassVar
+
+from voiceguide.errors import NarratorError
+from voiceguide.narration import espeak_lib, wav
+from voiceguide.narration.base import VoiceInfo
+
+_BUILTIN = {
+    "pyttsx3": "voiceguide.narration.engines:Pyttsx3Engine",
+    "espeak-cli": "voiceguide.narration.engines:EspeakCliEngine",
+}
+ENGINES: tuple[str, ...] = tuple(_BUILTIN)
+
+
+class Engine(ABC):
+    """A text-to-speech engine that writes one WAV file per call."""
+
+    name: ClassVar[str]
+    rate_range: ClassVar[tuple[int, int]] = (80, 450)  # words per minute espeak accepts (audio-facts.md)
+
+    @classmethod
+    def check(cls) -> None:
+        """Raise NarratorError, saying how to fix it, if the engine cannot run here."""
+
+    @classmethod
+    @abstractmethod
+    def version(cls) -> str:
+        """Everything that changes the audio for the same settings; part of the cache key."""
+
+    @classmethod
+    @abstractmethod
+    def voices(cls) -> list[VoiceInfo]:
+        """Every voice the engine offers."""
+
+    @abstractmethod
+    def synthesize(self, text: str, voice: str, rate: int, volume: float, path: Path) -> None:
+        """Write ``text`` said by voice id ``voice`` at ``rate`` wpm and ``volume`` (0–1) to ``path`` as WAV; whole on return."""
+
+
+def engine_ref(engine: str) -> str:
+    """The ``"module:Class"`` path for a registered name or a path given as is."""
+    if engine in _BUILTIN:
+        return _BUILTIN[engine]
+    if ":" in engine:
+        return engine
+    raise NarratorError(f"unknown engine {engine!r} — choose one of {', '.join(ENGINES)}")
+
+
+def load_engine(ref: str) -> type[Engine]:
+    """Import the engine class a ``"module:Class"`` path names."""
+    module_name, _, class_name = ref.partition(":")
+    try:
+        cls = getattr(importlib.import_module(module_name), class_name)
+    except (ImportError, AttributeError) as exc:
+        raise NarratorError(f"cannot load engine {ref!r}: {exc}") from exc
+    if not (isinstance(cls, type) and issubclass(cls, Engine)):
+        raise NarratorError(f"engine {ref!r} is not a voiceguide Engine")
+    return cls
+
+
+class Pyttsx3Engine(Engine):
+    """pyttsx3 driving the espeak-ng library from the espeakng-loader wheel (the default).
+
+    pyttsx3's espeak driver runs espeak asynchronously, and its run loop calls
+    ``espeak_Cancel`` whenever espeak still has queued commands; Cancel drops queued
+    rate and volume changes (this is how a rate change gets lost). So every step here
+    waits until espeak's queue is empty, checks that espeak holds the requested
+    voice, rate and volume, and only then synthesises.
+    """
+
+    name = "pyttsx3"
+    SETTLE_S = 5.0  # bound on each wait for espeak's queue to drain
+
+    @classmethod
+    def check(cls) -> None:
+        espeak_lib.load()
+
+    @classmethod
+    def version(cls) -> str:
+        return f"pyttsx3 {importlib.metadata.version('pyttsx3')}; espeak-ng {espeak_lib.version()}"
+
+    @classmethod
+    def voices(cls) -> list[VoiceInfo]:
+        return espeak_lib.list_voices()
+
+    def __init__(self) -> None:
+        espeak_lib.prepare_for_pyttsx3()
+        import pyttsx3
+
+        self._tts = pyttsx3.init("espeak")
+        self._finished = threading.Event()
+        self._completed = False
+        self._tts.connect("finished-utterance", self._on_finished)
+        # The driver starts "busy" with its defaults still queued in espeak. One throwaway
+        # synthesis with nothing else queued leaves it idle and deterministic.
+        self._settle(driver=False)  # the driver reports busy until its first run
+        warmup = Path(tempfile.gettempdir()) / f"voiceguide-warmup-{os.getpid()}.wav"
+        try:
+            self._say(".", warmup)
+        finally:
+            warmup.unlink(missing_ok=True)
+
+    def _on_finished(self, completed: bool = True, **_: object) -> None:
+        self._completed = completed
+        self._finished.set()
+
+    def _settle(self, driver: bool = True) -> None:
+        """Wait until espeak's queue is empty and (with ``driver``) pyttsx3's driver is idle."""
+        deadline = time.monotonic() + self.SETTLE_S
+        while espeak_lib.busy() or (driver and self._tts.isBusy()):
+            if time.monotonic() > deadline:
+                raise RuntimeError("espeak stayed busy")
+            time.sleep(0.0005)
+
+    def _say(self, text: str, path: Path) -> None:
+        self._finished.clear()
+        self._tts.save_to_file(text, str(path))
+        self._tts.runAndWait()
+        if not self._finished.wait(self.SETTLE_S) or not self._completed:
+            raise RuntimeError("espeak stopped before the end of the text")
+        self._settle()
+        _wait_whole(path, self.SETTLE_S)
+
+    def synthesize(self, text: str, voice: str, rate: int, volume: float, path: Path) -> None:
+        want = (voice.lower(), int(rate), int(round(volume * 100, 2)))  # pyttsx3 sends round(volume * 100)
+        for _attempt in range(2):
+            self._settle()
+            self._tts.setProperty("voice", voice)
+            self._tts.setProperty("rate", int(rate))
+            self._tts.setProperty("volume", float(volume))
+            self._settle()
+            if espeak_lib.current_settings() == want:
+                break
+        else:
+            got = espeak_lib.current_settings()
+            raise RuntimeError(f"espeak kept voice/rate/volume {got} instead of {want}")
+        self._say(text, path)
+        if espeak_lib.current_settings() != want:
+            raise RuntimeError("espeak changed its settings during synthesis")
+
+
+def _wait_whole(path: Path, limit_s: float) -> None:
+    """Wait until the WAV at ``path`` is whole (header matches the data) and its size holds still."""
+    deadline = time.monotonic() + limit_s
+    last = -1
+    while True:
+        size = path.stat().st_size if path.exists() else -1
+        if size == last and wav.is_complete(path):
+            return
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{path.name} was not written completely")
+        last = size
+        time.sleep(0.002)
+
+
+class EspeakCliEngine(Engine):
+    """The ``espeak-ng`` program, one synchronous run per clip. Needs ``espeak-ng`` on PATH."""
+
+    name = "espeak-cli"
+
+    @staticmethod
+    def _exe() -> str:
+        exe = shutil.which("espeak-ng")
+        if exe is None:
+            raise NarratorError("espeak-ng is not on PATH — install it (e.g. apt install espeak-ng) or use --engine pyttsx3")
+        return exe
+
+    @classmethod
+    def check(cls) -> None:
+        cls._exe()
+
+    @classmethod
+    def _run(cls, *args: str) -> str:
+        done = subprocess.run([cls._exe(), *args], capture_output=True, text=True, timeout=30, check=False)
+        if done.returncode != 0:
+            raise NarratorError(f"espeak-ng {' '.join(args)} failed: {done.stderr.strip() or done.returncode}")
+        return done.stdout
+
+    @classmethod
+    def version(cls) -> str:
+        return "espeak-ng " + cls._run("--version").strip()
+
+    @classmethod
+    def voices(cls) -> list[VoiceInfo]:
+        return parse_voice_table(cls._run("--voices"))
+
+    def synthesize(self, text: str, voice: str, rate: int, volume: float, path: Path) -> None:
+        say = " " + text if text.startswith("-") else text  # never read as an option
+        args = ["-v", voice, "-s", str(int(rate)), "-a", str(round(volume * 100)), "-w", str(path), say]
+        done = subprocess.run([self._exe(), *args], capture_output=True, text=True, check=False)
+        if done.returncode != 0 or not path.exists():
+            raise RuntimeError(f"espeak-ng exited with {done.returncode}: {done.stderr.strip()[:200]}")
+
+
+_OTHER = re.compile(r"\((\S+) (\d+)\)")
+
+
+def parse_voice_table(table: str) -> list[VoiceInfo]:
+    """Voices from ``espeak-ng --voices``: ``Pty Language Age/Gender VoiceName File (other 5)(langs 3)``."""
+    voices: list[VoiceInfo] = []
+    for line in table.splitlines()[1:]:
+        parts = line.split(None, 5)
+        if len(parts) < 5 or not parts[0].isdigit():
+            continue
+        priority, language, _age, name, ident = parts[:5]
+        others = _OTHER.findall(parts[5]) if len(parts) > 5 else []
+        voices.append(
+            VoiceInfo(
+                id=ident.lower(),
+                name=name.replace("_", " "),
+                languages=(language, *(lang for lang, _ in others)),
+                priorities=(int(priority), *(int(p) for _, p in others)),
+            )
+        )
+    return voices

@@ -1,0 +1,63 @@
+"""Finding the voice a routine names: by id, by name or by language code. Pure functions over ``VoiceInfo`` lists."""
+
+from __future__ import annotations
+
+import difflib
+
+from voiceguide.errors import NarratorError
+from voiceguide.narration.base import VoiceInfo
+
+
+def _norm(text: str) -> str:
+    return text.strip().lower().replace("_", "-")
+
+
+def speaks(voice: VoiceInfo, language: str) -> bool:
+    """Whether ``voice`` lists ``language`` or a dialect of it (``en`` matches ``en-us``; ``en-us`` not ``en``)."""
+    want = _norm(language)
+    return any(lang.lower() == want or lang.lower().startswith(want + "-") for lang in voice.languages)
+
+
+def filter_voices(voices: list[VoiceInfo], language: str | None) -> list[VoiceInfo]:
+    return list(voices) if not language else [v for v in voices if speaks(v, language)]
+
+
+def resolve_voice(spec: str, voices: list[VoiceInfo], engine: str) -> VoiceInfo:
+    """The voice ``spec`` names: an id (``gmw/en-us``), a name (``English (America)``) or a language (``en-us``).
+
+    For a language the engine's own preference decides (lowest priority number, then list order).
+    Raises NarratorError listing close matches when nothing fits.
+    """
+    want = _norm(spec)
+    if not want:
+        raise NarratorError(f"no voice given for engine {engine} — name a voice id, voice name or language code")
+    for v in voices:
+        if v.id.lower() == want:
+            return v
+    for v in voices:
+        if v.name.strip().lower() == spec.strip().lower():
+            return v
+    ranked: list[tuple[int, int, VoiceInfo]] = []
+    for order, v in enumerate(voices):
+        for index, lang in enumerate(v.languages):
+            if lang.lower() == want:
+                priority = v.priorities[index] if index < len(v.priorities) else 100
+                ranked.append((priority, order, v))
+    if ranked:
+        return min(ranked, key=lambda r: (r[0], r[1]))[2]
+    for v in voices:
+        if v.id.lower().rsplit("/", 1)[-1] == want:
+            return v
+    raise NarratorError(_unknown(spec, voices, engine))
+
+
+def _unknown(spec: str, voices: list[VoiceInfo], engine: str) -> str:
+    candidates: dict[str, str] = {}
+    for v in voices:
+        for label in (v.id, v.name, *v.languages):
+            candidates.setdefault(label.lower(), label)
+    close = difflib.get_close_matches(spec.strip().lower(), list(candidates), n=6, cutoff=0.6)
+    head = f"unknown voice {spec!r} for engine {engine}"
+    if close:
+        return head + " — close matches: " + ", ".join(candidates[c] for c in close)
+    return head + f" — none of its {len(voices)} voices is close; list them to pick one"

@@ -1,0 +1,246 @@
+"""Synthesis in worker processes that can hang or crash without taking the build with them.
+
+A small pool of our own (``multiprocessing.Pool`` hangs when a worker dies): each
+worker is a spawned process holding one engine instance and doing one job at a
+time, so the parent always knows which text a worker is on and since when. The
+parent waits on results and process sentinels with a deadline; a worker past its
+deadline is killed, a dead worker is reported, and every worker is stopped on
+the way out, whatever the way out is (success, error, KeyboardInterrupt).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import multiprocessing
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
+from pathlib import Path
+
+from voiceguide.errors import NarratorError
+from voiceguide.narration import wav
+from voiceguide.narration.engines import Engine, load_engine
+from voiceguide.narration.trim import trim
+
+STOP_GRACE_S = 5.0  # how long a worker may take to exit after being asked
+
+
+@dataclass(frozen=True)
+class Job:
+    """One clip to make: say ``text`` with these settings, trim it, store it at ``out``."""
+
+    key: str
+    text: str
+    voice: str
+    rate: int
+    volume: float
+    out: Path
+    timeout_s: float
+
+
+@dataclass(frozen=True)
+class Made:
+    key: str
+    frames: int
+    sample_rate: int
+
+
+def make_clip(engine: Engine, job: Job, scratch: Path) -> Made:
+    """Synthesise, trim and store one clip (runs in a worker)."""
+    raw = scratch / f"{job.key}-{os.getpid()}.wav"
+    try:
+        engine.synthesize(job.text, job.voice, job.rate, job.volume, raw)
+        samples, rate = wav.read_mono16(raw)
+    finally:
+        raw.unlink(missing_ok=True)
+    clip = trim(samples, rate)
+    wav.write_mono16_atomic(job.out, clip, rate)
+    return Made(job.key, len(clip), rate)
+
+
+def _detach() -> None:
+    """Worker setup: own process group (Ctrl-C is the parent's to handle), die with the parent, silent stdout."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        os.setpgrp()
+    except OSError:
+        pass
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 1)  # pyttsx3 prints "Audio saved to …" on every save
+    os.close(null)
+
+
+def serve(conn: Connection, ref: str, scratch: str) -> None:
+    """Worker main loop: receive a Job (None to stop), reply ("ok", Made) or ("error", message)."""
+    _detach()
+    engine: Engine | None = None
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        if job is None:
+            return
+        try:
+            if engine is None:
+                engine = load_engine(ref)()
+            reply: tuple[str, object] = ("ok", make_clip(engine, job, Path(scratch)))
+        except Exception as exc:  # reported to the parent, which raises NarratorError
+            reply = ("error", " ".join(str(exc).split()) or type(exc).__name__)
+        try:
+            conn.send(reply)
+        except OSError:
+            return
+
+
+class _Worker:
+    def __init__(self, ctx: multiprocessing.context.SpawnContext, ref: str, scratch: str) -> None:
+        self.conn, child = ctx.Pipe()
+        self.process: BaseProcess = ctx.Process(
+            target=serve, args=(child, ref, scratch), name="voiceguide-narrator", daemon=True
+        )
+        self.process.start()
+        child.close()
+        self.job: Job | None = None
+        self.deadline = 0.0
+
+    def give(self, job: Job) -> None:
+        self.job = job
+        self.deadline = time.monotonic() + job.timeout_s
+        self.conn.send(job)
+
+    def kill(self) -> None:
+        pid = self.process.pid
+        if pid is None or self.process.exitcode is not None:
+            return
+        try:
+            os.killpg(pid, signal.SIGKILL)  # the worker and anything it started
+        except OSError:
+            self.process.kill()
+
+    def end(self, graceful: bool) -> None:
+        if graceful:
+            try:
+                self.conn.send(None)
+            except OSError:
+                pass
+            self.process.join(STOP_GRACE_S)
+        self.kill()
+        self.process.join(STOP_GRACE_S)
+        self.conn.close()
+        if self.process.exitcode is not None:
+            self.process.close()
+
+
+def _snippet(text: str) -> str:
+    return repr(text if len(text) <= 60 else text[:57] + "…")
+
+
+def _how(exitcode: int | None) -> str:
+    if exitcode is not None and exitcode < 0:
+        try:
+            return f"killed by {signal.Signals(-exitcode).name}"
+        except ValueError:
+            return f"killed by signal {-exitcode}"
+    return f"exit code {exitcode}"
+
+
+class _Failure:
+    def __init__(self, engine: str) -> None:
+        self.engine = engine
+        other = "pyttsx3" if engine == "espeak-cli" else "espeak-cli"
+        self.fix = f"try --engine {other} or check the voice"
+
+    def hung(self, job: Job) -> NarratorError:
+        return NarratorError(
+            f"the {self.engine} engine did not finish saying {_snippet(job.text)} within {job.timeout_s:g} s"
+            f" and was stopped — {self.fix} {job.voice!r}"
+        )
+
+    def crashed(self, job: Job, exitcode: int | None) -> NarratorError:
+        return NarratorError(
+            f"the {self.engine} engine crashed ({_how(exitcode)}) while saying {_snippet(job.text)} — {self.fix} {job.voice!r}"
+        )
+
+    def failed(self, job: Job, message: str) -> NarratorError:
+        return NarratorError(
+            f"the {self.engine} engine failed on {_snippet(job.text)}: {message} — {self.fix} {job.voice!r}"
+        )
+
+
+def run_jobs(
+    jobs: Sequence[Job], ref: str, engine: str, on_made: Callable[[Job, Made], None], processes: int | None = None
+) -> None:
+    """Make every job's clip on up to ``processes`` workers (default: one per core, at most one per job).
+
+    ``on_made`` is called in this process as each clip is stored. Raises NarratorError
+    on the first hang, crash or engine error; no worker outlives the call.
+    """
+    if not jobs:
+        return
+    ctx = multiprocessing.get_context("spawn")
+    count = max(1, min(processes or os.cpu_count() or 1, len(jobs)))
+    queue = deque(jobs)
+    failure = _Failure(engine)
+    scratch = tempfile.mkdtemp(prefix="voiceguide-narration-")
+    workers: list[_Worker] = []
+    finished = False
+    try:
+        workers.extend(_Worker(ctx, ref, scratch) for _ in range(count))
+        while True:
+            for w in workers:
+                if w.job is None and queue:
+                    job = queue.popleft()
+                    try:
+                        w.give(job)
+                    except OSError:
+                        w.process.join(1.0)
+                        raise failure.crashed(job, w.process.exitcode) from None
+            busy = [w for w in workers if w.job is not None]
+            if not busy:
+                break
+            timeout = max(0.0, min(w.deadline for w in busy) - time.monotonic())
+            ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout)
+            for w in busy:
+                if w.conn in ready or w.process.sentinel in ready:
+                    _collect(w, failure, on_made)
+                elif time.monotonic() >= w.deadline:
+                    assert w.job is not None
+                    raise failure.hung(w.job)
+        finished = True
+    finally:
+        for w in workers:
+            w.end(graceful=finished)
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _collect(w: _Worker, failure: _Failure, on_made: Callable[[Job, Made], None]) -> None:
+    """Take a worker's reply, or report how it died."""
+    job = w.job
+    assert job is not None
+    try:
+        reply = w.conn.recv() if w.conn.poll() else None
+    except (EOFError, OSError):
+        reply = None
+    if reply is None:
+        w.process.join(1.0)
+        raise failure.crashed(job, w.process.exitcode)
+    kind, payload = reply
+    if kind != "ok":
+        raise failure.failed(job, str(payload))
+    w.job = None
+    assert isinstance(payload, Made)
+    on_made(job, payload)

@@ -1,0 +1,90 @@
+"""Encoding PCM blocks with ffmpeg while the next blocks are rendered (a writer thread feeds its stdin)."""
+
+from __future__ import annotations
+
+import queue
+import subprocess
+import tempfile
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from voiceguide import ffmpeg
+from voiceguide.errors import RenderError
+from voiceguide.render import CHANNELS, SAMPLE_RATE
+
+FORMATS = ("mp3", "wav", "flac", "ogg")
+
+
+def codec_args(fmt: str, bitrate: str) -> list[str]:
+    """ffmpeg output arguments for each format (bit-exact, no metadata: tags are written afterwards)."""
+    return {
+        "mp3": ["-c:a", "libmp3lame", "-b:a", bitrate, "-write_xing", "1", "-id3v2_version", "0", "-f", "mp3"],
+        "wav": ["-c:a", "pcm_s16le", "-f", "wav"],
+        "flac": ["-c:a", "flac", "-f", "flac"],
+        "ogg": ["-c:a", "libvorbis", "-b:a", bitrate, "-f", "ogg"],
+    }[fmt]
+
+
+class Encoder:
+    """An ffmpeg process turning raw stereo s16le on its stdin into ``path``."""
+
+    def __init__(self, path: Path, fmt: str, bitrate: str = "128k") -> None:
+        self.path = path
+        self._stderr = tempfile.TemporaryFile()
+        command = [
+            ffmpeg.ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-f", "s16le", "-ar", str(SAMPLE_RATE), "-ac", str(CHANNELS),
+            "-i", "pipe:0", "-map_metadata", "-1", "-fflags", "+bitexact", "-flags:a", "+bitexact", *codec_args(fmt, bitrate), "-y", str(path),
+        ]  # fmt: skip
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._stderr)
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=4)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._feed, name="voiceguide-encoder-feed", daemon=True)
+        self._thread.start()
+
+    def _feed(self) -> None:
+        stdin = self.process.stdin
+        assert stdin is not None
+        try:
+            while (data := self._queue.get()) is not None:
+                stdin.write(data)
+        except BaseException as err:  # a broken pipe: ffmpeg died; reported in finish()
+            self._error = err
+            while self._queue.get() is not None:  # drain so the producer never blocks
+                pass
+        finally:
+            try:
+                stdin.close()
+            except OSError:
+                pass
+
+    def write(self, block: np.ndarray) -> None:
+        self._queue.put(block.tobytes())
+
+    def finish(self) -> None:
+        """Wait for ffmpeg to finish; RenderError if it failed."""
+        self._queue.put(None)
+        self._thread.join()
+        code = self.process.wait()
+        if code != 0 or self._error is not None:
+            self._stderr.seek(0)
+            raise RenderError(f"ffmpeg failed encoding {self.path.name}: {ffmpeg.last_words(self._stderr.read())}")
+        self._stderr.close()
+
+    def abort(self) -> None:
+        """Stop ffmpeg at once (on error or interruption)."""
+        if self.process.poll() is None:
+            self.process.kill()
+        while True:  # make room for the end mark, whatever the feeder is doing
+            try:
+                self._queue.put_nowait(None)
+                break
+            except queue.Full:
+                try:
+                    self._queue.get_nowait()
+                except queue.Empty:
+                    pass
+        self.process.wait()
+        self._thread.join(timeout=5)
+        self._stderr.close()

@@ -1,0 +1,56 @@
+"""Playing a plan into 16-bit PCM, block by block: memory stays flat however long the session."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+import numpy as np
+
+from voiceguide.plan import Plan
+from voiceguide.render import CHANNELS, SAMPLE_RATE
+from voiceguide.render.envelope import MusicEnvelope
+from voiceguide.render.music import LoopedMusic
+
+BLOCK_FRAMES = 1 << 16
+
+
+def total_frames(plan: Plan) -> int:
+    return round(plan.duration_s * SAMPLE_RATE)
+
+
+def render(
+    plan: Plan,
+    keys: list[object],
+    sounds: Mapping[object, np.ndarray],
+    music: LoopedMusic | None = None,
+    envelope: MusicEnvelope | None = None,
+    music_gain: float = 0.0,
+    block_frames: int = BLOCK_FRAMES,
+) -> Iterator[np.ndarray]:
+    """Yield interleaved int16 blocks (frames × channels) of the whole session, in order.
+
+    Every sound starts at its cue's first frame; between cues only the music plays.
+    """
+    placements = [(round(cue.start_s * SAMPLE_RATE), sounds[key]) for cue, key in zip(plan.cues, keys, strict=True) if key is not None]
+    total = total_frames(plan)
+    upcoming = 0
+    playing: list[tuple[int, np.ndarray]] = []
+    for first in range(0, total, block_frames):
+        frames = min(block_frames, total - first)
+        end = first + frames
+        if music is not None and envelope is not None and music_gain > 0:
+            out = music.read(first, frames)
+            out *= (envelope.block(first, frames, SAMPLE_RATE) * np.float32(music_gain))[:, None]
+        else:
+            out = np.zeros((frames, CHANNELS), dtype=np.float32)
+        while upcoming < len(placements) and placements[upcoming][0] < end:
+            playing.append(placements[upcoming])
+            upcoming += 1
+        for start, sound in playing:
+            a, b = max(first, start), min(end, start + sound.size)
+            if a < b:
+                out[a - first : b - first] += sound[a - start : b - start, None]
+        playing = [(s, snd) for s, snd in playing if s + snd.size > end]
+        np.multiply(out, 32767.0, out=out)
+        np.clip(out, -32768.0, 32767.0, out=out)
+        yield np.rint(out).astype("<i2")

@@ -1,0 +1,49 @@
+"""From a routine argument to a timed plan: load, script, narrate, plan.
+
+This is the front half of every command that needs real timings (plan, build).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from voiceguide.narration import narrate
+from voiceguide.narration.base import Clip
+from voiceguide.plan import Plan, Utterance, build_plan, script, utterances
+from voiceguide.progress import Progress
+from voiceguide.routine import Narration, Routine, find_routine, load_routine
+
+
+@dataclass(frozen=True)
+class Session:
+    routine: Routine
+    plan: Plan
+    clips: dict[Utterance, Clip]
+    synthesised: int
+    cached: int
+
+
+def prepare(
+    routine_arg: str | Path,
+    *,
+    voice: str | None = None,
+    rate: int | None = None,
+    engine: str = "pyttsx3",
+    progress: Progress | None = None,
+) -> Session:
+    """Load the routine, synthesise (or fetch from cache) every line, and lay out the plan."""
+    routine = load_routine(find_routine(str(routine_arg)))
+    events = script(routine, Narration(voice=voice, rate=rate))
+    lines = utterances(events)
+    stats: dict[str, int] = {}
+
+    def report(done: int, total: int) -> None:
+        if progress:
+            progress.update("narrating", done, total)
+
+    clips = narrate(lines, engine=engine, progress=report, stats=stats)
+    if progress:
+        progress.done()
+    plan = build_plan(routine, events, {u: clip.duration_s for u, clip in clips.items()})
+    return Session(routine, plan, clips, stats.get("synthesised", 0), stats.get("cached", 0))
