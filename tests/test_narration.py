@@ -2,29 +2,40 @@
 
 from __future__ import annotations
 
+import importlib
+import json
 import multiprocessing
 import os
 import shutil
+import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from voiceguide import narration
 from voiceguide.errors import NarratorError
-from voiceguide.narration import ENGINES, list_voices, narrate
+from voiceguide.narration import ENGINES, list_voices, narrate, wav
 from voiceguide.narration import trim as trimming
-from voiceguide.narration import wav
 from voiceguide.narration.base import VoiceInfo
 from voiceguide.narration.engines import parse_voice_table
 from voiceguide.narration.voices import resolve_voice
 from voiceguide.narration.workers import Job, run_jobs
 from voiceguide.plan import Utterance
 
-try:
-    from tests import fake_engines
-except ImportError:  # tests/ itself is on sys.path
-    import fake_engines  # type: ignore[no-redef]
+
+def _fake_engines_module() -> str:
+    """How workers can import tests/fake_engines.py: as a package module, or from tests/ on sys.path."""
+    for name in ("tests.fake_engines", "fake_engines"):
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            continue
+        return name
+    raise ImportError("tests/fake_engines.py is not importable")
+
 
 TEXT = "Press your thumb firmly into the arch of your foot and hold it there."
 RATE = 22050
@@ -33,7 +44,7 @@ WINDOW = round(trimming.WINDOW_S * RATE)
 
 
 def fake(name: str) -> str:
-    return f"{fake_engines.__name__}:{name}"
+    return f"{_fake_engines_module()}:{name}"
 
 
 @pytest.fixture(autouse=True)
@@ -100,6 +111,14 @@ def test_rate_changes_take_effect_in_one_worker(cache_dir: Path) -> None:
     assert d[0] == pytest.approx(d[2], rel=0.01) and d[1] == pytest.approx(d[3], rel=0.01)
     assert d[1] / d[0] == pytest.approx(2.0, rel=0.15)
     assert d[0] < d[4] < d[1]
+
+
+def test_voice_espeak_cannot_load_is_an_error(cache_dir: Path) -> None:
+    """The worker checks what espeak actually holds; pyttsx3 alone ignores an unknown voice silently."""
+    job = Job("k", TEXT, "xx/no-such-voice", 175, 1.0, cache_dir / "x.wav", 30.0)
+    with pytest.raises(NarratorError, match="could not load voice 'xx/no-such-voice'"):
+        run_jobs([job], "voiceguide.narration.engines:Pyttsx3Engine", "pyttsx3", lambda j, m: None)
+    assert no_workers_left()
 
 
 def test_volume_half_is_6_db_quieter() -> None:
@@ -237,10 +256,9 @@ def test_trim_ignores_clicks_and_quiet_noise() -> None:
     assert len(trimming.trim(np.zeros(0, np.int16), RATE)) == 0
 
 
-def test_trim_at_the_edges_keeps_what_there_is() -> None:
-    x = tone(0.1)
-    assert len(trimming.trim(x, RATE)) <= len(x)
-    assert trimming.trim(x, RATE)[-1] == x[-1] or len(trimming.trim(x, RATE)) < len(x)
+def test_trim_never_pads_sound_at_the_edges() -> None:
+    x = tone(0.1)  # sound from the first to the last sample: no room for margins
+    assert np.array_equal(trimming.trim(x, RATE), x)
 
 
 # --- faults: hangs, crashes, errors, interrupts -----------------------------------
@@ -296,6 +314,59 @@ def test_parse_voice_table() -> None:
     voices = parse_voice_table(VOICE_TABLE)
     assert voices[1] == VoiceInfo("gmw/en", "English (Great Britain)", ("en-gb", "en"), (2, 2))
     assert resolve_voice("en-us", voices, "espeak-cli").id == "gmw/en-us"
+
+
+FAKE_ESPEAK = """#!{python}
+import json, math, struct, sys, wave
+args = sys.argv[1:]
+if args == ["--version"]:
+    print("eSpeak NG text-to-speech: 1.51-fake  Data at: /nowhere")
+elif args == ["--voices"]:
+    print({table!r})
+else:
+    with open({log!r}, "a") as log:
+        log.write(json.dumps(args) + "\\n")
+    opts = dict(zip(args[:-1:2], args[1:-1:2]))
+    words, rate, amp = len(args[-1].split()), int(opts["-s"]), int(opts["-a"]) / 100
+    n = round(22050 * 60 * words / rate)
+    tone = [round(amp * 16000 * math.sin(i / 5)) for i in range(n)]
+    with wave.open(opts["-w"], "wb") as w:
+        w.setnchannels(1); w.setsampwidth(2); w.setframerate(22050)
+        w.writeframes(struct.pack(f"<{{2205 + n + 4410}}h", *([0] * 2205 + tone + [0] * 4410)))
+"""
+
+
+@pytest.fixture
+def fresh_engines() -> Iterator[None]:
+    """Engine checks, voices and versions are cached per process; a test that changes PATH must forget them."""
+    caches = (narration._engine, narration._voices, narration._version)
+    for c in caches:
+        c.cache_clear()
+    yield
+    for c in caches:
+        c.cache_clear()
+
+
+def test_espeak_cli_engine_passes_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_engines: None) -> None:
+    """A stand-in espeak-ng program checks the plumbing: arguments, voices, version, clip."""
+    bin_dir, log = tmp_path / "bin", tmp_path / "args.log"
+    bin_dir.mkdir()
+    program = bin_dir / "espeak-ng"
+    program.write_text(FAKE_ESPEAK.format(python=sys.executable, table=VOICE_TABLE, log=str(log)))
+    program.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    assert [v.id for v in list_voices("espeak-cli", "en")] == ["gmw/en", "gmw/en-us"]
+    u = say("-Four words said here", voice="en-us", rate=120, volume=0.5)
+    clip = narrate([u], engine="espeak-cli")[u]
+    assert clip.duration_s == pytest.approx(2.0 + trimming.LEAD_S + trimming.TAIL_S, abs=0.002)
+    args = json.loads(log.read_text())
+    assert args == ["-v", "gmw/en-us", "-s", "120", "-a", "50", "-w", args[7], " -Four words said here"]
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is not None, reason="espeak-ng is installed here")
+def test_espeak_cli_missing_says_how_to_fix() -> None:
+    with pytest.raises(NarratorError, match="espeak-ng is not on PATH .* or use --engine pyttsx3"):
+        list_voices(engine="espeak-cli")
 
 
 @pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="no espeak-ng program on PATH")

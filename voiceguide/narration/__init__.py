@@ -8,8 +8,8 @@ and test engines, by an importable ``"module:Class"`` path.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, MutableMapping
 import functools
+from collections.abc import Callable, Iterable, MutableMapping
 from pathlib import Path
 
 from voiceguide.errors import NarratorError

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
+import importlib.util
 import os
 import re
 import shutil
@@ -93,6 +94,8 @@ class Pyttsx3Engine(Engine):
 
     @classmethod
     def check(cls) -> None:
+        if importlib.util.find_spec("pyttsx3") is None:
+            raise NarratorError("pyttsx3 is not installed — reinstall voiceguide's dependencies or use --engine espeak-cli")
         espeak_lib.load()
 
     @classmethod
@@ -153,7 +156,9 @@ class Pyttsx3Engine(Engine):
                 break
         else:
             got = espeak_lib.current_settings()
-            raise RuntimeError(f"espeak kept voice/rate/volume {got} instead of {want}")
+            if got[0] != want[0]:
+                raise RuntimeError(f"espeak could not load voice {voice!r} (it kept {got[0]!r})")
+            raise RuntimeError(f"espeak kept rate {got[1]} and volume {got[2]} instead of {want[1]} and {want[2]}")
         self._say(text, path)
         if espeak_lib.current_settings() != want:
             raise RuntimeError("espeak changed its settings during synthesis")

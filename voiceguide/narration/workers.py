@@ -86,6 +86,7 @@ def _detach() -> None:
 def serve(conn: Connection, ref: str, scratch: str) -> None:
     """Worker main loop: receive a Job (None to stop), reply ("ok", Made) or ("error", message)."""
     _detach()
+    tempfile.tempdir = scratch  # engines' temporary files go where the parent cleans up
     engine: Engine | None = None
     while True:
         try:
@@ -98,7 +99,7 @@ def serve(conn: Connection, ref: str, scratch: str) -> None:
             if engine is None:
                 engine = load_engine(ref)()
             reply: tuple[str, object] = ("ok", make_clip(engine, job, Path(scratch)))
-        except Exception as exc:  # reported to the parent, which raises NarratorError
+        except Exception as exc:  # noqa: BLE001 -- any engine failure goes back to the parent as NarratorError
             reply = ("error", " ".join(str(exc).split()) or type(exc).__name__)
         try:
             conn.send(reply)
@@ -109,9 +110,7 @@ def serve(conn: Connection, ref: str, scratch: str) -> None:
 class _Worker:
     def __init__(self, ctx: multiprocessing.context.SpawnContext, ref: str, scratch: str) -> None:
         self.conn, child = ctx.Pipe()
-        self.process: BaseProcess = ctx.Process(
-            target=serve, args=(child, ref, scratch), name="voiceguide-narrator", daemon=True
-        )
+        self.process: BaseProcess = ctx.Process(target=serve, args=(child, ref, scratch), name="voiceguide-narrator", daemon=True)
         self.process.start()
         child.close()
         self.job: Job | None = None
@@ -176,9 +175,7 @@ class _Failure:
         )
 
     def failed(self, job: Job, message: str) -> NarratorError:
-        return NarratorError(
-            f"the {self.engine} engine failed on {_snippet(job.text)}: {message} — {self.fix} {job.voice!r}"
-        )
+        return NarratorError(f"the {self.engine} engine failed on {_snippet(job.text)}: {message} — {self.fix} {job.voice!r}")
 
 
 def run_jobs(
