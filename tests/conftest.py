@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import textwrap
 from collections.abc import Callable, Iterator
@@ -19,6 +20,7 @@ def _shared_clip_cache() -> Iterator[None]:
     """One clip cache for the whole run (clips are small; sharing keeps tests fast)."""
     os.environ["VOICEGUIDE_CACHE"] = _SESSION_CACHE
     yield
+    shutil.rmtree(_SESSION_CACHE, ignore_errors=True)
 
 
 @pytest.fixture

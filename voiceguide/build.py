@@ -132,11 +132,12 @@ def build(routine_arg: str | Path, options: BuildOptions, progress: Progress | N
     """Build one routine into an audio file; see BuildOptions. Returns where it went and what it holds."""
     from voiceguide.render import SAMPLE_RATE
     from voiceguide.render import music as music_mod
+    from voiceguide.render.calibrate import codec_factor, excerpt_window
     from voiceguide.render.encode import Encoder
     from voiceguide.render.envelope import DuckShape, MusicEnvelope
     from voiceguide.render.master import MusicLevels, master
     from voiceguide.render.mixer import render, total_frames
-    from voiceguide.render.tags import Metadata, write_tags
+    from voiceguide.render.metadata import Metadata
 
     progress = progress or Progress(enabled=False)
     timings: dict[str, float] = {}
@@ -180,14 +181,18 @@ def build(routine_arg: str | Path, options: BuildOptions, progress: Progress | N
             shape = DuckShape(depth_db=max(12.0, level_db + 26.0))
             spans = [(c.start_s, c.end_s) for c in plan.cues if c.kind == "speech"]
             envelope = MusicEnvelope(spans, plan.duration_s, shape)
-            levels = MusicLevels(music.loudness_lufs, music.power, level_db, envelope)
+            levels = MusicLevels(music.loudness_lufs, music.energy, level_db, envelope)
         mastered = master(plan, keys, clips, options.target_lufs, levels)
+        total = total_frames(plan)
+        start, stop = excerpt_window((c.start_s for c in plan.cues if c.kind == "speech"), total)
+        excerpt = np.concatenate(list(render(plan, keys, mastered.sounds, music, envelope, mastered.music_gain, start=start, stop=stop)))
+        mastered = mastered.scaled(codec_factor(excerpt, options.fmt, options.bitrate))
         timings["levels"] = time.perf_counter() - clock
 
         partial = temp_name(destination.parent, destination.stem, f".partial.{options.fmt}")
         temp_files.append(partial)
-        encoder = Encoder(partial, options.fmt, options.bitrate)
-        total = total_frames(plan)
+        meta = Metadata(routine.title, routine.author, routine.album or "voiceguide", routine.year, routine.description, routine.cover)
+        encoder = Encoder(partial, options.fmt, options.bitrate, meta, plan.chapters)
         done = 0
         for block in render(plan, keys, mastered.sounds, music, envelope, mastered.music_gain):
             encoder.write(block)
@@ -197,8 +202,6 @@ def build(routine_arg: str | Path, options: BuildOptions, progress: Progress | N
         encoder = None
         progress.done()
         timings["encode"] = time.perf_counter() - clock
-        meta = Metadata(title=routine.title, artist=routine.author, album=routine.album or "voiceguide", year=routine.year, comment=routine.description, cover=routine.cover)
-        write_tags(partial, options.fmt, meta, plan.chapters)
         os.replace(partial, destination)
         temp_files.clear()
         timings["total"] = time.perf_counter() - clock
@@ -220,8 +223,7 @@ def build(routine_arg: str | Path, options: BuildOptions, progress: Progress | N
 
 def _sounds(session: Session, rate: int) -> tuple[list[object], dict[object, np.ndarray]]:
     """A key per cue and every distinct sound as mono float32 at ``rate``."""
-    from pydub import AudioSegment
-
+    from voiceguide.audio_io import read_wav_mono
     from voiceguide.render.dsp import resample_clip
     from voiceguide.render.tones import chime
 
@@ -233,19 +235,14 @@ def _sounds(session: Session, rate: int) -> tuple[list[object], dict[object, np.
             assert cue.utterance is not None
             key = cue.utterance
             if key not in sounds:
-                sounds[key] = _load_clip(session.clips[cue.utterance].path, rate, AudioSegment, resample_clip)
+                samples, clip_rate = read_wav_mono(session.clips[cue.utterance].path)
+                sounds[key] = resample_clip(samples, clip_rate, rate).astype(np.float32)
         elif cue.kind == "chime":
             key = ("chime", round(cue.end_s - cue.start_s, 6))
             if key not in sounds:
                 sounds[key] = chime(cue.end_s - cue.start_s, rate)
         keys.append(key)
     return keys, sounds
-
-
-def _load_clip(path: Path, rate: int, segment: type, resample: Callable[..., np.ndarray]) -> np.ndarray:
-    clip = segment.from_wav(path).set_channels(1).set_sample_width(2)
-    samples = np.array(clip.get_array_of_samples(), dtype=np.float32) * (1 / 32768)
-    return resample(samples, clip.frame_rate, rate).astype(np.float32)
 
 
 def _builtin_bed(rate: int) -> np.ndarray:

@@ -39,11 +39,11 @@ def ffmpeg_exe() -> str:
         raise RenderError(f"no ffmpeg found ({err}) — run 'pip install imageio-ffmpeg' or install ffmpeg") from None
 
 
-def run(args: list[str], what: str, timeout_s: float | None = None) -> subprocess.CompletedProcess[bytes]:
+def run(args: list[str], what: str, timeout_s: float | None = None, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
     """Run ffmpeg with ``args``; a failure becomes RenderError naming ``what`` and ffmpeg's last words."""
-    command = [ffmpeg_exe(), "-nostdin", "-hide_banner", "-loglevel", "error", *args]
+    command = [ffmpeg_exe(), *([] if stdin is not None else ["-nostdin"]), "-hide_banner", "-loglevel", "error", *args]
     try:
-        result = subprocess.run(command, capture_output=True, timeout=timeout_s, check=False)
+        result = subprocess.run(command, input=stdin, capture_output=True, timeout=timeout_s, check=False)
     except subprocess.TimeoutExpired:
         raise RenderError(f"ffmpeg took longer than {timeout_s:.0f} s {what}") from None
     if result.returncode != 0:

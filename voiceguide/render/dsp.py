@@ -6,6 +6,8 @@ DSP library keeps a build's start-up short.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 
@@ -52,12 +54,18 @@ def response(sos: np.ndarray, frequencies: np.ndarray, rate: int) -> np.ndarray:
     return h
 
 
+@functools.lru_cache(maxsize=64)
+def _magnitude(sos_bytes: bytes, size: int, rate: int) -> np.ndarray:
+    sos = np.frombuffer(sos_bytes, dtype=np.float64).reshape(-1, 6)
+    return np.abs(response(sos, np.fft.rfftfreq(size, 1 / rate), rate))
+
+
 def filter_fft(x: np.ndarray, sos: np.ndarray, rate: int) -> np.ndarray:
     """``x`` through the magnitude response of ``sos``, zero phase (for energy measurement)."""
     n = x.shape[0]
     size = fast_length(n + 2048)
     spectrum = np.fft.rfft(x, n=size, axis=0)
-    gain = np.abs(response(sos, np.fft.rfftfreq(size, 1 / rate), rate))
+    gain = _magnitude(np.ascontiguousarray(sos, dtype=np.float64).tobytes(), size, rate)
     spectrum *= gain if x.ndim == 1 else gain[:, None]
     return np.fft.irfft(spectrum, n=size, axis=0)[:n]
 

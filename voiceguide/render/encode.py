@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import queue
 import subprocess
 import tempfile
@@ -13,14 +14,16 @@ import numpy as np
 from voiceguide import ffmpeg
 from voiceguide.errors import RenderError
 from voiceguide.render import CHANNELS, SAMPLE_RATE
+from voiceguide.render.metadata import Metadata, ffmetadata
+from voiceguide.plan import Chapter
 
 FORMATS = ("mp3", "wav", "flac", "ogg")
 
 
 def codec_args(fmt: str, bitrate: str) -> list[str]:
-    """ffmpeg output arguments for each format (bit-exact, no metadata: tags are written afterwards)."""
+    """ffmpeg output arguments for each format."""
     return {
-        "mp3": ["-c:a", "libmp3lame", "-b:a", bitrate, "-write_xing", "1", "-id3v2_version", "0", "-f", "mp3"],
+        "mp3": ["-c:a", "libmp3lame", "-b:a", bitrate, "-write_xing", "1", "-id3v2_version", "3", "-f", "mp3"],
         "wav": ["-c:a", "pcm_s16le", "-f", "wav"],
         "flac": ["-c:a", "flac", "-f", "flac"],
         "ogg": ["-c:a", "libvorbis", "-b:a", bitrate, "-f", "ogg"],
@@ -28,16 +31,31 @@ def codec_args(fmt: str, bitrate: str) -> list[str]:
 
 
 class Encoder:
-    """An ffmpeg process turning raw stereo s16le on its stdin into ``path``."""
+    """An ffmpeg process turning raw stereo s16le on its stdin into ``path``, tagged and with chapters.
 
-    def __init__(self, path: Path, fmt: str, bitrate: str = "128k") -> None:
+    The metadata goes in through a second pipe, so no side file is needed. Output is
+    bit-exact (no encoder version or time stamps), so the same input gives the same bytes.
+    """
+
+    def __init__(self, path: Path, fmt: str, bitrate: str = "128k", meta: Metadata | None = None, chapters: tuple[Chapter, ...] = ()) -> None:
         self.path = path
         self._stderr = tempfile.TemporaryFile()
+        read_end, write_end = os.pipe()
+        with os.fdopen(write_end, "w", encoding="utf-8") as pipe:
+            pipe.write(ffmetadata(meta or Metadata(title=path.stem), chapters))  # small: fits the pipe's buffer
+        inputs = ["-f", "s16le", "-ar", str(SAMPLE_RATE), "-ac", str(CHANNELS), "-i", "pipe:0", "-f", "ffmetadata", "-i", f"pipe:{read_end}"]
+        maps = ["-map", "0:a", "-map_metadata", "1", "-map_chapters", "1"]
+        if meta is not None and meta.cover is not None and fmt == "mp3":
+            inputs += ["-protocol_whitelist", "file", "-f", "image2", "-pattern_type", "none", "-i", str(meta.cover)]
+            maps += ["-map", "2:v:0", "-c:v", "copy", "-disposition:v:0", "attached_pic", "-metadata:s:v", "comment=Cover (front)"]
         command = [
-            ffmpeg.ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-f", "s16le", "-ar", str(SAMPLE_RATE), "-ac", str(CHANNELS),
-            "-i", "pipe:0", "-map_metadata", "-1", "-fflags", "+bitexact", "-flags:a", "+bitexact", *codec_args(fmt, bitrate), "-y", str(path),
+            ffmpeg.ffmpeg_exe(), "-hide_banner", "-loglevel", "error", *inputs, *maps,
+            "-fflags", "+bitexact", "-flags:a", "+bitexact", *codec_args(fmt, bitrate), "-y", str(path),
         ]  # fmt: skip
-        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._stderr)
+        try:
+            self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._stderr, pass_fds=(read_end,))
+        finally:
+            os.close(read_end)
         self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=4)
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._feed, name="voiceguide-encoder-feed", daemon=True)

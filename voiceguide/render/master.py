@@ -2,29 +2,31 @@
 
 The mix is speech clips and chimes placed on the timeline plus a ducked music bed. Its
 loudness is predicted from per-100 ms K-weighted energies (BS.1770-4) of each part —
-clip energies placed at their cue times, music as its mean power times the squared
-envelope — which costs a fraction of rendering the whole mix twice. Speech and music
-are uncorrelated, so their energies add. Clips whose peaks would pass the ceiling are
-limited on their own (they are short), and the gain is refined once after limiting.
+clip energies placed at their cue times, music as its own 10 ms energies times the
+squared envelope — which costs a fraction of rendering the whole mix twice. Speech and music
+are uncorrelated, so their energies add. Speech is gently compressed, clips whose peaks would
+pass the ceiling get a smooth gain ride of their own (they are short), and the gain is
+refined until the prediction meets the target.
 Because the gain is constant, nothing pumps.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
 from voiceguide.plan import Plan
 from voiceguide.render import SAMPLE_RATE
-from voiceguide.render.dsp import moving_average, running_min, upsample
+from voiceguide.render.dsp import moving_average, running_min
 from voiceguide.render.envelope import MusicEnvelope
 from voiceguide.render.loudness import SUB_BLOCK_S, gain, integrated_from_sub_blocks, k_weighted
 
 CHIME_RELATIVE_DB = -6.0  # chimes sit a little under the voice
 SPEECH_CEILING_DBTP = -2.5  # leaves room for music under speech and MP3 overshoot under −1 dBTP
+PEAK_MARGIN_DB = 0.3  # sample peak to true peak, for clips band-limited to a quarter of the rate
 STEP = int(SUB_BLOCK_S * SAMPLE_RATE)
 
 
@@ -37,25 +39,64 @@ class Mastered:
     loudness_lufs: float  # predicted integrated loudness of the mix
     speech_lufs: float  # of the voice alone, before the master gain
 
+    def scaled(self, factor: float) -> Mastered:
+        """Everything ``factor`` times louder (to make up for what a lossy codec takes away)."""
+        if factor == 1.0:
+            return self
+        sounds = {k: (v * np.float32(factor)) for k, v in self.sounds.items()}
+        return Mastered(sounds, self.music_gain * factor, self.loudness_lufs, self.speech_lufs)
 
-def limit(x: np.ndarray, ceiling: float) -> np.ndarray:
-    """``x`` with its true peaks held under ``ceiling`` by a smooth 5 ms gain ride."""
-    for _ in range(4):
-        up = np.abs(upsample(x.astype(np.float64), 4))
-        envelope = up[: x.size * 4].reshape(-1, 4).max(axis=1)
-        need = np.minimum(1.0, ceiling / np.maximum(envelope, 1e-9))
-        if need.min() >= 0.999:
-            break
+
+def compress(x: np.ndarray, range_db: float = 10.0, ratio: float = 3.0) -> np.ndarray:
+    """Even out a speech clip: the top ``range_db`` of its 10 ms RMS envelope is compressed by ``ratio``.
+
+    Synthetic speech has a high peak-to-loudness ratio; a voice chain's compressor is
+    what lets it reach podcast loudness without a limiter flattening its syllables.
+    Offline, the gain can be smoothed both ways, so nothing overshoots.
+    """
+    if x.size == 0:
+        return x
+    radius = int(0.005 * SAMPLE_RATE)
+    envelope = np.sqrt(moving_average(np.square(x.astype(np.float64)), radius))
+    threshold = envelope.max() * 10 ** (-range_db / 20)
+    if threshold <= 0:
+        return x
+    over = np.maximum(envelope / threshold, 1.0)
+    reduction = over ** (1.0 / ratio - 1.0)
+    smooth = moving_average(running_min(reduction, 2 * radius), 2 * radius)
+    return (x * smooth).astype(np.float32)
+
+
+class _Sound:
+    """One distinct clip with what levelling needs of it, computed once.
+
+    Clips are band-limited well below the output's Nyquist rate (speech engines render at
+    22.05 kHz, chimes have nothing above 5 kHz), so their sample peaks are their true
+    peaks to within a small margin, and a smooth gain ride scales their K-weighted
+    signal the same way it scales the clip.
+    """
+
+    def __init__(self, clip: np.ndarray, scale: float = 1.0) -> None:
+        self.clip = (clip * scale).astype(np.float32)
+        self.weighted = k_weighted(self.clip.astype(np.float64), SAMPLE_RATE)
+        self.peaks = np.abs(self.clip).astype(np.float64)
+
+    def ride(self, level: float, ceiling: float) -> np.ndarray | None:
+        """A smooth 5 ms gain ride holding the clip under ``ceiling`` at ``level`` (None: not needed)."""
+        need = np.minimum(1.0, ceiling / np.maximum(self.peaks * level, 1e-9))
+        if need.min() >= 1.0:
+            return None
         radius = int(0.005 * SAMPLE_RATE)
-        ride = moving_average(running_min(need, 2 * radius), radius)  # ≤ need everywhere
-        x = (x * ride * 0.995).astype(np.float32)
-    return x
+        return moving_average(running_min(need, 2 * radius), radius)  # ≤ need everywhere
 
+    def cumulative(self, level: float, ride: np.ndarray | None) -> np.ndarray:
+        """Cumulative K-weighted energy at ``level``, the clip sounding on both channels."""
+        w = self.weighted * level if ride is None else self.weighted * ride * level
+        return np.concatenate([[0.0], np.cumsum(2.0 * w * w)])
 
-def _cumulative(clip: np.ndarray) -> np.ndarray:
-    """Cumulative K-weighted energy of a mono clip sounding on both channels."""
-    weighted = k_weighted(clip.astype(np.float64), SAMPLE_RATE)
-    return np.concatenate([[0.0], np.cumsum(2.0 * weighted * weighted)])
+    def final(self, level: float, ride: np.ndarray | None) -> np.ndarray:
+        out = self.clip * np.float32(level)
+        return out if ride is None else (out * ride.astype(np.float32))
 
 
 def _placed(plan: Plan, keys: list[object], cumulative: Mapping[object, np.ndarray], blocks: int) -> np.ndarray:
@@ -86,34 +127,38 @@ def master(
     """
     blocks = int(math.ceil(plan.duration_s / SUB_BLOCK_S)) + 1
     used = [k for k in dict.fromkeys(keys) if k is not None]
-    speech_only = [None if k is None or is_chime(k) else k for k in keys]
-    unity = {k: _cumulative(clips[k]) for k in used}
-    speech_lufs = integrated_from_sub_blocks(_placed(plan, speech_only, unity, blocks), SAMPLE_RATE)
+    speech = {k: _Sound(compress(clips[k])) for k in used if not is_chime(k)}
+    speech_keys = [k if k in speech else None for k in keys]
+    speech_lufs = integrated_from_sub_blocks(_placed(plan, speech_keys, {k: v.cumulative(1.0, None) for k, v in speech.items()}, blocks), SAMPLE_RATE)
     if not math.isfinite(speech_lufs):
         speech_lufs = target_lufs  # a routine of chimes and pauses only
-    prepared = {k: clips[k] * _chime_scale(unity[k], speech_lufs) if is_chime(k) else clips[k] for k in used}
+    sounds = dict(speech)
+    for k in used:
+        if is_chime(k):
+            sounds[k] = _Sound(clips[k], _chime_scale(_Sound(clips[k]).cumulative(1.0, None), speech_lufs))
 
     music_gain = 0.0
     music_energy = np.zeros(blocks)
     if music is not None:
         music_gain = gain(speech_lufs + music.level_db - music.loudness_lufs)
-        times = (np.arange(blocks * 10) + 0.5) * (SUB_BLOCK_S / 10)
-        env2 = np.square(music.envelope.gains(times).astype(np.float64)).reshape(blocks, 10).mean(axis=1)
-        music_energy = music.power * music_gain**2 * env2 * STEP
+        frames = np.arange(blocks * 10) * (STEP // 10)  # a 10 ms grid
+        env2 = np.square(music.envelope.gains((frames + STEP // 20) / SAMPLE_RATE).astype(np.float64))
+        music_energy = music_gain**2 * (music.energy(frames) * env2).reshape(blocks, 10).sum(axis=1)
 
-    def loudness(sounds: Mapping[object, np.ndarray], level: float) -> float:
-        cumulative = {k: _cumulative(v) for k, v in sounds.items()}
+    def loudness(level: float, rides: Mapping[object, np.ndarray | None]) -> float:
+        cumulative = {k: v.cumulative(level, rides.get(k)) for k, v in sounds.items()}
         return integrated_from_sub_blocks(music_energy * level**2 + _placed(plan, keys, cumulative, blocks), SAMPLE_RATE)
 
-    master_gain = gain(target_lufs - loudness(prepared, 1.0))
-    ceiling = gain(SPEECH_CEILING_DBTP)
-    for attempt in range(3):
-        sounds = {k: limit((v * master_gain).astype(np.float32), ceiling) for k, v in prepared.items()}
-        predicted = loudness(sounds, master_gain)
-        if abs(predicted - target_lufs) < 0.05 or attempt == 2:
+    master_gain = gain(target_lufs - loudness(1.0, {}))
+    ceiling = gain(SPEECH_CEILING_DBTP - PEAK_MARGIN_DB)
+    for attempt in range(4):
+        rides = {k: v.ride(master_gain, ceiling) for k, v in sounds.items()}
+        predicted = loudness(master_gain, rides)
+        if abs(predicted - target_lufs) < 0.05 or attempt == 3:
             break
         master_gain *= gain(target_lufs - predicted)
-    return Mastered(sounds, music_gain * master_gain, predicted, speech_lufs)
+    final = {k: v.final(master_gain, rides[k]) for k, v in sounds.items()}
+    return Mastered(final, music_gain * master_gain, predicted, speech_lufs)
 
 
 @dataclass(frozen=True)
@@ -121,7 +166,7 @@ class MusicLevels:
     """The music bed as the level model sees it."""
 
     loudness_lufs: float  # of the music file itself
-    power: float  # mean K-weighted power per frame, summed over channels
+    energy: Callable[[np.ndarray], np.ndarray]  # K-weighted energy of the 10 ms of music from each frame
     level_db: float  # wanted loudness in pauses, relative to the voice
     envelope: MusicEnvelope
 

@@ -26,16 +26,18 @@ def render(
     envelope: MusicEnvelope | None = None,
     music_gain: float = 0.0,
     block_frames: int = BLOCK_FRAMES,
+    start: int = 0,
+    stop: int | None = None,
 ) -> Iterator[np.ndarray]:
-    """Yield interleaved int16 blocks (frames × channels) of the whole session, in order.
+    """Yield interleaved int16 blocks (frames × channels) of the session from frame ``start`` to ``stop``.
 
     Every sound starts at its cue's first frame; between cues only the music plays.
     """
     placements = [(round(cue.start_s * SAMPLE_RATE), sounds[key]) for cue, key in zip(plan.cues, keys, strict=True) if key is not None]
-    total = total_frames(plan)
+    total = total_frames(plan) if stop is None else min(stop, total_frames(plan))
     upcoming = 0
     playing: list[tuple[int, np.ndarray]] = []
-    for first in range(0, total, block_frames):
+    for first in range(start, total, block_frames):
         frames = min(block_frames, total - first)
         end = first + frames
         if music is not None and envelope is not None and music_gain > 0:

@@ -17,12 +17,15 @@ import numpy as np
 from voiceguide import ffmpeg
 from voiceguide.errors import MusicError, RenderError
 from voiceguide.render import CHANNELS, SAMPLE_RATE
-from voiceguide.render.loudness import integrated_from_sub_blocks, sub_block_energies
+from voiceguide.render.loudness import integrated_from_sub_blocks, k_weighted
 
 MIN_MUSIC_S = 2.0
 MAX_MUSIC_S = 2 * 3600.0
 MAX_MUSIC_BYTES = 2 * 1024**3
 CROSSFADE_S = 3.0
+PROFILE_STEP = SAMPLE_RATE // 100  # 10 ms
+SUB_BLOCK_STEPS = 10  # 10 ms steps in a 100 ms loudness sub-block
+MEASURE_CHUNK = 60 * SAMPLE_RATE  # chunk boundaries fall on whole sub-blocks
 _TEXT_STARTS = (b"#EXTM3U", b"ffconcat", b"file ", b"[playlist]", b"<?xml", b"<asx", b"#!", b"{", b"http")
 
 
@@ -43,10 +46,27 @@ class LoopedMusic:
             fade_in = np.sin(0.5 * np.pi * fade)[:, None]
             fade_out = np.cos(0.5 * np.pi * fade)[:, None]
             self.head = (reader.read(0, crossfade) * fade_in + reader.read(self.period, crossfade) * fade_out).astype(np.float32)
-        chunk = 60 * SAMPLE_RATE
-        energies = np.concatenate([sub_block_energies(reader.read(s, min(chunk, self.length - s)), SAMPLE_RATE) for s in range(0, self.length, chunk)])
-        self.loudness_lufs = integrated_from_sub_blocks(energies, SAMPLE_RATE)  # of one pass, BS.1770 gated
-        self.power = float(energies.sum() / self.length)  # mean K-weighted power per frame, channels summed
+        self.loudness_lufs, self._profile = self._measure()
+
+    def _measure(self) -> tuple[float, np.ndarray]:
+        """Loudness of the stream's first cycle (BS.1770 gated) and its K-weighted energy per 10 ms."""
+        cycle = self.period + self.crossfade  # frames before the stream first repeats (the file's length)
+        profile: list[np.ndarray] = []
+        for start in range(0, cycle, MEASURE_CHUNK):
+            frames = min(MEASURE_CHUNK, cycle - start)
+            weighted = np.square(k_weighted(self.read(start, frames).astype(np.float64), SAMPLE_RATE)).sum(axis=1)
+            whole = frames // PROFILE_STEP * PROFILE_STEP
+            profile.append(weighted[:whole].reshape(-1, PROFILE_STEP).sum(axis=1))
+            if whole < frames:
+                profile.append(np.array([weighted[whole:].sum()]))
+        energies = np.concatenate(profile)
+        per_sub_block = np.add.reduceat(energies, np.arange(0, energies.size, SUB_BLOCK_STEPS))
+        return integrated_from_sub_blocks(per_sub_block, SAMPLE_RATE), energies
+
+    def energy(self, frames: np.ndarray) -> np.ndarray:
+        """K-weighted energy (channels summed) of the 10 ms of stream starting at each of ``frames``."""
+        position = np.where(frames < self.crossfade, frames, self.crossfade + (frames - self.crossfade) % self.period)
+        return self._profile[np.minimum(position // PROFILE_STEP, self._profile.size - 1)]
 
     def read(self, frame: int, frames: int) -> np.ndarray:
         out = np.empty((frames, CHANNELS), dtype=np.float32)

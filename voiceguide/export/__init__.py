@@ -1,0 +1,1 @@
+"""Side files from the session timeline: captions, chapter files, the plan, and podcast feeds."""
