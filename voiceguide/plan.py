@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from voiceguide.errors import LimitError
 from voiceguide.numbers import number_words
-from voiceguide.routine.model import DEFAULT_CHIME_S, DEFAULT_RATE, DEFAULT_VOLUME, Narration, Routine, Step, Technique
+from voiceguide.routine.model import DEFAULT_CHIME_S, DEFAULT_GAP_S, DEFAULT_RATE, DEFAULT_VOLUME, Narration, Routine, Step, Technique
 
 MAX_SESSION_S = 4 * 3600.0
 CueKind = Literal["speech", "pause", "chime"]
@@ -108,7 +108,7 @@ class _Scripter:
     def __init__(self, routine: Routine, overrides: Narration) -> None:
         self.routine = routine
         self.overrides = overrides
-        self.base = routine.narration.over(Narration(routine.language, DEFAULT_RATE, DEFAULT_VOLUME))
+        self.base = routine.narration.over(Narration(routine.language, DEFAULT_RATE, DEFAULT_VOLUME, DEFAULT_GAP_S))
         self.events: list[Event] = []
 
     def run(self) -> list[Event]:
@@ -123,6 +123,8 @@ class _Scripter:
     def say(self, text: str, chapter: int, narration: Narration) -> None:
         n = self.overrides.over(narration)
         assert n.voice is not None and n.rate is not None and n.volume is not None
+        if self.events and self.events[-1].kind == "speech" and n.gap_s:
+            self.pause(n.gap_s, chapter)  # two lines in a row: a breath between them
         spoken = respell(text, self.routine.pronunciations)
         self.events.append(Event("speech", chapter, Utterance(text, spoken, n.voice, n.rate, n.volume)))
 
@@ -154,6 +156,7 @@ class _Scripter:
             if side is not None:
                 template = t.side_start if side_index == 0 else t.switch
                 self.say(template.format(side=side), chapter, narration)
+                self.pause(t.side_pause_s, chapter)  # time to move to that foot
             for n in range(1, t.repetitions + 1):
                 cue = repetition_cue(t, n)
                 if cue:
@@ -168,7 +171,7 @@ class _Scripter:
 
 def repetition_cue(t: Technique, n: int) -> str:
     """What is said at repetition ``n`` of ``t`` (empty: nothing)."""
-    if t.cue == "none":
+    if t.cue == "none" or (t.cue == "count" and t.repetitions == 1):
         return ""
     words = number_words(n).capitalize()
     if n == t.repetitions and t.repetitions > 1 and t.last_cue:

@@ -34,9 +34,9 @@ def cli() -> None:
 
     \b
     Start here:
-      voiceguide list                        built-in routines
-      voiceguide plan foot-basics            the timeline, second by second
-      voiceguide build foot-basics           the MP3, into output/
+      voiceguide list                        the built-in routines
+      voiceguide plan gentle-foot-unwind     the timeline, second by second
+      voiceguide build gentle-foot-unwind    the MP3, into output/
       voiceguide validate my-routine.yaml    check your own routine
     """
 

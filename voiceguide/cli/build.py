@@ -32,11 +32,12 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="mp3", show_default=True, help="Audio format.")
 @click.option("--bitrate", default="128k", show_default=True, metavar="B", help="Bitrate for MP3 and OGG, e.g. 96k, 128k, 192k.")
 @click.option("--target-lufs", type=click.FloatRange(-40, -5), default=DEFAULT_TARGET_LUFS, show_default=True, metavar="L", help="Integrated loudness of the result (podcasts: -16; true peak stays at or below -1 dBTP).")
+@click.option("--sidecars", is_flag=True, help="Also write captions (.vtt, .srt), chapters (.chapters.json) and the plan (.plan.json) beside the audio.")
 @click.option("--force", "-f", is_flag=True, help="Replace the output file if it exists.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress and no final line.")
 def build_command(
     routine: str, output: Path | None, music_file: Path | None, no_music: bool, music_level: float | None, voice: str | None,
-    rate: int | None, engine: str, fmt: str, bitrate: str, target_lufs: float, force: bool, quiet: bool,
+    rate: int | None, engine: str, fmt: str, bitrate: str, target_lufs: float, sidecars: bool, force: bool, quiet: bool,
 ) -> None:  # fmt: skip
     """Build ROUTINE (a file or a built-in name) into an audio session.
 
@@ -47,9 +48,10 @@ def build_command(
 
     \b
     Examples:
-      voiceguide build foot-basics
+      voiceguide build gentle-foot-unwind
       voiceguide build my-routine.yaml -o session.mp3 --music calm.mp3
       voiceguide build my-routine.yaml --no-music --rate 130 --force
+      voiceguide build gentle-foot-unwind -o episodes/ --sidecars
     """
     if music_file and no_music:
         raise click.UsageError("--music and --no-music cannot be used together")
@@ -69,12 +71,19 @@ def build_command(
         result = build(routine, options, Progress(enabled=None if not quiet else False))
     finally:
         signal.signal(signal.SIGTERM, previous)
+    extra: list[Path] = []
+    if sidecars:
+        from voiceguide.export.sidecars import write_sidecars
+
+        extra = write_sidecars(result.path, result.plan)
     if not quiet:
         s = result.session
         click.echo(
             f"wrote {result.path} — {format_clock(result.plan.duration_s)} long, {len(result.plan.chapters)} chapters, "
             f"{result.loudness_lufs:.1f} LUFS ({s.synthesised} lines synthesised, {s.cached} from cache)"
         )
+        for path in extra:
+            click.echo(f"wrote {path}")
 
 
 def _valid_bitrate(value: str) -> bool:

@@ -14,6 +14,8 @@ from voiceguide.errors import Problem, RoutineError
 from voiceguide.routine.checks import Checker, describe
 from voiceguide.routine.model import (
     DEFAULT_CHIME_S,
+    DEFAULT_GAP_S,
+    DEFAULT_SIDE_PAUSE_S,
     DEFAULT_LAST_CUE,
     DEFAULT_MUSIC_LEVEL_DB,
     DEFAULT_RATE,
@@ -35,11 +37,11 @@ RATE_RANGE = (80, 450)
 REPETITIONS_RANGE = (1, 1000)
 
 ROOT_KEYS = ("title", "description", "author", "album", "year", "language", "narration", "music", "cover", "pronunciations", "intro", "precautions", "techniques", "outro")
-NARRATION_KEYS = ("voice", "rate", "volume")
+NARRATION_KEYS = ("voice", "rate", "volume", "gap")
 MUSIC_KEYS = ("file", "level")
 TECHNIQUE_KEYS = (
     "name", "steps", "repetitions", "cue", "last_cue", "hold", "rest", "release", "sides", "first_side",
-    "side_start", "switch", "pause_after", "chime", "announce", "narration",
+    "side_start", "switch", "side_pause", "pause_after", "chime", "announce", "narration",
 )  # fmt: skip
 STEP_KEYS = ("say", "pause", "chime")
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
@@ -146,7 +148,7 @@ class _Builder:
                 c.problem(keys["language"], f"language '{lang}' is not a language code", "write a code such as en, en-us, de or fr")
             language = (lang or "en").lower()
         narration = self.narration(keys["narration"], "narration") if "narration" in keys else Narration()
-        base = narration.over(Narration(None, DEFAULT_RATE, DEFAULT_VOLUME))
+        base = narration.over(Narration(None, DEFAULT_RATE, DEFAULT_VOLUME, DEFAULT_GAP_S))
         music = self.music(keys["music"]) if "music" in keys else Music()
         cover = self.cover(keys["cover"]) if "cover" in keys else None
         pronunciations = self.pronunciations(keys["pronunciations"]) if "pronunciations" in keys else ()
@@ -176,7 +178,8 @@ class _Builder:
         voice = c.text(keys["voice"], f"{where} voice", max_len=100) if "voice" in keys else None
         rate = c.integer(keys["rate"], f"{where} rate (words per minute)", *RATE_RANGE) if "rate" in keys else None
         volume = c.number(keys["volume"], f"{where} volume", 0.0, 1.0) if "volume" in keys else None
-        return Narration(voice, rate, volume)
+        gap = c.duration(keys["gap"], f"{where} gap", max_s=10.0) if "gap" in keys else None
+        return Narration(voice, rate, volume, gap)
 
     def music(self, node: Node) -> Music:
         c = self.check
@@ -316,6 +319,7 @@ class _Builder:
             first_side=opt(lambda n: c.choice(n, f"{where} first_side", ("right", "left")), "first_side", "right"),
             side_start=opt(lambda n: c.template(n, f"{where} side_start", ("side",)), "side_start", DEFAULT_SIDE_START),
             switch=opt(lambda n: c.template(n, f"{where} switch", ("side",)), "switch", DEFAULT_SWITCH),
+            side_pause_s=opt(lambda n: c.duration(n, f"{where} side_pause", 60.0), "side_pause", DEFAULT_SIDE_PAUSE_S),
             pause_after_s=opt(lambda n: c.duration(n, f"{where} pause_after", MAX_PAUSE_S), "pause_after", 0.0),
             chime=opt(lambda n: c.boolean(n, f"{where} chime"), "chime", False),
             announce=opt(lambda n: c.boolean(n, f"{where} announce"), "announce", True),

@@ -17,6 +17,8 @@ DEFAULT_CUE = "count"
 DEFAULT_LAST_CUE = "{n}, last one."
 DEFAULT_SIDE_START = "Start with your {side} foot."
 DEFAULT_SWITCH = "Now switch to your {side} foot."
+DEFAULT_GAP_S = 0.6  # silence between two lines spoken one after the other
+DEFAULT_SIDE_PAUSE_S = 3.0  # time to move to the other foot before the first count
 
 StepKind = Literal["say", "pause", "chime"]
 Sides = Literal["once", "each"]
@@ -30,6 +32,7 @@ class Narration:
     voice: str | None = None
     rate: int | None = None
     volume: float | None = None
+    gap_s: float | None = None
 
     def over(self, base: Narration) -> Narration:
         """These settings laid over ``base``: each field set here wins."""
@@ -37,6 +40,7 @@ class Narration:
             voice=self.voice if self.voice is not None else base.voice,
             rate=self.rate if self.rate is not None else base.rate,
             volume=self.volume if self.volume is not None else base.volume,
+            gap_s=self.gap_s if self.gap_s is not None else base.gap_s,
         )
 
 
@@ -66,6 +70,7 @@ class Technique:
     first_side: Side = "right"
     side_start: str = DEFAULT_SIDE_START
     switch: str = DEFAULT_SWITCH
+    side_pause_s: float = DEFAULT_SIDE_PAUSE_S
     pause_after_s: float = 0.0
     chime: bool = False
     announce: bool = True  # say the technique's name first
@@ -95,7 +100,7 @@ class Routine:
     album: str = ""
     year: int | None = None
     language: str = "en"
-    narration: Narration = field(default_factory=lambda: Narration(None, DEFAULT_RATE, DEFAULT_VOLUME))
+    narration: Narration = field(default_factory=lambda: Narration(None, DEFAULT_RATE, DEFAULT_VOLUME, DEFAULT_GAP_S))
     music: Music = field(default_factory=Music)
     cover: Path | None = None
     intro: tuple[Step, ...] = ()
