@@ -18,7 +18,7 @@ if [ ! -x .venv/bin/python ]; then
   echo "setting up .venv with $("$python_bin" --version)" >&2
   "$python_bin" -m venv .venv
 fi
-extras=${1:-}
+extras=${SETUP_EXTRAS:-}
 target="."
 [ -n "$extras" ] && target=".[$extras]"
 stamp=".venv/.voiceguide-installed${extras:+-$extras}"

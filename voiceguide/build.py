@@ -225,6 +225,7 @@ def _sounds(session: Session, rate: int) -> tuple[list[object], dict[object, np.
     """A key per cue and every distinct sound as mono float32 at ``rate``."""
     from voiceguide.audio_io import read_wav_mono
     from voiceguide.render.dsp import resample_clip
+    from voiceguide.render.master import compress
     from voiceguide.render.tones import chime
 
     keys: list[object] = []
@@ -236,7 +237,7 @@ def _sounds(session: Session, rate: int) -> tuple[list[object], dict[object, np.
             key = cue.utterance
             if key not in sounds:
                 samples, clip_rate = read_wav_mono(session.clips[cue.utterance].path)
-                sounds[key] = resample_clip(samples, clip_rate, rate).astype(np.float32)
+                sounds[key] = compress(resample_clip(samples, clip_rate, rate).astype(np.float32))
         elif cue.kind == "chime":
             key = ("chime", round(cue.end_s - cue.start_s, 6))
             if key not in sounds:

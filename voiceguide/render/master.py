@@ -28,6 +28,7 @@ CHIME_RELATIVE_DB = -6.0  # chimes sit a little under the voice
 SPEECH_CEILING_DBTP = -2.5  # leaves room for music under speech and MP3 overshoot under −1 dBTP
 PEAK_MARGIN_DB = 0.3  # sample peak to true peak, for clips band-limited to a quarter of the rate
 STEP = int(SUB_BLOCK_S * SAMPLE_RATE)
+CHUNK = SAMPLE_RATE // 100  # 10 ms: the resolution of the level model
 
 
 @dataclass(frozen=True)
@@ -68,47 +69,60 @@ def compress(x: np.ndarray, range_db: float = 10.0, ratio: float = 3.0) -> np.nd
 
 
 class _Sound:
-    """One distinct clip with what levelling needs of it, computed once.
+    """One distinct clip with what levelling needs of it: its 10 ms K-weighted energies and its peak.
 
     Clips are band-limited well below the output's Nyquist rate (speech engines render at
     22.05 kHz, chimes have nothing above 5 kHz), so their sample peaks are their true
     peaks to within a small margin, and a smooth gain ride scales their K-weighted
-    signal the same way it scales the clip.
+    energy as it scales the clip. The clip array is owned and finally scaled in place.
     """
 
     def __init__(self, clip: np.ndarray, scale: float = 1.0) -> None:
-        self.clip = (clip * scale).astype(np.float32)
-        self.weighted = k_weighted(self.clip.astype(np.float64), SAMPLE_RATE)
-        self.peaks = np.abs(self.clip).astype(np.float64)
+        self.clip = clip if scale == 1.0 else clip * np.float32(scale)
+        weighted = k_weighted(self.clip.astype(np.float64), SAMPLE_RATE)
+        self.energy = _chunks(2.0 * weighted * weighted)  # the clip sounds on both channels
+        self.peak = float(np.abs(self.clip).max()) if self.clip.size else 0.0
 
     def ride(self, level: float, ceiling: float) -> np.ndarray | None:
         """A smooth 5 ms gain ride holding the clip under ``ceiling`` at ``level`` (None: not needed)."""
-        need = np.minimum(1.0, ceiling / np.maximum(self.peaks * level, 1e-9))
-        if need.min() >= 1.0:
+        if self.peak * level <= ceiling:
             return None
+        need = np.minimum(1.0, ceiling / np.maximum(np.abs(self.clip) * level, 1e-9))
         radius = int(0.005 * SAMPLE_RATE)
-        return moving_average(running_min(need, 2 * radius), radius)  # ≤ need everywhere
+        return moving_average(running_min(need, 2 * radius), radius).astype(np.float32)  # ≤ need everywhere
 
-    def cumulative(self, level: float, ride: np.ndarray | None) -> np.ndarray:
-        """Cumulative K-weighted energy at ``level``, the clip sounding on both channels."""
-        w = self.weighted * level if ride is None else self.weighted * ride * level
-        return np.concatenate([[0.0], np.cumsum(2.0 * w * w)])
+    def cumulative(self, level: float, ceiling: float | None = None) -> np.ndarray:
+        """Cumulative K-weighted energy per 10 ms at ``level``, after the ride if a ceiling is given."""
+        energy = self.energy * level**2
+        ride = self.ride(level, ceiling) if ceiling is not None else None
+        if ride is not None:
+            energy = energy * (_chunks(np.square(ride.astype(np.float64))) / CHUNK)
+        return np.concatenate([[0.0], np.cumsum(energy)])
 
-    def final(self, level: float, ride: np.ndarray | None) -> np.ndarray:
-        out = self.clip * np.float32(level)
-        return out if ride is None else (out * ride.astype(np.float32))
+    def finish(self, level: float, ceiling: float) -> np.ndarray:
+        """The clip at ``level`` and under ``ceiling``, scaled in place."""
+        ride = self.ride(level, ceiling)
+        self.clip *= np.float32(level)
+        if ride is not None:
+            self.clip *= ride
+        return self.clip
+
+
+def _chunks(x: np.ndarray) -> np.ndarray:
+    """Sums of ``x`` over consecutive 10 ms chunks (the last one partial)."""
+    return np.add.reduceat(x, np.arange(0, x.size, CHUNK)) if x.size else np.zeros(0)
 
 
 def _placed(plan: Plan, keys: list[object], cumulative: Mapping[object, np.ndarray], blocks: int) -> np.ndarray:
-    """Per-100 ms energies of the clips named by ``keys``, placed at their cues' times."""
+    """Per-100 ms energies of the clips named by ``keys``, placed at their cues' times (10 ms precision)."""
     energies = np.zeros(blocks)
     for cue, key in zip(plan.cues, keys, strict=True):
         if key is None:
             continue
         c = cumulative[key]
         start = round(cue.start_s * SAMPLE_RATE)
-        first, last = start // STEP, (start + c.size - 2) // STEP
-        edges = np.clip(np.arange(first, last + 2) * STEP - start, 0, c.size - 1)
+        first, last = start // STEP, (start + (c.size - 1) * CHUNK - 1) // STEP
+        edges = np.clip(np.rint((np.arange(first, last + 2) * STEP - start) / CHUNK).astype(int), 0, c.size - 1)
         energies[first : last + 1] += np.diff(c[edges])
     return energies
 
@@ -122,20 +136,21 @@ def master(
 ) -> Mastered:
     """Choose the music gain and the master gain; return every clip at its final level.
 
-    ``keys[i]`` names the clip sounding at ``plan.cues[i]`` (None for pauses); chimes are
+    ``clips`` are taken over: they are scaled in place. Speech clips should already be
+    evened out with ``compress``. ``keys[i]`` names the clip sounding at ``plan.cues[i]`` (None for pauses); chimes are
     keyed ``("chime", seconds)``.
     """
     blocks = int(math.ceil(plan.duration_s / SUB_BLOCK_S)) + 1
     used = [k for k in dict.fromkeys(keys) if k is not None]
-    speech = {k: _Sound(compress(clips[k])) for k in used if not is_chime(k)}
+    speech = {k: _Sound(clips[k]) for k in used if not is_chime(k)}
     speech_keys = [k if k in speech else None for k in keys]
-    speech_lufs = integrated_from_sub_blocks(_placed(plan, speech_keys, {k: v.cumulative(1.0, None) for k, v in speech.items()}, blocks), SAMPLE_RATE)
+    speech_lufs = integrated_from_sub_blocks(_placed(plan, speech_keys, {k: v.cumulative(1.0) for k, v in speech.items()}, blocks), SAMPLE_RATE)
     if not math.isfinite(speech_lufs):
         speech_lufs = target_lufs  # a routine of chimes and pauses only
     sounds = dict(speech)
     for k in used:
         if is_chime(k):
-            sounds[k] = _Sound(clips[k], _chime_scale(_Sound(clips[k]).cumulative(1.0, None), speech_lufs))
+            sounds[k] = _Sound(clips[k], _chime_scale(_Sound(clips[k]).cumulative(1.0), speech_lufs))
 
     music_gain = 0.0
     music_energy = np.zeros(blocks)
@@ -145,19 +160,18 @@ def master(
         env2 = np.square(music.envelope.gains((frames + STEP // 20) / SAMPLE_RATE).astype(np.float64))
         music_energy = music_gain**2 * (music.energy(frames) * env2).reshape(blocks, 10).sum(axis=1)
 
-    def loudness(level: float, rides: Mapping[object, np.ndarray | None]) -> float:
-        cumulative = {k: v.cumulative(level, rides.get(k)) for k, v in sounds.items()}
+    def loudness(level: float, ceiling: float | None) -> float:
+        cumulative = {k: v.cumulative(level, ceiling) for k, v in sounds.items()}
         return integrated_from_sub_blocks(music_energy * level**2 + _placed(plan, keys, cumulative, blocks), SAMPLE_RATE)
 
-    master_gain = gain(target_lufs - loudness(1.0, {}))
+    master_gain = gain(target_lufs - loudness(1.0, None))
     ceiling = gain(SPEECH_CEILING_DBTP - PEAK_MARGIN_DB)
     for attempt in range(4):
-        rides = {k: v.ride(master_gain, ceiling) for k, v in sounds.items()}
-        predicted = loudness(master_gain, rides)
+        predicted = loudness(master_gain, ceiling)
         if abs(predicted - target_lufs) < 0.05 or attempt == 3:
             break
         master_gain *= gain(target_lufs - predicted)
-    final = {k: v.final(master_gain, rides[k]) for k, v in sounds.items()}
+    final = {k: v.finish(master_gain, ceiling) for k, v in sounds.items()}
     return Mastered(final, music_gain * master_gain, predicted, speech_lufs)
 
 

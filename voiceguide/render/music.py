@@ -25,7 +25,7 @@ MAX_MUSIC_BYTES = 2 * 1024**3
 CROSSFADE_S = 3.0
 PROFILE_STEP = SAMPLE_RATE // 100  # 10 ms
 SUB_BLOCK_STEPS = 10  # 10 ms steps in a 100 ms loudness sub-block
-MEASURE_CHUNK = 60 * SAMPLE_RATE  # chunk boundaries fall on whole sub-blocks
+MEASURE_CHUNK = 10 * SAMPLE_RATE  # chunk boundaries fall on whole sub-blocks
 _TEXT_STARTS = (b"#EXTM3U", b"ffconcat", b"file ", b"[playlist]", b"<?xml", b"<asx", b"#!", b"{", b"http")
 
 
