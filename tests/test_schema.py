@@ -1,0 +1,50 @@
+"""The shipped JSON Schema agrees with the loader: same keys, built-in routines valid, bad ones not."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+import jsonschema
+import pytest
+import yaml
+
+from voiceguide.routine import builtin_routines, loader
+
+SCHEMA = json.loads(resources.files("voiceguide.routine").joinpath("schema.json").read_text(encoding="utf-8"))
+jsonschema.Draft202012Validator.check_schema(SCHEMA)
+VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
+
+
+@pytest.mark.parametrize(
+    ("where", "keys"),
+    [
+        (SCHEMA["properties"], loader.ROOT_KEYS),
+        (SCHEMA["$defs"]["technique"]["properties"], loader.TECHNIQUE_KEYS),
+        (SCHEMA["$defs"]["narration"]["properties"], loader.NARRATION_KEYS),
+        (SCHEMA["properties"]["music"]["oneOf"][2]["properties"], loader.MUSIC_KEYS),
+    ],
+)
+def test_schema_keys_match_the_loader(where, keys):
+    assert set(where) == set(keys)
+
+
+@pytest.mark.parametrize("name", list(builtin_routines()))
+def test_builtin_routines_match_the_schema(name):
+    data = yaml.safe_load(builtin_routines()[name].read_text(encoding="utf-8"))
+    VALIDATOR.validate(data)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"title": "T"},
+        {"title": "T", "techniques": []},
+        {"title": "T", "techniques": [{"name": "A", "repetitons": 3}]},
+        {"title": "T", "techniques": [{"name": "A", "hold": "5 secs"}]},
+        {"title": "T", "narration": {"rate": 900}, "techniques": [{"name": "A"}]},
+        {"title": "T", "techniques": [{"name": "A", "steps": [{"chime": True, "pause": "2s"}]}]},
+    ],
+)
+def test_schema_rejects_what_the_loader_rejects(data):
+    assert list(VALIDATOR.iter_errors(data))
