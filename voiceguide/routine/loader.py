@@ -346,7 +346,7 @@ class _Optional:
 
 def builtin_routines() -> dict[str, Path]:
     """The routines shipped with voiceguide, by name (file stem)."""
-    folder = resources.files("voiceguide.routines")
+    folder = resources.files("voiceguide").joinpath("routines")
     found: dict[str, Path] = {}
     for entry in folder.iterdir():
         if entry.name.endswith(".yaml"):

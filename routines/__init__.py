@@ -1,1 +1,0 @@
-"""The built-in routines, shipped with voiceguide (this folder is the package voiceguide.routines)."""
