@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import warnings
 
 with warnings.catch_warnings():
+    # pydub warns when ffmpeg is not on PATH (we hand it ours below) and imports the
+    # deprecated audioop on Python 3.11–3.12 (audioop-lts replaces it from 3.13).
     warnings.filterwarnings("ignore", message="Couldn't find ffmpeg", category=RuntimeWarning)
+    warnings.filterwarnings("ignore", message=".*audioop.*", category=DeprecationWarning)
     from pydub import AudioSegment
 
 import numpy as np
@@ -13,8 +17,9 @@ import numpy as np
 from voiceguide import ffmpeg
 
 
-def read_wav_mono(path: str | object) -> tuple[np.ndarray, int]:
+def read_wav_mono(path: str | os.PathLike[str]) -> tuple[np.ndarray, int]:
     """A WAV file as mono float32 samples in [-1, 1] and its sample rate."""
     AudioSegment.converter = ffmpeg.ffmpeg_exe()
-    clip = AudioSegment.from_wav(path).set_channels(1).set_sample_width(2)
+    with open(path, "rb") as handle:  # pydub leaves a path it opened open
+        clip = AudioSegment.from_wav(handle).set_channels(1).set_sample_width(2)
     return np.array(clip.get_array_of_samples(), dtype=np.float32) * (1 / 32768), clip.frame_rate

@@ -164,13 +164,22 @@ def master(
         cumulative = {k: v.cumulative(level, ceiling) for k, v in sounds.items()}
         return integrated_from_sub_blocks(music_energy * level**2 + _placed(plan, keys, cumulative, blocks), SAMPLE_RATE)
 
-    master_gain = gain(target_lufs - loudness(1.0, None))
+    # Find the gain whose limited mix meets the target: limiting flattens the response,
+    # so step along the measured slope (secant) rather than assuming one dB per dB.
     ceiling = gain(SPEECH_CEILING_DBTP - PEAK_MARGIN_DB)
-    for attempt in range(4):
-        predicted = loudness(master_gain, ceiling)
-        if abs(predicted - target_lufs) < 0.05 or attempt == 3:
+    gain_db = target_lufs - loudness(1.0, None)
+    previous: tuple[float, float] | None = None
+    for _ in range(8):
+        predicted = loudness(gain(gain_db), ceiling)
+        miss = target_lufs - predicted
+        if abs(miss) < 0.05:
             break
-        master_gain *= gain(target_lufs - predicted)
+        slope = 1.0
+        if previous is not None and gain_db != previous[0]:
+            slope = min(1.0, max(0.2, (predicted - previous[1]) / (gain_db - previous[0])))
+        previous = (gain_db, predicted)
+        gain_db += min(6.0, miss / slope)
+    master_gain = gain(gain_db)
     final = {k: v.finish(master_gain, ceiling) for k, v in sounds.items()}
     return Mastered(final, music_gain * master_gain, predicted, speech_lufs)
 
