@@ -57,8 +57,8 @@ class BuildResult:
 def output_path(routine: Routine, options: BuildOptions) -> Path:
     if options.output is not None:
         path = options.output
-        if path.is_dir():
-            path = path / f"{routine.name}.{options.fmt}"
+        if path.is_dir() or str(path).endswith(("/", os.sep)) or not path.suffix:
+            path = path / f"{routine.name}.{options.fmt}"  # a folder, existing or to be made
         return path
     return Path("output") / f"{routine.name}.{options.fmt}"
 
@@ -97,6 +97,17 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def _set_mode(partial: Path, destination: Path) -> None:
+    """Give the new file the old one's permissions, or the usual ones (temp files start private)."""
+    try:
+        mode = destination.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    os.chmod(partial, mode)
 
 
 def temp_name(folder: Path, stem: str, suffix: str) -> Path:
@@ -202,6 +213,7 @@ def build(routine_arg: str | Path, options: BuildOptions, progress: Progress | N
         encoder = None
         progress.done()
         timings["encode"] = time.perf_counter() - clock
+        _set_mode(partial, destination)
         os.replace(partial, destination)
         temp_files.clear()
         timings["total"] = time.perf_counter() - clock
