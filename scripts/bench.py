@@ -165,7 +165,7 @@ def main() -> None:
             long_run = run_build(routine, work / f"bench-{minutes:g}.mp3", work / f"cache-{minutes:g}", "--music", str(long_music(work)))
         rows.append("| session | build | wall s | peak MB (build / ffmpeg) | × bare encode | vs naive pydub |")
         rows.append("|---|---|---|---|---|---|")
-        for minutes, entry in results.items():
+        for entry in results.values():
             bare = entry["bare"]["wall_s"]
             for kind in ("cold", "warm"):
                 r = entry[kind]

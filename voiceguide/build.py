@@ -14,16 +14,17 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Generic, Literal, TypeVar
 
 import numpy as np
 
 from voiceguide.errors import OutputError
-from voiceguide.plan import Plan, Utterance
+from voiceguide.plan import Plan
 from voiceguide.progress import Progress
 from voiceguide.routine import Routine, find_routine, load_routine
 from voiceguide.session import Session, prepare
 
+T = TypeVar("T")
 DEFAULT_TARGET_LUFS = -16.0
 TEMP_MARK = ".voiceguide-"
 
@@ -116,11 +117,11 @@ def temp_name(folder: Path, stem: str, suffix: str) -> Path:
     return Path(name)
 
 
-class _Background:
+class _Background(Generic[T]):
     """Runs a function in a thread while narration runs; ``result()`` re-raises its error."""
 
-    def __init__(self, work: Callable[[], object]) -> None:
-        self._value: object = None
+    def __init__(self, work: Callable[[], T]) -> None:
+        self._value: T | None = None
         self._error: BaseException | None = None
 
         def run() -> None:
@@ -132,7 +133,7 @@ class _Background:
         self._thread = threading.Thread(target=run, name="voiceguide-music", daemon=True)
         self._thread.start()
 
-    def result(self) -> object:
+    def result(self) -> T | None:
         self._thread.join()
         if self._error is not None:
             raise self._error
@@ -183,12 +184,11 @@ def build(routine_arg: str | Path, options: BuildOptions, progress: Progress | N
         timings["narrate"] = time.perf_counter() - clock
         plan = session.plan
         keys, clips = _sounds(session, SAMPLE_RATE)
-        music = background.result()  # type: ignore[assignment]
+        music = background.result()
         timings["music"] = time.perf_counter() - clock
         envelope = None
         levels = None
         if music is not None:
-            assert isinstance(music, music_mod.LoopedMusic)
             shape = DuckShape(depth_db=max(12.0, level_db + 26.0))
             spans = [(c.start_s, c.end_s) for c in plan.cues if c.kind == "speech"]
             envelope = MusicEnvelope(spans, plan.duration_s, shape)
@@ -224,11 +224,11 @@ def build(routine_arg: str | Path, options: BuildOptions, progress: Progress | N
             encoder.abort()
         if music is None:
             try:
-                music = background.result()  # type: ignore[assignment]
-            except BaseException:
+                music = background.result()
+            except BaseException:  # already reported, or superseded by the error in flight
                 music = None
         if music is not None:
-            music.close()  # type: ignore[union-attr]
+            music.close()
         for path in temp_files:
             path.unlink(missing_ok=True)
 
