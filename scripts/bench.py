@@ -95,10 +95,13 @@ def duration_s(path: Path) -> float:
 
 
 def bare_encode(mp3: Path, work: Path) -> dict[str, float]:
-    """ffmpeg encoding the same session audio (decoded from our MP3) with the same settings."""
+    """ffmpeg encoding the same session audio (decoded from our MP3) with the same settings (bitrate, LAME -q)."""
     raw = work / "session.raw"
     subprocess.run([ffmpeg(), "-v", "error", "-y", "-i", str(mp3), "-f", "s16le", "-ac", "2", "-ar", "44100", str(raw)], check=True)
-    result = timed([ffmpeg(), "-v", "error", "-y", "-f", "s16le", "-ar", "44100", "-ac", "2", "-i", str(raw), "-c:a", "libmp3lame", "-b:a", "128k", str(work / "bare.mp3")])
+    from voiceguide.render.encode import Codec
+
+    codec = Codec()  # the build's default settings
+    result = timed([ffmpeg(), "-v", "error", "-y", "-f", "s16le", "-ar", "44100", "-ac", "2", "-i", str(raw), *codec.args(), str(work / "bare.mp3")])
     raw.unlink()
     return result
 

@@ -39,6 +39,7 @@ class BuildOptions:
     engine: str = "pyttsx3"
     fmt: str = "mp3"
     bitrate: str = "128k"
+    mp3_quality: int | None = None  # LAME -q; None: the encoder module's default
     target_lufs: float = DEFAULT_TARGET_LUFS
     force: bool = False
 
@@ -145,7 +146,7 @@ def build(routine_arg: str | Path, options: BuildOptions, progress: Progress | N
     from voiceguide.render import SAMPLE_RATE
     from voiceguide.render import music as music_mod
     from voiceguide.render.calibrate import codec_factor, excerpt_window
-    from voiceguide.render.encode import Encoder
+    from voiceguide.render.encode import DEFAULT_MP3_QUALITY, Codec, Encoder
     from voiceguide.render.envelope import DuckShape, MusicEnvelope
     from voiceguide.render.master import MusicLevels, master
     from voiceguide.render.mixer import render, total_frames
@@ -197,13 +198,14 @@ def build(routine_arg: str | Path, options: BuildOptions, progress: Progress | N
         total = total_frames(plan)
         start, stop = excerpt_window((c.start_s for c in plan.cues if c.kind == "speech"), total)
         excerpt = np.concatenate(list(render(plan, keys, mastered.sounds, music, envelope, mastered.music_gain, start=start, stop=stop)))
-        mastered = mastered.scaled(codec_factor(excerpt, options.fmt, options.bitrate))
+        codec = Codec(options.fmt, options.bitrate, DEFAULT_MP3_QUALITY if options.mp3_quality is None else options.mp3_quality)
+        mastered = mastered.scaled(codec_factor(excerpt, codec))
         timings["levels"] = time.perf_counter() - clock
 
         partial = temp_name(destination.parent, destination.stem, f".partial.{options.fmt}")
         temp_files.append(partial)
         meta = Metadata(routine.title, routine.author, routine.album or "voiceguide", routine.year, routine.description, routine.cover)
-        encoder = Encoder(partial, options.fmt, options.bitrate, meta, plan.chapters)
+        encoder = Encoder(partial, codec, meta, plan.chapters)
         done = 0
         for block in render(plan, keys, mastered.sounds, music, envelope, mastered.music_gain):
             encoder.write(block)

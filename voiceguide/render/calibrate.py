@@ -14,10 +14,9 @@ import numpy as np
 
 from voiceguide import ffmpeg
 from voiceguide.render import CHANNELS, SAMPLE_RATE
-from voiceguide.render.encode import codec_args
+from voiceguide.render.encode import Codec
 from voiceguide.render.loudness import k_weighted
 
-LOSSLESS = ("wav", "flac")
 EXCERPT_S = 8.0
 
 
@@ -28,13 +27,13 @@ def excerpt_window(speech_starts: Iterable[float], total_frames: int) -> tuple[i
     return start, min(total_frames, start + int(EXCERPT_S * SAMPLE_RATE))
 
 
-def codec_factor(pcm: np.ndarray, fmt: str, bitrate: str) -> float:
+def codec_factor(pcm: np.ndarray, codec: Codec) -> float:
     """Linear gain that makes ``pcm`` (int16 frames × 2) as loud after encoding and decoding as before."""
-    if fmt in LOSSLESS or pcm.shape[0] < SAMPLE_RATE:
+    if codec.lossless or pcm.shape[0] < SAMPLE_RATE:
         return 1.0
     raw = ["-f", "s16le", "-ar", str(SAMPLE_RATE), "-ac", str(CHANNELS)]
-    encoded = ffmpeg.run([*raw, "-i", "pipe:0", *codec_args(fmt, bitrate)[:-2], "-f", fmt, "pipe:1"], "measuring the codec", 60, pcm.tobytes()).stdout
-    decoded = ffmpeg.run(["-f", fmt, "-i", "pipe:0", *raw, "pipe:1"], "measuring the codec", 60, encoded).stdout
+    encoded = ffmpeg.run([*raw, "-i", "pipe:0", *codec.args(), "pipe:1"], "measuring the codec", 60, pcm.tobytes()).stdout
+    decoded = ffmpeg.run(["-f", codec.fmt, "-i", "pipe:0", *raw, "pipe:1"], "measuring the codec", 60, encoded).stdout
     after = np.frombuffer(decoded, dtype="<i2").reshape(-1, CHANNELS).astype(np.float64)
     before = pcm.astype(np.float64)
     energy_before = float(np.square(k_weighted(before, SAMPLE_RATE)).sum())
