@@ -178,10 +178,9 @@ def build(routine_arg: str | Path, options: BuildOptions, progress: Progress | N
 
     background = _Background(load_music)
     encoder = None
-    partial = None
     music = None
     try:
-        session = prepare(routine_arg, voice=options.voice, rate=options.rate, engine=options.engine, progress=progress)
+        session = prepare(routine, voice=options.voice, rate=options.rate, engine=options.engine, progress=progress)
         timings["narrate"] = time.perf_counter() - clock
         plan = session.plan
         keys, clips = _sounds(session, SAMPLE_RATE)

@@ -25,7 +25,7 @@ class Session:
 
 
 def prepare(
-    routine_arg: str | Path,
+    routine_arg: str | Path | Routine,
     *,
     voice: str | None = None,
     rate: int | None = None,
@@ -33,7 +33,7 @@ def prepare(
     progress: Progress | None = None,
 ) -> Session:
     """Load the routine, synthesise (or fetch from cache) every line, and lay out the plan."""
-    routine = load_routine(find_routine(str(routine_arg)))
+    routine = routine_arg if isinstance(routine_arg, Routine) else load_routine(find_routine(str(routine_arg)))
     events = script(routine, Narration(voice=voice, rate=rate))
     lines = utterances(events)
     stats: dict[str, int] = {}
