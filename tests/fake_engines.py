@@ -1,8 +1,9 @@
 """Faulty engines for narration tests, importable by workers as ``"<this module>:<Class>"``.
 
 They keep the real engine's voices and version (so voices resolve as usual) but
-never start espeak. A hanging engine records its pid in ``$VOICEGUIDE_TEST_PID_DIR``
-so a test can check that the worker is gone afterwards.
+never start espeak (except ``EspeakInWorkerEngine``, in the worker, where it must
+not run). A hanging engine records its pid in ``$VOICEGUIDE_TEST_PID_DIR`` so a
+test can check that the process making the clip is gone afterwards.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import os
 import resource
 import signal
+import threading
 import time
 from pathlib import Path
 
@@ -51,3 +53,30 @@ class FailingEngine(_Fake):
 
     def synthesize(self, text: str, voice: str, rate: int, volume: float, path: Path) -> None:
         raise RuntimeError("the fake engine refuses")
+
+
+class ThreadInWorkerEngine(_Fake):
+    """Starts a Python thread in the worker, which must then refuse to fork."""
+
+    name = "fake-thread"
+
+    @classmethod
+    def preload(cls) -> None:
+        threading.Thread(target=time.sleep, args=(1000,), daemon=True).start()
+
+    def synthesize(self, text: str, voice: str, rate: int, volume: float, path: Path) -> None:
+        raise AssertionError("a child was forked from a worker running two threads")
+
+
+class EspeakInWorkerEngine(_Fake):
+    """Starts espeak (and its native thread) in the worker, which must then refuse the clip."""
+
+    name = "fake-espeak-in-worker"
+
+    @classmethod
+    def preload(cls) -> None:
+        super().preload()
+        Pyttsx3Engine()
+
+    def synthesize(self, text: str, voice: str, rate: int, volume: float, path: Path) -> None:
+        raise AssertionError("a clip was made after forking a worker running espeak")

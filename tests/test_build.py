@@ -396,12 +396,6 @@ def test_rebuild_is_byte_identical(default: Built, routine: Path, folder: Path) 
     assert again.path.read_bytes() == default.path.read_bytes()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="espeak-ng keeps state from one utterance to the next inside a process, so the same line said "
-    "twice by one narration worker differs in samples and length; clips depend on worker scheduling and "
-    "a rebuild with an empty clip cache gives a different file (voiceguide/narration/workers.py)",
-)
 def test_rebuild_with_an_empty_clip_cache_is_byte_identical(
     silent: Built, routine: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

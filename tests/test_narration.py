@@ -113,6 +113,36 @@ def test_rate_changes_take_effect_in_one_worker(cache_dir: Path) -> None:
     assert d[0] < d[4] < d[1]
 
 
+def test_same_utterance_gives_the_same_bytes_whatever_was_said_before(
+    cache_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """espeak-ng carries state from one utterance to the next inside a process; no clip may depend on it."""
+    target = say("Let your shoulders drop and breathe out slowly.")
+    others = [say("Curl your toes."), say("Spread them wide.", rate=240), say("Rest now.", voice="English (Great Britain)")]
+
+    def fresh(utterances: list[Utterance]) -> bytes:
+        shutil.rmtree(cache_dir, ignore_errors=True)
+        stats: dict[str, int] = {}
+        clip = narrate(utterances, stats=stats)[target]
+        assert stats["synthesised"] == len(utterances)
+        return clip.path.read_bytes()
+
+    alone = fresh([target])
+    assert fresh([target]) == alone  # again, in a separate call
+    with monkeypatch.context() as m:
+        m.setattr(os, "cpu_count", lambda: 1)  # one worker: the target comes after three other lines
+        assert fresh([*others, target]) == alone
+    assert fresh([*others, target]) == alone  # however the workers share the lines out
+
+    # Straight to the workers: the same line three times in one worker, other lines in between.
+    text, voice = target.spoken, "gmw/en-us"
+    lines = [text, "Curl your toes.", text, text]
+    jobs = [Job(f"k{i}", t, voice, 175, 1.0, cache_dir / f"{i}.wav", 30.0) for i, t in enumerate(lines)]
+    run_jobs(jobs, "voiceguide.narration.engines:Pyttsx3Engine", "pyttsx3", lambda j, m: None, 1)
+    for i in (0, 2, 3):
+        assert (cache_dir / f"{i}.wav").read_bytes() == alone
+
+
 def test_voice_espeak_cannot_load_is_an_error(cache_dir: Path) -> None:
     """The worker checks what espeak actually holds; pyttsx3 alone ignores an unknown voice silently."""
     job = Job("k", TEXT, "xx/no-such-voice", 175, 1.0, cache_dir / "x.wav", 30.0)
@@ -289,6 +319,24 @@ def test_crashing_engine_is_reported(engine: str, how: str) -> None:
 def test_engine_error_is_reported() -> None:
     with pytest.raises(NarratorError, match="failed on .*the fake engine refuses"):
         narrate([say()], engine=fake("FailingEngine"))
+    assert no_workers_left()
+
+
+@pytest.mark.parametrize(
+    "engine, message",
+    [
+        ("ThreadInWorkerEngine", "the narration worker runs 2 threads; it cannot fork safely"),
+        pytest.param(
+            "EspeakInWorkerEngine",
+            "the narration worker ran [0-9]+ threads when it forked",
+            marks=pytest.mark.skipif(not sys.platform.startswith("linux"), reason="native threads are counted in /proc"),
+        ),
+    ],
+)
+def test_worker_with_threads_refuses_to_fork(engine: str, message: str) -> None:
+    """Forking is only safe from a worker with one thread; espeak's own thread counts too."""
+    with pytest.raises(NarratorError, match=message):
+        narrate([say()], engine=fake(engine))
     assert no_workers_left()
 
 

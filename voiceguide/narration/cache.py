@@ -15,7 +15,9 @@ from pathlib import Path
 from voiceguide.narration import wav
 from voiceguide.narration.base import Clip
 
-CLIP_FORMAT = 1  # bump when trimming or storage changes, so old clips stop matching
+# Bump when synthesis, trimming or storage changes, so old clips stop matching.
+# 2: each clip synthesised in a fresh process (clips of format 1 could carry espeak state from earlier lines).
+CLIP_FORMAT = 2
 
 
 def cache_root(cache_dir: Path | str | None = None) -> Path:

@@ -1,9 +1,11 @@
 """Speech engines behind one small interface, and the registry that names them.
 
-Class methods (``check``, ``version``, ``voices``) run in the calling process; an
-instance lives in a narration worker process and only ``synthesize`` is called on
-it. Workers are spawned, so an engine is named by a registered name or by an
-importable ``"module:Class"`` path (how tests inject faulty engines).
+Class methods (``check``, ``version``, ``voices``) run in the calling process.
+Narration workers are spawned, so an engine is named by a registered name or by an
+importable ``"module:Class"`` path (how tests inject faulty engines). A worker calls
+``preload`` once, then forks a child per clip; the child makes an instance, calls
+``synthesize`` once and exits. So every clip starts from the same state, whatever
+the worker made before (espeak-ng keeps state from one utterance to the next).
 """
 
 from __future__ import annotations
@@ -11,11 +13,9 @@ from __future__ import annotations
 import importlib
 import importlib.metadata
 import importlib.util
-import os
 import re
 import shutil
 import subprocess
-import tempfile
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -42,6 +42,14 @@ class Engine(ABC):
     @classmethod
     def check(cls) -> None:
         """Raise NarratorError, saying how to fix it, if the engine cannot run here."""
+
+    @classmethod
+    def preload(cls) -> None:
+        """Once per worker, before its first clip: import and load what every clip needs.
+
+        Workers fork a child per clip, which is only safe in a process with one thread:
+        start no thread here and leave the engine itself unstarted (that is the child's job).
+        """
 
     @classmethod
     @abstractmethod
@@ -99,6 +107,19 @@ class Pyttsx3Engine(Engine):
         espeak_lib.load()
 
     @classmethod
+    def preload(cls) -> None:
+        """Import pyttsx3 and its espeak driver (which loads libespeak-ng); espeak itself, and its thread, start in the child."""
+        espeak_lib.prepare_for_pyttsx3()
+        import pyttsx3  # noqa: F401 -- loaded here once, so each clip's child starts with it
+        from pyttsx3.drivers import espeak as driver
+
+        if driver.EspeakDriver._moduleInitialized:  # pyttsx3 initialises espeak once per process
+            raise RuntimeError("espeak is already running in the narration worker; its clips would not be reproducible")
+        # espeak builds its table of voices by reading every voice file the first time a voice
+        # is chosen by name (about 4 ms); build it here once, and every child starts with it.
+        espeak_lib.list_voices()
+
+    @classmethod
     def version(cls) -> str:
         return f"pyttsx3 {importlib.metadata.version('pyttsx3')}; espeak-ng {espeak_lib.version()}"
 
@@ -114,14 +135,11 @@ class Pyttsx3Engine(Engine):
         self._finished = threading.Event()
         self._completed = False
         self._tts.connect("finished-utterance", self._on_finished)
-        # The driver starts "busy" with its defaults still queued in espeak. One throwaway
-        # synthesis with nothing else queued leaves it idle and deterministic.
-        self._settle(driver=False)  # the driver reports busy until its first run
-        warmup = Path(tempfile.gettempdir()) / f"voiceguide-warmup-{os.getpid()}.wav"
-        try:
-            self._say(".", warmup)
-        finally:
-            warmup.unlink(missing_ok=True)
+        # The driver starts "busy" with its defaults still queued in espeak, and while busy
+        # it only queues property changes. Once espeak has applied the defaults, mark the
+        # driver idle as its run loop does when it first starts (no throwaway synthesis).
+        self._settle(driver=False)
+        self._tts.proxy.setBusy(False)
 
     def _on_finished(self, completed: bool = True, **_: object) -> None:
         self._completed = completed

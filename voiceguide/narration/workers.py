@@ -1,11 +1,24 @@
 """Synthesis in worker processes that can hang or crash without taking the build with them.
 
 A small pool of our own (``multiprocessing.Pool`` hangs when a worker dies): each
-worker is a spawned process holding one engine instance and doing one job at a
-time, so the parent always knows which text a worker is on and since when. The
-parent waits on results and process sentinels with a deadline; a worker past its
-deadline is killed, a dead worker is reported, and every worker is stopped on
-the way out, whatever the way out is (success, error, KeyboardInterrupt).
+worker is a spawned process doing one job at a time, so the parent always knows
+which text a worker is on and since when.
+
+Each worker is a zygote: it loads the engine once (``Engine.preload``) but never
+starts it, and forks a child per clip that starts the engine, makes that one clip
+and exits. espeak-ng keeps state from one utterance to the next inside a process
+(the same line said again comes out with other samples and another length), and
+that state survives re-initialising espeak; a child forked from an unstarted
+worker always starts from the same state, so a clip depends only on its settings
+and text, never on what its worker said before. Forking is only safe with one
+thread, so the worker checks that before and after every fork.
+
+The worker waits for its child with the job's deadline: a hung child is killed
+and reported, a crashed one is reported with its exit status. The parent waits on
+replies and worker sentinels, with the deadline plus a grace as a backstop; a
+worker past it is killed with everything it started, a dead worker is reported,
+and every worker is stopped on the way out, whatever the way out is (success,
+error, KeyboardInterrupt).
 """
 
 from __future__ import annotations
@@ -17,6 +30,7 @@ import shutil
 import signal
 import sys
 import tempfile
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -24,13 +38,14 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from pathlib import Path
+from typing import NoReturn
 
 from voiceguide.errors import NarratorError
 from voiceguide.narration import wav
 from voiceguide.narration.engines import Engine, load_engine
 from voiceguide.narration.trim import trim
 
-STOP_GRACE_S = 5.0  # how long a worker may take to exit after being asked
+STOP_GRACE_S = 5.0  # how long a worker may take to exit after being asked, or to report a hung child
 
 
 @dataclass(frozen=True)
@@ -54,7 +69,7 @@ class Made:
 
 
 def make_clip(engine: Engine, job: Job, scratch: Path) -> Made:
-    """Synthesise, trim and store one clip (runs in a worker)."""
+    """Synthesise, trim and store one clip (runs in the child forked for it)."""
     raw = scratch / f"{job.key}-{os.getpid()}.wav"
     try:
         engine.synthesize(job.text, job.voice, job.rate, job.volume, raw)
@@ -66,6 +81,15 @@ def make_clip(engine: Engine, job: Job, scratch: Path) -> Made:
     return Made(job.key, len(clip), rate)
 
 
+def _die_with_parent() -> None:
+    """Linux: be killed when the process that started this one dies."""
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+
+
 def _detach() -> None:
     """Worker setup: own process group (Ctrl-C is the parent's to handle), die with the parent, silent stdout."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -73,21 +97,100 @@ def _detach() -> None:
         os.setpgrp()
     except OSError:
         pass
-    if sys.platform.startswith("linux"):
-        try:
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            pass
+    _die_with_parent()
     null = os.open(os.devnull, os.O_WRONLY)
     os.dup2(null, 1)  # pyttsx3 prints "Audio saved to …" on every save
     os.close(null)
 
 
+def _message(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _os_threads() -> int:
+    """Threads in this process as the OS counts them (Python's and native ones); 0 where unknown.
+
+    Threads a library stopped for the fork (OpenBLAS does) may take a moment to leave the count.
+    """
+    deadline = time.monotonic() + 0.05
+    while True:
+        try:
+            count = len(os.listdir("/proc/self/task"))
+        except OSError:
+            return 0
+        if count <= 1 or time.monotonic() > deadline:
+            return count
+        time.sleep(0.001)
+
+
+def _child(
+    cls: type[Engine], job: Job, scratch: Path, reply: Connection, worker: int, close: Sequence[Connection]
+) -> NoReturn:
+    """In the forked child: make the one clip, send the reply, exit without running any of the worker's clean-up."""
+    code = 70  # EX_SOFTWARE: something failed before a reply could be sent
+    try:
+        for conn in close:
+            conn.close()
+        _die_with_parent()
+        if os.getppid() != worker:  # the worker died before the line above
+            os._exit(code)
+        try:
+            made: tuple[str, object] = ("ok", make_clip(cls(), job, scratch))
+        except Exception as exc:  # noqa: BLE001 -- any engine failure goes back to the parent as NarratorError
+            made = ("error", _message(exc))
+        reply.send(made)
+        code = 0
+    finally:
+        os._exit(code)
+
+
+def clip_in_child(
+    cls: type[Engine], job: Job, scratch: Path, keep_closed: Sequence[Connection] = ()
+) -> tuple[str, object]:
+    """Fork a child that makes ``job``'s clip and wait for it until the job's deadline.
+
+    Returns ("ok", Made), ("error", message), ("crashed", exit code) or ("hung", None).
+
+    ``keep_closed``: connections of this process the child must not hold open (the
+    parent would not see this worker's end while the child lives).
+    """
+    if threading.active_count() != 1:
+        raise RuntimeError(f"the narration worker runs {threading.active_count()} threads; it cannot fork safely")
+    deadline = time.monotonic() + job.timeout_s
+    receive, send = multiprocessing.Pipe(duplex=False)
+    worker = os.getpid()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover -- runs in the child, which always leaves through os._exit
+        _child(cls, job, scratch, send, worker, close=(receive, *keep_closed))
+    send.close()
+    reaped = False
+    try:
+        threads = _os_threads()  # libraries that know about fork (OpenBLAS) stop their threads for it
+        if threads > 1:
+            raise RuntimeError(f"the narration worker ran {threads} threads when it forked; the clip cannot be trusted")
+        if not wait([receive], max(0.0, deadline - time.monotonic())):
+            return ("hung", None)
+        try:
+            return receive.recv()  # type: ignore[no-any-return]
+        except (EOFError, OSError):  # it died without a reply
+            _, status = os.waitpid(pid, 0)
+            reaped = True
+            return ("crashed", os.waitstatus_to_exitcode(status))
+    finally:
+        receive.close()
+        if not reaped:
+            try:
+                os.kill(pid, signal.SIGKILL)  # a no-op for a child that has exited after replying
+            except ProcessLookupError:
+                pass
+            os.waitpid(pid, 0)
+
+
 def serve(conn: Connection, ref: str, scratch: str) -> None:
-    """Worker main loop: receive a Job (None to stop), reply ("ok", Made) or ("error", message)."""
+    """Worker main loop: receive a Job (None to stop), make its clip in a child, send back the child's reply."""
     _detach()
     tempfile.tempdir = scratch  # engines' temporary files go where the parent cleans up
-    engine: Engine | None = None
+    cls: type[Engine] | None = None
     while True:
         try:
             job = conn.recv()
@@ -96,11 +199,13 @@ def serve(conn: Connection, ref: str, scratch: str) -> None:
         if job is None:
             return
         try:
-            if engine is None:
-                engine = load_engine(ref)()
-            reply: tuple[str, object] = ("ok", make_clip(engine, job, Path(scratch)))
+            if cls is None:
+                loaded = load_engine(ref)
+                loaded.preload()
+                cls = loaded
+            reply = clip_in_child(cls, job, Path(scratch), keep_closed=(conn,))
         except Exception as exc:  # noqa: BLE001 -- any engine failure goes back to the parent as NarratorError
-            reply = ("error", " ".join(str(exc).split()) or type(exc).__name__)
+            reply = ("error", _message(exc))
         try:
             conn.send(reply)
         except OSError:
@@ -118,7 +223,7 @@ class _Worker:
 
     def give(self, job: Job) -> None:
         self.job = job
-        self.deadline = time.monotonic() + job.timeout_s
+        self.deadline = time.monotonic() + job.timeout_s + STOP_GRACE_S  # the worker itself stops a hung child at timeout_s
         self.conn.send(job)
 
     def kill(self) -> None:
@@ -236,6 +341,11 @@ def _collect(w: _Worker, failure: _Failure, on_made: Callable[[Job, Made], None]
         w.process.join(1.0)
         raise failure.crashed(job, w.process.exitcode)
     kind, payload = reply
+    if kind == "hung":
+        raise failure.hung(job)
+    if kind == "crashed":
+        assert payload is None or isinstance(payload, int)
+        raise failure.crashed(job, payload)
     if kind != "ok":
         raise failure.failed(job, str(payload))
     w.job = None
