@@ -4,7 +4,8 @@ For each session length it generates a routine, builds it cold (empty clip cache
 warm, and compares with (a) a bare ffmpeg encode of the same audio with the same
 settings, the floor for any tool writing this MP3, and (b) the usual pydub approach
 (../shared/bench/naive_pydub.py) on the same length. Peak memory is the largest
-resident set of the build process itself (ffmpeg's is reported apart).
+resident set of the build process itself (VmHWM); the encoder's is the bare
+encode's, about 30 MB.
 
 usage: scripts/bench [--minutes 30 120] [--naive-minutes 30] [--long-minutes 180] [--keep DIR]
 """
@@ -24,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 RUNNER = r"""
-import json, resource, sys
+import json, re, resource, sys
 from voiceguide.cli import main
 sys.argv = ["voiceguide", *sys.argv[1:]]
 code = 0
@@ -32,7 +33,8 @@ try:
     main()
 except SystemExit as exit:
     code = exit.code or 0
-me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+# VmHWM is this program's own peak (ru_maxrss can carry the launching process's size over exec)
+me = int(re.search(r"VmHWM:\s+(\d+)", open("/proc/self/status").read()).group(1))
 kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
 print("BENCH " + json.dumps({"code": code, "self_kb": me, "children_kb": kids}), file=sys.stderr)
 """
@@ -86,24 +88,24 @@ def timed(command: list[str], env: dict[str, str] | None = None) -> dict[str, fl
     if proc.returncode != 0:
         assert proc.stderr is not None
         sys.exit(f"bench: {' '.join(command[:3])} failed:\n{proc.stderr.read().decode()}")
-    return {"wall_s": wall, "peak_mb": usage.ru_maxrss / 1024}
-
-
-def duration_s(path: Path) -> float:
-    raw = subprocess.run([ffmpeg(), "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "2", "-ar", "44100", "-"], capture_output=True, check=True).stdout
-    return len(raw) / 4 / 44100
+    return {"wall_s": wall, "peak_mb": usage.ru_maxrss / 1024}  # wait4: this child (and what it reaped)
 
 
 def bare_encode(mp3: Path, work: Path) -> dict[str, float]:
-    """ffmpeg encoding the same session audio (decoded from our MP3) with the same settings (bitrate, LAME -q)."""
+    """ffmpeg encoding the same session audio (decoded from our MP3) with the same settings (bitrate, LAME -q).
+
+    Also gives the session's decoded length. The audio goes through a file, never through
+    this process, which stays small so that the peaks measured for its children are theirs.
+    """
     raw = work / "session.raw"
     subprocess.run([ffmpeg(), "-v", "error", "-y", "-i", str(mp3), "-f", "s16le", "-ac", "2", "-ar", "44100", str(raw)], check=True)
+    length_s = raw.stat().st_size / 4 / 44100
     from voiceguide.render.encode import Codec
 
     codec = Codec()  # the build's default settings
     result = timed([ffmpeg(), "-v", "error", "-y", "-f", "s16le", "-ar", "44100", "-ac", "2", "-i", str(raw), *codec.args(), str(work / "bare.mp3")])
     raw.unlink()
-    return result
+    return {**result, "length_s": length_s}
 
 
 def naive(script: Path, cache: Path, minutes: float, work: Path) -> dict[str, float]:
@@ -152,10 +154,9 @@ def main() -> None:
             cold = run_build(routine, out, cache)
             print(f"[{minutes:g} min] warm build …", file=sys.stderr)
             warm = run_build(routine, out, cache)
-            length = duration_s(out)
             print(f"[{minutes:g} min] bare ffmpeg encode of the same audio …", file=sys.stderr)
             bare = bare_encode(out, work)
-            entry = {"cold": cold, "warm": warm, "bare": bare, "length": {"s": length}}
+            entry = {"cold": cold, "warm": warm, "bare": bare, "length": {"s": bare["length_s"]}}
             if minutes in args.naive_minutes and args.naive_script.exists():
                 print(f"[{minutes:g} min] naive pydub script …", file=sys.stderr)
                 entry["naive"] = naive(args.naive_script, cache, minutes, work)
@@ -166,14 +167,14 @@ def main() -> None:
             routine.write_text(routine_yaml(minutes))
             print(f"[{minutes:g} min] build with a 10-minute music file …", file=sys.stderr)
             long_run = run_build(routine, work / f"bench-{minutes:g}.mp3", work / f"cache-{minutes:g}", "--music", str(long_music(work)))
-        rows.append("| session | build | wall s | peak MB (build / ffmpeg) | × bare encode | vs naive pydub |")
+        rows.append("| session | build | wall s | peak MB | × bare encode | vs naive pydub |")
         rows.append("|---|---|---|---|---|---|")
         for entry in results.values():
             bare = entry["bare"]["wall_s"]
             for kind in ("cold", "warm"):
                 r = entry[kind]
                 vs_naive = f"{entry['naive']['wall_s'] / r['wall_s']:.1f}× faster" if "naive" in entry else "—"
-                rows.append(f"| {entry['length']['s'] / 60:.1f} min | {kind} | {r['wall_s']:.1f} | {r['peak_mb']:.0f} / {r['child_peak_mb']:.0f} | {r['wall_s'] / bare:.2f} | {vs_naive} |")
+                rows.append(f"| {entry['length']['s'] / 60:.1f} min | {kind} | {r['wall_s']:.1f} | {r['peak_mb']:.0f} | {r['wall_s'] / bare:.2f} | {vs_naive} |")
             rows.append(f"| {entry['length']['s'] / 60:.1f} min | bare ffmpeg encode | {bare:.1f} | {entry['bare']['peak_mb']:.0f} | 1.00 | |")
             if "naive" in entry:
                 n = entry["naive"]
@@ -183,7 +184,7 @@ def main() -> None:
             growth = results[last]["cold"]["wall_s"] / results[first]["cold"]["wall_s"]
             rows.append(f"\n{last:g}-minute cold build / {first:g}-minute cold build: {growth:.2f}× (length ratio {last / first:.1f}×)")
         if args.long_minutes:
-            rows.append(f"{args.long_minutes:g}-minute session with a 10-minute music file: {long_run['wall_s']:.1f} s, peak {long_run['peak_mb']:.0f} MB (ffmpeg {long_run['child_peak_mb']:.0f} MB)")
+            rows.append(f"{args.long_minutes:g}-minute session with a 10-minute music file: {long_run['wall_s']:.1f} s, peak {long_run['peak_mb']:.0f} MB")
         print("\n".join(rows))
     finally:
         if args.keep is None:
