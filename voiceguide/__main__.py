@@ -1,3 +1,3 @@
-from voiceguide.cli import main
+from voiceguide.entry import main
 
 main()

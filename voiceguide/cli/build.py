@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import signal
 from pathlib import Path
-from types import FrameType
 
 import click
 
@@ -16,14 +14,10 @@ from voiceguide.progress import Progress
 from voiceguide.render.encode import DEFAULT_MP3_QUALITY, FORMATS
 
 
-def _terminate(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt  # the same clean-up as Ctrl-C: temp files removed, old output kept
-
-
 @cli.command(name="build")
 @click.argument("routine", metavar="ROUTINE")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Output file or folder. Default: output/<routine name>.<format>.")
-@click.option("--music", "music_file", type=click.Path(path_type=Path, dir_okay=False), help="Music bed file (any format ffmpeg reads); looped, faded and ducked under the voice.")
+@click.option("--music", "music_file", type=click.Path(path_type=Path), help="Music bed file (any format ffmpeg reads); looped, faded and ducked under the voice.")
 @click.option("--no-music", is_flag=True, help="No music at all, whatever the routine says.")
 @click.option("--music-level", type=click.FloatRange(-60, 0), metavar="DB", help="Music loudness in pauses relative to the voice, in dB (default: the routine's, else -14).")
 @voice_option
@@ -67,11 +61,7 @@ def build_command(
         output=output, music=music, music_level_db=music_level, voice=voice, rate=rate, engine=engine,  # type: ignore[arg-type]
         fmt=fmt, bitrate=bitrate, mp3_quality=mp3_quality, target_lufs=target_lufs, force=force,
     )  # fmt: skip
-    previous = signal.signal(signal.SIGTERM, _terminate)
-    try:
-        result = build(routine, options, Progress(enabled=None if not quiet else False))
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    result = build(routine, options, Progress(enabled=None if not quiet else False))
     extra: list[Path] = []
     if sidecars:
         from voiceguide.export.sidecars import write_sidecars
