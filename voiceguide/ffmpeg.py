@@ -8,11 +8,17 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
 
 from voiceguide.errors import RenderError
+
+try:  # imported here, not when ffmpeg is first needed: that can be in the music thread, and an import
+    import imageio_ffmpeg  # there racing an interrupted import in the main thread can deadlock on the import lock
+except ImportError:  # pragma: no cover
+    imageio_ffmpeg = None
 
 # Demuxers a music file may be read with: audio and common audio-in-video containers.
 # Playlists and indirections (hls, concat, image2, …) are not among them.
@@ -31,11 +37,11 @@ def ffmpeg_exe() -> str:
     on_path = shutil.which("ffmpeg")
     if on_path:
         return on_path
+    if imageio_ffmpeg is None:
+        raise RenderError("no ffmpeg found (imageio-ffmpeg is not installed) — run 'pip install imageio-ffmpeg' or install ffmpeg")
     try:
-        import imageio_ffmpeg
-
         return str(imageio_ffmpeg.get_ffmpeg_exe())
-    except (ImportError, RuntimeError) as err:
+    except RuntimeError as err:
         raise RenderError(f"no ffmpeg found ({err}) — run 'pip install imageio-ffmpeg' or install ffmpeg") from None
 
 
@@ -51,7 +57,25 @@ def run(args: list[str], what: str, timeout_s: float | None = None, stdin: bytes
     return result
 
 
+_CONTEXT = re.compile(r"^\[[^\]]*@ ?0x[0-9a-fA-F]+\]\s*")  # "[in#0 @ 0x55d…] "
+_GENERIC = (
+    "Error opening input file", "Error opening output file", "Error parsing options", "Error selecting an encoder",
+    "Failed to set value", "To ignore this", "Exiting with exit code", "Conversion failed",
+)  # fmt: skip
+
+
 def last_words(stderr: bytes) -> str:
-    """The last meaningful line ffmpeg wrote, for an error message."""
-    lines = [ln.strip() for ln in stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
-    return lines[-1] if lines else "no message"
+    """The line of ffmpeg's stderr that says what went wrong, for a one-line error message.
+
+    A refusal by a whitelist wins (it is the reason, whatever follows); otherwise the
+    last line that is not one of ffmpeg's generic closing lines.
+    """
+    lines = [_CONTEXT.sub("", ln.strip()) for ln in stderr.decode("utf-8", "replace").splitlines() if ln.strip()]
+    lines = [" ".join(ln.split()) for ln in lines if ln]
+    if not lines:
+        return "no message"
+    for line in lines:
+        if "whitelist" in line.lower():
+            return re.sub(r" '[^']{40,}'", "", line)  # not the whole list of formats
+    specific = [ln for ln in lines if not ln.startswith(_GENERIC)]
+    return (specific or lines)[-1]

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import math
 import os
+import re
+import stat
 import tempfile
 from pathlib import Path
 
 import numpy as np
+import numpy.fft  # loaded now: decoding runs in a thread, which should import nothing (see ffmpeg.py)
 
 from voiceguide import ffmpeg
+from voiceguide.durations import format_duration
 from voiceguide.errors import MusicError, RenderError
 from voiceguide.render import CHANNELS, SAMPLE_RATE
 from voiceguide.render.loudness import integrated_from_sub_blocks, k_weighted
@@ -26,7 +30,11 @@ CROSSFADE_S = 3.0
 PROFILE_STEP = SAMPLE_RATE // 100  # 10 ms
 SUB_BLOCK_STEPS = 10  # 10 ms steps in a 100 ms loudness sub-block
 MEASURE_CHUNK = 10 * SAMPLE_RATE  # chunk boundaries fall on whole sub-blocks
-_TEXT_STARTS = (b"#EXTM3U", b"ffconcat", b"file ", b"[playlist]", b"<?xml", b"<asx", b"#!", b"{", b"http")
+DECODE_TIMEOUT_S = 600.0  # decoding 2 h of audio takes well under a minute; past this ffmpeg is stuck
+SNIFF_BYTES = 4096
+_TEXT_STARTS = (b"#EXTM3U", b"ffconcat", b"file ", b"[playlist]", b"<?xml", b"<!--", b"<MPD", b"<asx", b"#!", b"{", b"http")
+_AUDIO_MAGIC = (b"RIFF", b"ID3", b"fLaC", b"OggS", b"FORM", b"#!AMR")  # "#!AMR" is audio, not a script
+_URL_IN_PATH = re.compile(r"(^|/)[A-Za-z][A-Za-z0-9+.-]*:(/|$)")  # "http:/host" is what a URL becomes as a path
 
 
 class LoopedMusic:
@@ -134,58 +142,113 @@ def builtin_music(bed: np.ndarray) -> LoopedMusic:
 
 
 def check_music_file(path: Path) -> None:
-    """Refuse what is clearly not a local audio file, before any synthesis or decoding."""
-    where = f"music '{path}'"
-    if not path.exists():
-        raise MusicError(f"{where} does not exist — check the path (relative paths are relative to the routine)")
-    if not path.is_file():
-        raise MusicError(f"{where} is not a file — name an audio file such as music.mp3")
-    size = path.stat().st_size
-    if size == 0:
-        raise MusicError(f"{where} is empty — name a real audio file")
-    if size > MAX_MUSIC_BYTES:
-        raise MusicError(f"{where} is {size / 1024**3:.1f} GiB, more than the 2 GiB limit — use a shorter or compressed file")
+    """Refuse what is clearly not a local audio file, before any synthesis or decoding.
+
+    This is a courtesy that gives a clear message early; what keeps ffmpeg to the file
+    itself is ``ffmpeg.SAFE_INPUT`` (no network, no playlists) when it is decoded.
+    """
+    where = f"music '{_display(path)}'"
     try:
-        with path.open("rb") as handle:
-            head = handle.read(4096)
+        info = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        if _URL_IN_PATH.search(str(path)):
+            raise MusicError(f"{where} looks like a web address; voiceguide reads local files only — download it and name the file") from None
+        raise MusicError(f"{where} does not exist — check the path (relative paths are relative to the routine)") from None
+    except (OSError, ValueError) as err:
+        reason = err.strerror if isinstance(err, OSError) and err.strerror else "not a valid file name"
+        raise MusicError(f"{where} cannot be used ({reason}) — check the path") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise MusicError(f"{where} is a folder, not a file — name an audio file such as music.mp3")
+    if not stat.S_ISREG(info.st_mode):
+        raise MusicError(f"{where} is not a regular file (a pipe, device or socket) — name an audio file such as music.mp3")
+    if info.st_size == 0:
+        raise MusicError(f"{where} is empty — name a real audio file")
+    if info.st_size > MAX_MUSIC_BYTES:
+        raise MusicError(f"{where} is {info.st_size / 1024**3:.1f} GiB, more than the 2 GiB limit — use a shorter or compressed file")
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))  # never blocks, even if swapped for a FIFO
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise MusicError(f"{where} is not a regular file — name an audio file such as music.mp3")
+            head = os.read(fd, SNIFF_BYTES)
+        finally:
+            os.close(fd)
     except OSError as err:
         raise MusicError(f"{where} cannot be read ({err.strerror}) — check its permissions") from None
-    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if stripped.startswith(_TEXT_STARTS) or (head and _mostly_text(head)):
+    if _looks_like_text(head):
         raise MusicError(f"{where} is a text or playlist file, not audio — name the audio file itself")
+
+
+def _display(path: Path) -> str:
+    """The path for a one-line message (a newline in a file name would break the line)."""
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in str(path))
+
+
+def _looks_like_text(head: bytes) -> bool:
+    """Whether a file's first bytes are text (a playlist, a manifest, a page) rather than audio."""
+    if head.startswith(_AUDIO_MAGIC):
+        return False
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(_TEXT_STARTS):
+        return True
+    if head and b"\0" not in head:
+        try:
+            head.decode("utf-8")
+            return True  # audio is never 4 KB of valid UTF-8 without a zero byte
+        except UnicodeDecodeError as err:
+            if len(head) == SNIFF_BYTES and err.start >= len(head) - 3 and err.end == len(head):
+                return True  # only the last character was cut by the read
+    return _mostly_text(head)
 
 
 def _mostly_text(head: bytes) -> bool:
     printable = sum(1 for b in head if 32 <= b < 127 or b in (9, 10, 13))
-    return printable / len(head) > 0.97 and not head.startswith((b"RIFF", b"ID3", b"fLaC", b"OggS", b"FORM"))
+    return bool(head) and printable / len(head) > 0.97
 
 
 def decode_music(path: Path, workdir: Path, prefix: str = ".voiceguide-music-") -> LoopedMusic:
-    """Decode a music file to raw PCM in ``workdir`` and wrap it as a seamless loop."""
+    """Decode a music file to raw PCM in ``workdir`` and wrap it as a seamless loop.
+
+    ffmpeg reads the file itself and nothing else (``SAFE_INPUT``: local file protocol,
+    audio demuxers only), so a playlist or manifest in disguise cannot make it open
+    other files or the network.
+    """
     check_music_file(path)
     handle, raw_name = tempfile.mkstemp(prefix=prefix, suffix=".raw", dir=workdir)
     os.close(handle)
     raw = Path(raw_name)
     try:
         ffmpeg.run(
-            [*ffmpeg.SAFE_INPUT, "-i", str(path), "-map", "0:a:0", "-vn", "-t", str(MAX_MUSIC_S + 1), "-ac", str(CHANNELS),
-             "-ar", str(SAMPLE_RATE), "-f", "s16le", "-c:a", "pcm_s16le", "-y", str(raw)],
+            [*ffmpeg.SAFE_INPUT, "-i", f"file:{path.absolute()}", "-map", "0:a:0", "-vn", "-t", str(MAX_MUSIC_S + 1),
+             "-ac", str(CHANNELS), "-ar", str(SAMPLE_RATE), "-f", "s16le", "-c:a", "pcm_s16le", "-y", str(raw)],
             f"decoding music '{path.name}'",
+            timeout_s=DECODE_TIMEOUT_S,
         )  # fmt: skip
     except RenderError as err:
         raw.unlink(missing_ok=True)
-        raise MusicError(f"music '{path}' cannot be decoded as audio ({str(err).split(': ', 1)[-1]}) — use an MP3, WAV, FLAC, OGG or M4A file") from None
+        words = str(err).split(": ", 1)[-1]
+        if "whitelist" in words:
+            raise MusicError(f"music '{_display(path)}' is a playlist, manifest or other format that is not plain audio — name the audio file itself") from None
+        if "matches no streams" in words:
+            raise MusicError(f"music '{_display(path)}' has no audio in it — use an MP3, WAV, FLAC, OGG or M4A file") from None
+        raise MusicError(f"music '{_display(path)}' cannot be decoded as audio ({words}) — use an MP3, WAV, FLAC, OGG or M4A file") from None
+    except BaseException:
+        raw.unlink(missing_ok=True)
+        raise
     reader = RawFileFrames(raw)
     seconds = reader.frames / SAMPLE_RATE
     if seconds < MIN_MUSIC_S:
         reader.close()
-        raise MusicError(f"music '{path}' holds {seconds:.1f} s of audio; at least {MIN_MUSIC_S:.0f} s is needed to loop it — use a longer file")
+        raise MusicError(f"music '{_display(path)}' holds {seconds:.1f} s of audio; at least {MIN_MUSIC_S:.0f} s is needed to loop it — use a longer file")
     if seconds > MAX_MUSIC_S:
         reader.close()
-        raise MusicError(f"music '{path}' is longer than {MAX_MUSIC_S / 3600:.0f} h — use a shorter file")
+        raise MusicError(f"music '{_display(path)}' is longer than {format_duration(MAX_MUSIC_S)} — use a shorter file")
     crossfade = int(min(CROSSFADE_S, seconds / 3) * SAMPLE_RATE)
-    music = LoopedMusic(reader, crossfade)
+    try:
+        music = LoopedMusic(reader, crossfade)
+    except BaseException:
+        reader.close()  # removes the raw file
+        raise
     if not math.isfinite(music.loudness_lufs):
         music.close()
-        raise MusicError(f"music '{path}' is silent — use a file with sound, or music: none")
+        raise MusicError(f"music '{_display(path)}' is silent — use a file with sound, or music: none")
     return music

@@ -5,6 +5,8 @@ from __future__ import annotations
 import difflib
 import math
 import string
+import unicodedata
+from collections.abc import Mapping
 from pathlib import Path
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
@@ -13,6 +15,7 @@ from voiceguide.durations import format_duration, parse_duration
 from voiceguide.errors import Problem
 from voiceguide.routine.yamlsafe import scalar_value
 
+_INVISIBLE = {"Cf", "Zs", "Zl", "Zp", "Cc"}  # format characters (zero-width space, …) and spaces
 _KINDS = {MappingNode: "a mapping (key: value lines)", SequenceNode: "a list (lines starting with -)", ScalarNode: "a single value"}
 
 
@@ -24,25 +27,44 @@ def describe(node: Node) -> str:
         if isinstance(value, bool):
             return f"{str(value).lower()} (a yes/no value)"
         if isinstance(value, (int, float)):
-            return f"the number {node.value}"
-        return f"the text '{_short(str(value))}'"
+            return f"the number {shown(node.value)}"
+        return f"the text '{shown(str(value))}'"
     return _KINDS[type(node)]
 
 
-def _short(text: str, limit: int = 40) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def shown(text: str, limit: int = 40) -> str:
+    """``text`` for a one-line message: invisible and control characters escaped, at most ``limit`` characters."""
+    out = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text[: limit + 1])
+    return out if len(out) <= limit else out[: limit - 1] + "…"
+
+
+MAX_PROBLEMS = 100  # listed per file; a hostile file can hold tens of thousands
 
 
 class Checker:
-    """Collects every problem of one file in one pass."""
+    """Collects every problem of one file in one pass (the first ``MAX_PROBLEMS``, then a count of the rest)."""
 
     def __init__(self, path: Path | str) -> None:
         self.path = path
         self.problems: list[Problem] = []
+        self._unlisted = 0
+
+    @property
+    def listing(self) -> bool:
+        """Whether a new problem is still listed (if not, it is only counted: skip costly hints)."""
+        return len(self.problems) < MAX_PROBLEMS
 
     def problem(self, node: Node, message: str, hint: str = "") -> None:
         mark = node.start_mark
-        self.problems.append(Problem(self.path, mark.line + 1, mark.column + 1, message, hint))
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(Problem(self.path, mark.line + 1, mark.column + 1, message, hint))
+            return
+        if not self._unlisted:
+            self.problems.append(Problem(self.path, mark.line + 1, mark.column + 1, "", "fix the problems above and check again"))
+        self._unlisted += 1
+        first = self.problems[-1]
+        more = f"and {self._unlisted:,} more problem{'s' if self._unlisted > 1 else ''} from here on, not listed"
+        self.problems[-1] = Problem(first.path, first.line, first.column, more, first.hint)
 
     def mapping(self, node: Node, where: str, allowed: tuple[str, ...], required: tuple[str, ...] = ()) -> dict[str, Node]:
         """The keys of a mapping node; reports duplicates, unknown keys (with did-you-mean) and missing ones."""
@@ -57,12 +79,12 @@ class Checker:
                 continue
             if key in found:
                 first = found[key].start_mark.line + 1
-                self.problem(key_node, f"'{key}' appears twice in {where} (first on line {first})", "keep one of them")
+                self.problem(key_node, f"'{shown(key)}' appears twice in {where} (first on line {first})", "keep one of them")
                 continue
             if key not in allowed:
-                close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+                close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6) if self.listing else []
                 hint = f"did you mean '{close[0]}'?" if close else f"allowed keys: {', '.join(allowed)}"
-                self.problem(key_node, f"unknown key '{key}' in {where}", hint)
+                self.problem(key_node, f"unknown key '{shown(key)}' in {where}", hint)
                 continue
             found[key] = value_node
         for key in required:
@@ -90,8 +112,11 @@ class Checker:
         if len(value) > max_len:
             self.problem(node, f"{where} is {len(value)} characters long, more than {max_len}", "split it into several shorter steps")
             return None
-        if any(ord(c) < 32 and c not in "\n\t" for c in value):
+        if any(unicodedata.category(c) in ("Cc", "Cs") and c not in "\n\t" for c in value):
             self.problem(node, f"{where} contains control characters", "remove them; write plain text")
+            return None
+        if not allow_empty and all(unicodedata.category(c) in _INVISIBLE for c in value):
+            self.problem(node, f"{where} has no visible characters", "write the words, or remove the line")
             return None
         return " ".join(value.split())
 
@@ -122,8 +147,9 @@ class Checker:
         try:
             seconds = parse_duration(value if isinstance(node, ScalarNode) else object())
         except ValueError as err:
-            shown = describe(node) if not isinstance(value, str) else f"'{_short(value)}'"
-            self.problem(node, f"{where} should be a duration, got {shown}", str(err).split("; ")[-1] if "; " in str(err) else "write it as 5s, 1m30s, 2m or plain seconds")
+            got = describe(node) if not isinstance(value, str) else f"'{shown(value)}'"
+            hint = str(err).split("; ")[-1] if "; " in str(err) else "write it as 5s, 1m30s, 2m or plain seconds"
+            self.problem(node, f"{where} should be a duration, got {got}", shown(hint, 120))
             return None
         if seconds > max_s:
             self.problem(node, f"{where} is {format_duration(seconds)}, longer than {format_duration(max_s)}", f"write a duration from 0s to {format_duration(max_s)}")
@@ -140,26 +166,40 @@ class Checker:
     def choice(self, node: Node, where: str, options: tuple[str, ...]) -> str | None:
         value = scalar_value(node) if isinstance(node, ScalarNode) else None
         if not isinstance(value, str) or value not in options:
-            shown = f"'{value}'" if isinstance(value, str) else describe(node)
+            got = f"'{shown(value)}'" if isinstance(value, str) else describe(node)
             close = difflib.get_close_matches(str(value), options, n=1, cutoff=0.5) if isinstance(value, str) else []
             hint = f"did you mean '{close[0]}'?" if close else f"write one of: {', '.join(options)}"
-            self.problem(node, f"{where} is {shown}, not one of {', '.join(options)}", hint)
+            self.problem(node, f"{where} is {got}, not one of {', '.join(options)}", hint)
             return None
         return value
 
-    def template(self, node: Node, where: str, fields: tuple[str, ...]) -> str | None:
-        """Text with {placeholders}; only ``fields`` may be named."""
-        value = self.text(node, where)
+    def template(self, node: Node, where: str, allowed: Mapping[str, int], max_len: int = 1000) -> str | None:
+        """Text with {placeholders}; only ``allowed`` names (name → longest value), written bare.
+
+        A format spec (``{n:>99999}``) would make a huge string, and many placeholders a
+        line far longer than written: the line as said, filled with the longest values,
+        must fit in ``max_len`` characters.
+        """
+        value = self.text(node, where, max_len)
         if value is None:
             return None
         try:
-            names = [f for _, f, _, _ in string.Formatter().parse(value) if f is not None]
+            parsed = list(string.Formatter().parse(value))
+            fields = [(f, spec, conversion) for _, f, spec, conversion in parsed if f is not None]
         except ValueError:
             self.problem(node, f"{where} has an unmatched {{ or }}", "write placeholders as {n}; double a brace ({{ or }}) to say it literally")
             return None
-        for name in names:
-            if name not in fields:
-                known = ", ".join("{" + f + "}" for f in fields)
-                self.problem(node, f"{where} uses the unknown placeholder {{{name}}}", f"use {known}")
+        for name, spec, conversion in fields:
+            if spec or conversion:
+                written = "{" + name + ("!" + conversion if conversion else "") + (":" + spec if spec else "") + "}"
+                self.problem(node, f"{where} has the formatted placeholder {shown(written)}", f"write the placeholder alone, as {{{shown(name)}}}")
                 return None
+            if name not in allowed:
+                known = ", ".join("{" + f + "}" for f in allowed)
+                self.problem(node, f"{where} uses the unknown placeholder {{{shown(name)}}}", f"use {known}")
+                return None
+        filled = sum(len(literal) for literal, _, _, _ in parsed) + sum(allowed[name] for name, _, _ in fields)
+        if filled > max_len:
+            self.problem(node, f"{where} can be {filled} characters long once its placeholders are filled in, more than {max_len}", "use fewer placeholders or shorter text")
+            return None
         return value
