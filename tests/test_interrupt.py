@@ -339,13 +339,6 @@ def long_music(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="build.py: hangs forever in about 1 of 4 runs. A KeyboardInterrupt that lands inside importlib (the main thread "
-    "imports pydub and others lazily mid-build) can leave the import lock held, and the music thread, which imports while "
-    "decoding, then blocks for good; build()'s finally joins it without a timeout. Deterministic form: "
-    "test_the_music_thread_imports_nothing (strict xfail). Make this strict once that passes",
-)
 @pytest.mark.parametrize("group", [False, True], ids=["kill-INT", "ctrl-c"])
 def test_signal_while_the_music_decodes(group: bool, tmp_path: Path, long_music: Path) -> None:
     run = start_build(tmp_path, tmp_path / "cache", "--music", str(long_music), group=group)
@@ -371,13 +364,6 @@ print(json.dumps(sorted(set(seen))))
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="build.py: the music thread imports modules (from a file: imageio_ffmpeg's resources via ffmpeg_exe(); the "
-    "built-in bed: voiceguide.render.tones and narration.cache in _builtin_bed) while the main thread may be interrupted "
-    "inside an import: the cause of the hang in test_signal_while_the_music_decodes. Call ffmpeg.ffmpeg_exe() and import "
-    "tones/cache in build() before starting _Background",
-)
 @pytest.mark.parametrize("music", ["file", "builtin"])
 def test_the_music_thread_imports_nothing(music: str, tmp_path: Path, long_music: Path) -> None:
     (tmp_path / "routine.yaml").write_text(LONG.replace("3m", "1s"))

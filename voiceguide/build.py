@@ -18,9 +18,12 @@ from typing import Generic, Literal, TypeVar
 
 import numpy as np
 
+from voiceguide import ffmpeg
 from voiceguide.errors import OutputError
+from voiceguide.narration.cache import cache_root
 from voiceguide.plan import Plan
 from voiceguide.progress import Progress
+from voiceguide.render.tones import BED_VERSION, ambient_bed
 from voiceguide.routine import Routine, find_routine, load_routine
 from voiceguide.session import Session, prepare
 
@@ -149,8 +152,8 @@ def build(routine_arg: str | Path, options: BuildOptions, progress: Progress | N
     from voiceguide.render.encode import DEFAULT_MP3_QUALITY, Codec, Encoder
     from voiceguide.render.envelope import DuckShape, MusicEnvelope
     from voiceguide.render.master import MusicLevels, master
-    from voiceguide.render.mixer import render, total_frames
     from voiceguide.render.metadata import Metadata
+    from voiceguide.render.mixer import render, total_frames
 
     progress = progress or Progress(enabled=False)
     timings: dict[str, float] = {}
@@ -176,6 +179,10 @@ def build(routine_arg: str | Path, options: BuildOptions, progress: Progress | N
             return music_mod.decode_music(music_choice, destination.parent, prefix=f".music{TEMP_MARK}{os.getpid()}-")
         return music_mod.builtin_music(_builtin_bed(SAMPLE_RATE))
 
+    # The music thread must import nothing: an interrupt landing in an import on the main
+    # thread can leave the import lock held. Everything it needs is loaded before it starts.
+    if isinstance(music_choice, Path):
+        ffmpeg.ffmpeg_exe()
     background = _Background(load_music)
     encoder = None
     music = None
@@ -261,9 +268,6 @@ def _sounds(session: Session, rate: int) -> tuple[list[object], dict[object, np.
 
 def _builtin_bed(rate: int) -> np.ndarray:
     """The generated bed, kept in the cache folder after its first use (it takes a moment to make)."""
-    from voiceguide.narration.cache import cache_root
-    from voiceguide.render.tones import BED_VERSION, ambient_bed
-
     path = cache_root() / f"bed-v{BED_VERSION}-{rate}.npy"
     try:
         bed = np.load(path, allow_pickle=False)
