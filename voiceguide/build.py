@@ -171,12 +171,13 @@ def build(routine_arg: str | Path, options: BuildOptions, progress: Progress | N
         music_mod.check_music_file(music_choice)  # refuse bad music before any synthesis
 
     temp_files: list[Path] = []
+    music_prefix = f".music{TEMP_MARK}{os.getpid()}-"
 
     def load_music() -> music_mod.LoopedMusic | None:
         if music_choice == "none":
             return None
         if isinstance(music_choice, Path):
-            return music_mod.decode_music(music_choice, destination.parent, prefix=f".music{TEMP_MARK}{os.getpid()}-")
+            return music_mod.decode_music(music_choice, destination.parent, prefix=music_prefix)
         return music_mod.builtin_music(_builtin_bed(SAMPLE_RATE))
 
     # The music thread must import nothing: an interrupt landing in an import on the main
@@ -238,6 +239,9 @@ def build(routine_arg: str | Path, options: BuildOptions, progress: Progress | N
         if music is not None:
             music.close()
         for path in temp_files:
+            path.unlink(missing_ok=True)
+        # whatever the music thread left if the interrupt cut its hand-over short
+        for path in destination.parent.glob(f"{music_prefix}*"):
             path.unlink(missing_ok=True)
 
 
