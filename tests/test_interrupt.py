@@ -236,9 +236,6 @@ def _assert_stopped_cleanly(run: Run, code: int, err: list[str]) -> None:
     assert temp_files(run.out.parent) == []
     assert no_processes_left(run) == [], "a narrator or ffmpeg process outlived the build"
     left = {p.name: sorted(x.name for x in p.rglob("*")) if p.is_dir() else [] for p in run.tmpdir.iterdir()}
-    # Known and tested on its own (test_interrupt_while_the_narrators_stop_still_cleans_up, xfail): a signal that lands
-    # while the narrators are being stopped leaves their empty scratch folder. Anything else left is a failure here.
-    left = {name: files for name, files in left.items() if not (name.startswith("voiceguide-narration-") and files == [])}
     assert left == {}, f"left in TMPDIR: {left}"
     assert_cache_consistent(run.cache)
     assert not any("Traceback" in line for line in err), "\n".join(err)
@@ -286,21 +283,14 @@ def test_ctrl_c_reaches_the_whole_process_group(moment: str, tmp_path: Path, war
     assert (code, err) == (130, [INTERRUPTED])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="narration/workers.py: a narrator worker ignores SIGINT only once _detach() runs, after its spawned interpreter "
-    "has imported voiceguide. A terminal's Ctrl-C reaches starting workers too: in about 1 of 6 Ctrl-Cs while narrating, "
-    "a worker's ~20-line KeyboardInterrupt traceback was printed under the build's one line (a race with the parent "
-    "killing it). Here the SIGINT goes to the starting worker alone, which makes the race deterministic",
-)
 def test_a_starting_narrator_ignores_sigint(tmp_path: Path) -> None:
+    """Narrators start with SIGINT ignored (inherited across exec): a Ctrl-C that reaches one while its
+    interpreter is still starting can neither kill it nor print its traceback."""
     run = start_build(tmp_path, tmp_path / "cache", group=True)
-
-    def starting() -> list[int]:  # workers whose interpreter is up (it handles SIGINT) and that are still in the build's group
-        return [c for c in _narrators(run) if _catches(c, signal.SIGINT) and not _detached(c, run.process.pid)]
-
-    wait_for(lambda: bool(starting()), run, "a narrator to be starting")
-    for worker in starting():
+    wait_for(lambda: bool(_narrators(run)), run, "a narrator to be running")
+    workers = _narrators(run)
+    assert not any(_catches(worker, signal.SIGINT) for worker in workers), "a narrator handles SIGINT"
+    for worker in workers:
         with contextlib.suppress(ProcessLookupError):
             os.kill(worker, signal.SIGINT)
     code, err = run.wait()
@@ -395,11 +385,6 @@ def test_sigkill_while_encoding_leaves_only_what_the_next_build_removes(tmp_path
     assert run.out.read_bytes()[:3] == b"ID3" and run.out.read_bytes() != OLD
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="narration/workers.py run_jobs: its scratch folder (tempfile.mkdtemp 'voiceguide-narration-') is removed only by the "
-    "finally of a living parent, so a SIGKILLed build leaves it in $TMPDIR and no later build removes it",
-)
 def test_sigkill_while_narrating_leaves_nothing_the_next_build_cannot_remove(tmp_path: Path) -> None:
     run = start_build(tmp_path, tmp_path / "cache")
     _moment(run, "narrating")
@@ -540,12 +525,6 @@ def _no_strays() -> Iterator[None]:
                     os.kill(int(entry.name), signal.SIGKILL)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="narration/workers.py run_jobs: a KeyboardInterrupt while the workers are being stopped (the graceful join after "
-    "the last clip, up to 5 s a worker) skips the rest of its finally: the other workers are not ended and the scratch "
-    "folder is not removed. Seen in about 1 of 8 real SIGINTs at +0.5/+1.0 s; this test makes it deterministic",
-)
 def test_interrupt_while_the_narrators_stop_still_cleans_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import multiprocessing
     import tempfile
@@ -569,3 +548,25 @@ def test_interrupt_while_the_narrators_stop_still_cleans_up(tmp_path: Path, monk
         time.sleep(0.05)
     assert not multiprocessing.active_children(), "a narrator worker was left running"
     assert not list(tmp_path.glob("voiceguide-narration-*")), "the scratch folder was left behind"
+
+
+def test_interrupt_just_after_the_music_thread_starts_leaves_no_temp_file(tmp_path: Path, long_music: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from voiceguide import build as build_module
+
+    real_start = build_module._Background.start
+    started: list[object] = []
+
+    def interrupted_start(self: object) -> None:
+        real_start(self)  # type: ignore[arg-type]
+        started.append(self)
+        raise KeyboardInterrupt  # Ctrl-C lands the moment the thread is running
+
+    monkeypatch.setattr(build_module._Background, "start", interrupted_start)
+    monkeypatch.setenv("VOICEGUIDE_CACHE", str(tmp_path / "cache"))
+    (tmp_path / "routine.yaml").write_text(LONG)
+    out = tmp_path / "out" / "session.mp3"
+    with pytest.raises(KeyboardInterrupt):
+        build_module.build(tmp_path / "routine.yaml", build_module.BuildOptions(output=out, music=long_music))
+    assert started
+    started[0]._thread.join(60)  # type: ignore[attr-defined]
+    assert [p.name for p in out.parent.iterdir() if TEMP_MARK in p.name] == []

@@ -135,9 +135,13 @@ class _Background(Generic[T]):
                 self._error = err
 
         self._thread = threading.Thread(target=run, name="voiceguide-music", daemon=True)
+
+    def start(self) -> None:
         self._thread.start()
 
     def result(self) -> T | None:
+        if self._thread.ident is None:
+            return None  # never started
         self._thread.join()
         if self._error is not None:
             raise self._error
@@ -188,6 +192,7 @@ def build(routine_arg: str | Path, options: BuildOptions, progress: Progress | N
     encoder = None
     music = None
     try:
+        background.start()  # inside the try: an interrupt right after still gets it joined and cleaned up
         session = prepare(routine, voice=options.voice, rate=options.rate, engine=options.engine, progress=progress)
         timings["narrate"] = time.perf_counter() - clock
         plan = session.plan

@@ -93,6 +93,7 @@ def _die_with_parent() -> None:
 def _detach() -> None:
     """Worker setup: own process group (Ctrl-C is the parent's to handle), die with the parent, silent stdout."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked by the parent while starting us
     try:
         os.setpgrp()
     except OSError:
@@ -216,7 +217,17 @@ class _Worker:
     def __init__(self, ctx: multiprocessing.context.SpawnContext, ref: str, scratch: str) -> None:
         self.conn, child = ctx.Pipe()
         self.process: BaseProcess = ctx.Process(target=serve, args=(child, ref, scratch), name="voiceguide-narrator", daemon=True)
-        self.process.start()
+        # A Ctrl-C while this worker's interpreter starts would print its traceback. An ignored
+        # signal stays ignored across exec, so the worker starts ignoring SIGINT; meanwhile the
+        # parent blocks it, so a Ctrl-C in this moment waits for the parent instead of being lost.
+        previous_mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        previous_handler = signal.signal(signal.SIGINT, signal.SIG_IGN) if threading.current_thread() is threading.main_thread() else None
+        try:
+            self.process.start()
+        finally:
+            if previous_handler is not None:
+                signal.signal(signal.SIGINT, previous_handler)
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous_mask)
         child.close()
         self.job: Job | None = None
         self.deadline = 0.0
@@ -283,6 +294,23 @@ class _Failure:
         return NarratorError(f"the {self.engine} engine failed on {_snippet(job.text)}: {message} — {self.fix} {job.voice!r}")
 
 
+SCRATCH_PREFIX = "voiceguide-narration-"
+
+
+def _remove_stale_scratch() -> None:
+    """Remove scratch folders that killed narrations left behind (their process is gone)."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*"):
+        pid = folder.name[len(SCRATCH_PREFIX) :].split("-", 1)[0]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except PermissionError:
+            pass
+
+
 def run_jobs(
     jobs: Sequence[Job], ref: str, engine: str, on_made: Callable[[Job, Made], None], processes: int | None = None
 ) -> None:
@@ -297,7 +325,8 @@ def run_jobs(
     count = max(1, min(processes or os.cpu_count() or 1, len(jobs)))
     queue = deque(jobs)
     failure = _Failure(engine)
-    scratch = tempfile.mkdtemp(prefix="voiceguide-narration-")
+    _remove_stale_scratch()
+    scratch = tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-")
     workers: list[_Worker] = []
     finished = False
     try:
@@ -324,9 +353,16 @@ def run_jobs(
                     raise failure.hung(w.job)
         finished = True
     finally:
-        for w in workers:
-            w.end(graceful=finished)
-        shutil.rmtree(scratch, ignore_errors=True)
+        try:
+            for index, w in enumerate(workers):
+                try:
+                    w.end(graceful=finished)
+                except BaseException:
+                    for rest in workers[index + 1 :]:  # interrupted while stopping: stop the rest at once
+                        rest.end(graceful=False)
+                    raise
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
 def _collect(w: _Worker, failure: _Failure, on_made: Callable[[Job, Made], None]) -> None:
