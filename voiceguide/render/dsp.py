@@ -37,14 +37,6 @@ def resample_periodic(x: np.ndarray, frames: int) -> np.ndarray:
     return np.fft.irfft(out_spectrum, n=frames, axis=0) * (frames / n)
 
 
-def upsample(x: np.ndarray, factor: int) -> np.ndarray:
-    """Band-limited upsampling of a short non-periodic signal by an integer factor (zero-padded FFT)."""
-    n = x.shape[0]
-    pad = fast_length(n + 64) - n  # silence around the clip keeps the wrap-around away from it
-    padded = np.concatenate([x, np.zeros((pad, *x.shape[1:]), dtype=x.dtype)])
-    return resample_periodic(padded, padded.shape[0] * factor)[: n * factor]
-
-
 def response(sos: np.ndarray, frequencies: np.ndarray, rate: int) -> np.ndarray:
     """Complex frequency response of second-order sections at ``frequencies`` (Hz)."""
     z = np.exp(-2j * np.pi * frequencies / rate)

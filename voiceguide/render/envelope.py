@@ -44,11 +44,6 @@ class MusicEnvelope:
         self.starts = np.array([s for s, _ in merged], dtype=np.float64)
         self.ends = np.array([e for _, e in merged], dtype=np.float64)
 
-    @property
-    def spans(self) -> list[tuple[float, float]]:
-        """The ducked spans after merging (full depth from start to end)."""
-        return list(zip(self.starts.tolist(), self.ends.tolist(), strict=True))
-
     def gains(self, times: np.ndarray) -> np.ndarray:
         """Gain at each of ``times`` (seconds, ascending)."""
         shape = self.shape

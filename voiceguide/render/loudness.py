@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from voiceguide.render.dsp import filter_fft, upsample
+from voiceguide.render.dsp import filter_fft
 
 ABSOLUTE_GATE_LUFS = -70.0  # BS.1770-4 §2.5 (gating threshold Γa)
 RELATIVE_GATE_LU = -10.0  # BS.1770-4 §2.5 (Γr relative to the absolute-gated loudness)
@@ -80,18 +80,6 @@ def sub_block_energies(x: np.ndarray, rate: int) -> np.ndarray:
 def integrated_loudness(x: np.ndarray, rate: int) -> float:
     """Integrated loudness of a whole signal in LUFS (frames × channels, or mono frames)."""
     return integrated_from_sub_blocks(sub_block_energies(x, rate), rate)
-
-
-def true_peak(x: np.ndarray) -> float:
-    """Peak of ``x`` after 4× oversampling (BS.1770-4 Annex 2), as a linear amplitude."""
-    if x.size == 0:
-        return 0.0
-    up = upsample(x.astype(np.float64), 4)
-    return float(max(np.abs(up).max(), np.abs(x).max()))
-
-
-def db(amplitude: float) -> float:
-    return 20 * math.log10(amplitude) if amplitude > 0 else -math.inf
 
 
 def gain(decibels: float) -> float:
