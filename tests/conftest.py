@@ -24,6 +24,14 @@ def _shared_clip_cache() -> Iterator[None]:
 
 
 @pytest.fixture
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty clip cache of this test's own (most tests share the session's)."""
+    root = tmp_path / "cache"
+    monkeypatch.setenv("VOICEGUIDE_CACHE", str(root))
+    return root
+
+
+@pytest.fixture
 def write_routine(tmp_path: Path) -> Callable[[str, str], Path]:
     """Write a routine file (dedented YAML text) into tmp_path and return its path."""
 

@@ -47,11 +47,7 @@ def fake(name: str) -> str:
     return f"{_fake_engines_module()}:{name}"
 
 
-@pytest.fixture(autouse=True)
-def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = tmp_path / "cache"
-    monkeypatch.setenv("VOICEGUIDE_CACHE", str(root))
-    return root
+pytestmark = pytest.mark.usefixtures("cache_dir")  # every test here starts from an empty clip cache
 
 
 def say(text: str = TEXT, voice: str = "en-us", rate: int = 175, volume: float = 1.0) -> Utterance:
