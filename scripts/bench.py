@@ -50,7 +50,12 @@ def routine_yaml(minutes: float) -> str:
     """A routine of about ``minutes``: twelve techniques, both feet, ten repetitions each."""
     techniques = 12
     hold = max(1.0, (minutes * 60 / techniques - 62) / 20)  # measured: ≈ 62 s of speech and fixed pauses per technique
-    lines = ["title: Benchmark session", f"description: About {minutes:g} minutes, generated for benchmarking.", "intro:", "  - Welcome to this generated benchmark session. Sit comfortably."]
+    lines = [
+        "title: Benchmark session",
+        f"description: About {minutes:g} minutes, generated for benchmarking.",
+        "intro:",
+        "  - Welcome to this generated benchmark session. Sit comfortably.",
+    ]
     lines.append("techniques:")
     for t in range(1, techniques + 1):
         lines += [
@@ -71,7 +76,13 @@ def routine_yaml(minutes: float) -> str:
 def run_build(routine: Path, output: Path, cache: Path, *extra: str) -> dict[str, float]:
     env = {**os.environ, "VOICEGUIDE_CACHE": str(cache)}
     start = time.perf_counter()
-    proc = subprocess.run([PY, "-c", RUNNER, "build", str(routine), "-o", str(output), "--force", "--quiet", *extra], env=env, capture_output=True, text=True)
+    proc = subprocess.run(
+        [PY, "-c", RUNNER, "build", str(routine), "-o", str(output), "--force", "--quiet", *extra],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     wall = time.perf_counter() - start
     report = next((json.loads(line[6:]) for line in proc.stderr.splitlines() if line.startswith("BENCH ")), None)
     if proc.returncode != 0 or report is None or report["code"] != 0:
@@ -103,7 +114,9 @@ def bare_encode(mp3: Path, work: Path) -> dict[str, float]:
     from voiceguide.render.encode import Codec
 
     codec = Codec()  # the build's default settings
-    result = timed([ffmpeg(), "-v", "error", "-y", "-f", "s16le", "-ar", "44100", "-ac", "2", "-i", str(raw), *codec.args(), str(work / "bare.mp3")])
+    result = timed(
+        [ffmpeg(), "-v", "error", "-y", "-f", "s16le", "-ar", "44100", "-ac", "2", "-i", str(raw), *codec.args(), str(work / "bare.mp3")]
+    )
     raw.unlink()
     return {**result, "length_s": length_s}
 
@@ -117,8 +130,25 @@ def naive(script: Path, cache: Path, minutes: float, work: Path) -> dict[str, fl
     if not link.exists():
         link.symlink_to(ffmpeg())
     bed = work / "bed.wav"
-    subprocess.run([PY, "-c", f"import numpy as np, wave; from voiceguide.render.tones import ambient_bed; b=(ambient_bed(44100)*32767).astype('<i2'); w=wave.open({str(bed)!r},'wb'); w.setnchannels(2); w.setsampwidth(2); w.setframerate(44100); w.writeframes(b.tobytes()); w.close()"], check=True)
-    args = [PY, str(script), *[a for c in clips for a in ("--speech", str(c))], "--minutes", str(minutes), "--music", str(bed), "-o", str(work / "naive.mp3")]
+    subprocess.run(
+        [
+            PY,
+            "-c",
+            f"import numpy as np, wave; from voiceguide.render.tones import ambient_bed; b=(ambient_bed(44100)*32767).astype('<i2'); w=wave.open({str(bed)!r},'wb'); w.setnchannels(2); w.setsampwidth(2); w.setframerate(44100); w.writeframes(b.tobytes()); w.close()",
+        ],
+        check=True,
+    )
+    args = [
+        PY,
+        str(script),
+        *[a for c in clips for a in ("--speech", str(c))],
+        "--minutes",
+        str(minutes),
+        "--music",
+        str(bed),
+        "-o",
+        str(work / "naive.mp3"),
+    ]
     return timed(args, env={**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"})
 
 
@@ -133,9 +163,13 @@ def long_music(work: Path) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--minutes", type=float, nargs="+", default=[30, 120])
-    parser.add_argument("--naive-minutes", type=float, nargs="*", default=[30], help="lengths to run the naive script on (it is slow and memory-hungry)")
+    parser.add_argument(
+        "--naive-minutes", type=float, nargs="*", default=[30], help="lengths to run the naive script on (it is slow and memory-hungry)"
+    )
     parser.add_argument("--naive-script", type=Path, default=ROOT.parent / "shared" / "bench" / "naive_pydub.py")
-    parser.add_argument("--long-minutes", type=float, default=180, help="session length for the memory check with a 10-minute music file (0 to skip)")
+    parser.add_argument(
+        "--long-minutes", type=float, default=180, help="session length for the memory check with a 10-minute music file (0 to skip)"
+    )
     parser.add_argument("--keep", type=Path, help="keep generated files in this folder")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="voiceguide-bench-")) if args.keep is None else args.keep
@@ -174,17 +208,25 @@ def main() -> None:
             for kind in ("cold", "warm"):
                 r = entry[kind]
                 vs_naive = f"{entry['naive']['wall_s'] / r['wall_s']:.1f}× faster" if "naive" in entry else "—"
-                rows.append(f"| {entry['length']['s'] / 60:.1f} min | {kind} | {r['wall_s']:.1f} | {r['peak_mb']:.0f} | {r['wall_s'] / bare:.2f} | {vs_naive} |")
-            rows.append(f"| {entry['length']['s'] / 60:.1f} min | bare ffmpeg encode | {bare:.1f} | {entry['bare']['peak_mb']:.0f} | 1.00 | |")
+                rows.append(
+                    f"| {entry['length']['s'] / 60:.1f} min | {kind} | {r['wall_s']:.1f} | {r['peak_mb']:.0f} | {r['wall_s'] / bare:.2f} | {vs_naive} |"
+                )
+            rows.append(
+                f"| {entry['length']['s'] / 60:.1f} min | bare ffmpeg encode | {bare:.1f} | {entry['bare']['peak_mb']:.0f} | 1.00 | |"
+            )
             if "naive" in entry:
                 n = entry["naive"]
-                rows.append(f"| {entry['length']['s'] / 60:.1f} min | naive pydub | {n['wall_s']:.1f} | {n['peak_mb']:.0f} | {n['wall_s'] / bare:.2f} | 1.0× |")
+                rows.append(
+                    f"| {entry['length']['s'] / 60:.1f} min | naive pydub | {n['wall_s']:.1f} | {n['peak_mb']:.0f} | {n['wall_s'] / bare:.2f} | 1.0× |"
+                )
         if len(results) >= 2:
-            first, last = list(results)[0], list(results)[-1]
+            first, last = next(iter(results)), list(results)[-1]
             growth = results[last]["cold"]["wall_s"] / results[first]["cold"]["wall_s"]
             rows.append(f"\n{last:g}-minute cold build / {first:g}-minute cold build: {growth:.2f}× (length ratio {last / first:.1f}×)")
         if args.long_minutes:
-            rows.append(f"{args.long_minutes:g}-minute session with a 10-minute music file: {long_run['wall_s']:.1f} s, peak {long_run['peak_mb']:.0f} MB")
+            rows.append(
+                f"{args.long_minutes:g}-minute session with a 10-minute music file: {long_run['wall_s']:.1f} s, peak {long_run['peak_mb']:.0f} MB"
+            )
         print("\n".join(rows))
     finally:
         if args.keep is None:

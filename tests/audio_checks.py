@@ -94,7 +94,9 @@ def tone_dbfs(x: np.ndarray, frequency: float, rate: int = RATE) -> float:
     return db(tone_amplitude(x, frequency, rate) ** 2 / 2.0)
 
 
-def highpass_dbfs(x: np.ndarray, centre_s: float, cutoff_hz: float, half_width_s: float = 0.05, context_s: float = 0.5, rate: int = RATE) -> float:
+def highpass_dbfs(
+    x: np.ndarray, centre_s: float, cutoff_hz: float, half_width_s: float = 0.05, context_s: float = 0.5, rate: int = RATE
+) -> float:
     """Level in dBFS of everything above ``cutoff_hz`` within ``half_width_s`` of ``centre_s`` (mid signal).
 
     Filtered as a Hann-tapered ``context_s`` either side (a brick-wall FFT filter), so the

@@ -15,9 +15,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner, Result
-from mutagen.id3 import ID3, CTOCFlags
-
 from audio_checks import (
     MP3_FRAME,
     RATE,
@@ -34,6 +31,9 @@ from audio_checks import (
     step_ratios,
     tone_dbfs,
 )
+from click.testing import CliRunner, Result
+from mutagen.id3 import ID3, CTOCFlags
+
 from voiceguide.build import TEMP_MARK, BuildOptions, BuildResult, build
 from voiceguide.plan import Plan
 from voiceguide.render.envelope import DuckShape

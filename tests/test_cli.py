@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import pytest
@@ -59,9 +60,9 @@ def test_plan_json_is_one_sorted_gap_free_object(run, tiny_routine):
     assert set(data) == {"title", "duration_s", "chapters", "cues"}
     cues = data["cues"]
     assert cues[0]["start_s"] == 0 and cues[-1]["end_s"] == data["duration_s"]
-    assert all(a["end_s"] == b["start_s"] for a, b in zip(cues, cues[1:]))
+    assert all(a["end_s"] == b["start_s"] for a, b in itertools.pairwise(cues))
     assert {c["kind"] for c in cues} <= {"speech", "pause", "chime"}
-    assert [c["text"] for c in cues if c["kind"] == "speech"][0] == "Welcome."
+    assert next(c["text"] for c in cues if c["kind"] == "speech") == "Welcome."
 
 
 def test_rate_120_speaks_about_twice_as_long_as_240(run, tiny_routine):

@@ -6,6 +6,7 @@ Captions are checked by parsing them back with the small parsers below.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -79,9 +80,11 @@ TEXTS = [
     "x" * 20 + " " + "y" * 21,  # exactly 42 characters
     "x" * 20 + " " + "y" * 22,  # 43: two lines
     "Press your toes gently into the floor and hold them there while you breathe slowly.",
-    "Place your thumbs on the sole of your right foot, just below the ball, and press in small circles, "
-    "moving slowly towards the heel; keep the pressure firm but never painful, and breathe out as you press. "
-    "If anything hurts, ease off at once.",
+    (
+        "Place your thumbs on the sole of your right foot, just below the ball, and press in small circles, "
+        "moving slowly towards the heel; keep the pressure firm but never painful, and breathe out as you press. "
+        "If anything hurts, ease off at once."
+    ),
     f"Say {LONG_WORD} twice.",
     "Drücken Sie die Zehen sanft — ganz sanft — und atmen Sie dabei ruhig weiter, Schritt für Schritt.",
     "Tom & Jerry say <b>hello</b> --> then stop.",
@@ -111,7 +114,7 @@ def test_captions_parse_back_and_match_their_cue(text: str, span: float, fmt: st
         assert mine, f"no caption for {cue.text!r}"
         assert mine[0][0] == pytest.approx(cue.start_s, abs=0.020)
         assert mine[-1][1] == pytest.approx(cue.end_s, abs=0.020)
-        assert all(a[1] == b[0] for a, b in zip(mine, mine[1:]))  # contiguous within the cue
+        assert all(a[1] == b[0] for a, b in itertools.pairwise(mine))  # contiguous within the cue
         shown = " ".join(" ".join(lines) for _, _, lines in mine)
         assert cue.text is not None
         if max(len(w) for w in cue.text.split()) <= MAX_CHARS:
@@ -137,7 +140,7 @@ def test_split_points_are_proportional_to_characters(start: float, end: float) -
     weights = [len(p.text) for p in parts]
     assert [len(p.lines) for p in parts] == [2, 2] and weights == [79, 69]
     assert parts[0].start_s == start and parts[-1].end_s == end
-    for part, weight in zip(parts, weights):
+    for part, weight in zip(parts, weights, strict=True):
         assert part.end_s - part.start_s == pytest.approx((end - start) * weight / sum(weights))
 
 
@@ -174,7 +177,9 @@ def test_chapters_json_is_sorted_by_start() -> None:
     assert [m.title for m in marks_from_plan_json(plan.to_json())] == ["A", "B"]
 
 
-@pytest.mark.parametrize("data", [None, [], {"chapters": 3}, {"chapters": [1]}, {"chapters": [{"title": "x"}]}, {"chapters": [{"startTime": -1}]}])
+@pytest.mark.parametrize(
+    "data", [None, [], {"chapters": 3}, {"chapters": [1]}, {"chapters": [{"title": "x"}]}, {"chapters": [{"startTime": -1}]}]
+)
 def test_bad_chapters_json_is_refused(data: object) -> None:
     with pytest.raises(ValueError):
         marks_from_chapters_json(data)
@@ -224,7 +229,7 @@ def test_captions_of_a_real_plan(tiny_routine: Path) -> None:
     parsed = parse_captions(to_webvtt(plan), "vtt")
     spoken = [c for c in plan.cues if c.kind == "speech"]
     assert len(parsed) == len(spoken)  # every line of the tiny routine fits one caption
-    for (start, end, lines), cue in zip(parsed, spoken):
+    for (start, end, lines), cue in zip(parsed, spoken, strict=True):
         assert start == pytest.approx(cue.start_s, abs=0.020)
         assert end == pytest.approx(cue.end_s, abs=0.020)
         assert " ".join(lines) == cue.text

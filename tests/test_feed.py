@@ -8,7 +8,7 @@ import textwrap
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import feedparser
@@ -112,7 +112,7 @@ def test_feed_parses_and_describes_every_episode(site: Path, built: Built) -> No
     assert [t.term for t in channel.tags] == ["Health & Fitness"]
     names = ["a-toes.mp3", "b heel é.mp3"]  # sorted by file name
     assert [e.enclosures[0].href for e in parsed.entries] == [BASE + "a-toes.mp3", BASE + "b%20heel%20%C3%A9.mp3"]
-    for entry, name, result in zip(parsed.entries, names, built.results.values()):
+    for entry, name, result in zip(parsed.entries, names, built.results.values(), strict=True):
         enclosure = entry.enclosures[0]
         assert int(enclosure.length) == (site / name).stat().st_size
         assert enclosure.type == "audio/mpeg"
@@ -267,7 +267,7 @@ def test_parse_ffmetadata_unescapes_and_reads_chapters() -> None:
 
 
 def test_feed_xml_drops_characters_xml_cannot_carry() -> None:
-    episode = Episode("a.mp3", "Bell\x07 & <toes>", "one\x0btwo", "", 61.4, 10, datetime(2024, 1, 1, tzinfo=timezone.utc))
+    episode = Episode("a.mp3", "Bell\x07 & <toes>", "one\x0btwo", "", 61.4, 10, datetime(2024, 1, 1, tzinfo=UTC))
     item = ET.fromstring(feed_xml(FeedInfo("T", BASE), [episode])).find("./channel/item")
     assert item is not None
     assert (item.findtext("title"), item.findtext("description")) == ("Bell & <toes>", "onetwo")

@@ -115,7 +115,9 @@ def run_ffmpeg_on(path: Path, *input_options: str) -> subprocess.CompletedProces
 
 
 def demuxers() -> str:
-    return subprocess.run([ffmpeg.ffmpeg_exe(), "-hide_banner", "-demuxers"], capture_output=True, text=True, timeout=60, check=False).stdout
+    return subprocess.run(
+        [ffmpeg.ffmpeg_exe(), "-hide_banner", "-demuxers"], capture_output=True, text=True, timeout=60, check=False
+    ).stdout
 
 
 def no_temp_files(folder: Path) -> bool:
@@ -285,7 +287,9 @@ def test_routine_music_that_is_not_a_file_is_a_located_problem(kind: str, words:
     assert problem.line == 2 and words in problem.message
 
 
-def test_routine_music_that_is_text_is_refused_before_narration(tmp_path: Path, cache: Path, spy_narrator: Callable[[], list[Path]]) -> None:
+def test_routine_music_that_is_text_is_refused_before_narration(
+    tmp_path: Path, cache: Path, spy_narrator: Callable[[], list[Path]]
+) -> None:
     _hostile("hls-renamed", tmp_path)
     path = tmp_path / "routine.yaml"
     path.write_text(ROUTINE.replace("intro:", "music: {file: music.mp3}\nintro:"))

@@ -87,7 +87,13 @@ def output_of(folder: Path) -> Path:
 
 
 def start_build(
-    folder: Path, cache: Path, *extra: str, group: bool = False, routine: str = LONG, python: list[str] | None = None, env: dict[str, str] | None = None
+    folder: Path,
+    cache: Path,
+    *extra: str,
+    group: bool = False,
+    routine: str = LONG,
+    python: list[str] | None = None,
+    env: dict[str, str] | None = None,
 ) -> Run:
     """``voiceguide build`` of ``routine`` into ``output_of(folder)``, with --force; its own TMPDIR and clip cache."""
     (folder / "routine.yaml").write_text(routine)
@@ -99,7 +105,9 @@ def start_build(
     environment = {**os.environ, **(env or {}), "VOICEGUIDE_CACHE": str(cache), "TMPDIR": str(tmpdir), "VOICEGUIDE_TEST_RUN": marker}
     music = [] if any(arg.startswith("--music") for arg in extra) else ["--no-music"]
     command = [*(python or [str(VOICEGUIDE)]), "build", str(folder / "routine.yaml"), "-o", str(out), "--force", *music, *extra]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment, cwd=folder, start_new_session=group)
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment, cwd=folder, start_new_session=group
+    )
     return Run(process, f"VOICEGUIDE_TEST_RUN={marker}", out, tmpdir, cache, time.monotonic())
 
 
@@ -254,6 +262,8 @@ MOMENTS = [
     ("SIGINT", "encoding"),
     ("SIGTERM", "encoding"),
 ]
+
+
 @pytest.mark.parametrize(
     ("name", "moment"),
     MOMENTS,
@@ -440,7 +450,9 @@ sys.argv = ["voiceguide", *sys.argv[1:]]
 main()
 """
 
-HANGING_ROUTINE = LONG.replace("  - That is the end.", "  - That is the end. HANG here.").replace("repetitions: 5", "repetitions: 2").replace("3m", "5s")
+HANGING_ROUTINE = (
+    LONG.replace("  - That is the end.", "  - That is the end. HANG here.").replace("repetitions: 5", "repetitions: 2").replace("3m", "5s")
+)
 
 
 def test_build_with_a_hanging_narrator_ends_in_one_line(tmp_path: Path) -> None:
@@ -451,12 +463,20 @@ def test_build_with_a_hanging_narrator_ends_in_one_line(tmp_path: Path) -> None:
     env = {"HANG_PID_DIR": str(pids), "PYTHONPATH": os.pathsep.join([str(tmp_path / "engines"), os.environ.get("PYTHONPATH", "")])}
     cache = tmp_path / "cache"
     run = start_build(
-        tmp_path, cache, "--engine", "hang_on:HangOnMarker", routine=HANGING_ROUTINE, python=[sys.executable, "-c", CLI_WITH_TEST_ENGINE], env=env
+        tmp_path,
+        cache,
+        "--engine",
+        "hang_on:HangOnMarker",
+        routine=HANGING_ROUTINE,
+        python=[sys.executable, "-c", CLI_WITH_TEST_ENGINE],
+        env=env,
     )
     code, err = run.wait(timeout=120)
     assert time.monotonic() - run.started < 60
     assert code == 1
-    assert len(err) == 1 and err[0].startswith("voiceguide: the pyttsx3 engine did not finish saying 'That is the end. HANG here.' within 3 s"), err
+    assert len(err) == 1 and err[0].startswith(
+        "voiceguide: the pyttsx3 engine did not finish saying 'That is the end. HANG here.' within 3 s"
+    ), err
     assert list(pids.iterdir()), "the hanging engine was never reached"
     for pid_file in pids.iterdir():
         with pytest.raises(ProcessLookupError):
@@ -521,7 +541,11 @@ def _no_strays() -> Iterator[None]:
         if entry.name.isdigit() and int(entry.name) != os.getpid():
             with contextlib.suppress(OSError):
                 environ = (entry / "environ").read_bytes().split(b"\0")
-                if any(item.removeprefix(b"VOICEGUIDE_TEST_RUN=").decode() in _MARKERS for item in environ if item.startswith(b"VOICEGUIDE_TEST_RUN=")):
+                if any(
+                    item.removeprefix(b"VOICEGUIDE_TEST_RUN=").decode() in _MARKERS
+                    for item in environ
+                    if item.startswith(b"VOICEGUIDE_TEST_RUN=")
+                ):
                     os.kill(int(entry.name), signal.SIGKILL)
 
 
@@ -550,7 +574,9 @@ def test_interrupt_while_the_narrators_stop_still_cleans_up(tmp_path: Path, monk
     assert not list(tmp_path.glob("voiceguide-narration-*")), "the scratch folder was left behind"
 
 
-def test_interrupt_just_after_the_music_thread_starts_leaves_no_temp_file(tmp_path: Path, long_music: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_interrupt_just_after_the_music_thread_starts_leaves_no_temp_file(
+    tmp_path: Path, long_music: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from voiceguide import build as build_module
 
     real_start = build_module._Background.start

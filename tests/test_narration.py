@@ -109,9 +109,7 @@ def test_rate_changes_take_effect_in_one_worker(cache_dir: Path) -> None:
     assert d[0] < d[4] < d[1]
 
 
-def test_same_utterance_gives_the_same_bytes_whatever_was_said_before(
-    cache_dir: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_same_utterance_gives_the_same_bytes_whatever_was_said_before(cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """espeak-ng carries state from one utterance to the next inside a process; no clip may depend on it."""
     target = say("Let your shoulders drop and breathe out slowly.")
     others = [say("Curl your toes."), say("Spread them wide.", rate=240), say("Rest now.", voice="English (Great Britain)")]
@@ -293,7 +291,7 @@ def test_trim_never_pads_sound_at_the_edges() -> None:
 def test_hanging_engine_is_stopped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VOICEGUIDE_TEST_PID_DIR", str(tmp_path))
     start = time.monotonic()
-    with pytest.raises(NarratorError, match="did not finish saying 'Press your thumb.*within 3 s") as err:
+    with pytest.raises(NarratorError, match=r"did not finish saying 'Press your thumb.*within 3 s") as err:
         narrate([say()], engine=fake("HangingEngine"), timeout_s=3)
     assert time.monotonic() - start < 3 + 10
     assert "try --engine espeak-cli" in str(err.value)
@@ -313,7 +311,7 @@ def test_crashing_engine_is_reported(engine: str, how: str) -> None:
 
 
 def test_engine_error_is_reported() -> None:
-    with pytest.raises(NarratorError, match="failed on .*the fake engine refuses"):
+    with pytest.raises(NarratorError, match=r"failed on .*the fake engine refuses"):
         narrate([say()], engine=fake("FailingEngine"))
     assert no_workers_left()
 
@@ -409,7 +407,7 @@ def test_espeak_cli_engine_passes_settings(tmp_path: Path, monkeypatch: pytest.M
 
 @pytest.mark.skipif(shutil.which("espeak-ng") is not None, reason="espeak-ng is installed here")
 def test_espeak_cli_missing_says_how_to_fix() -> None:
-    with pytest.raises(NarratorError, match="espeak-ng is not on PATH .* or use --engine pyttsx3"):
+    with pytest.raises(NarratorError, match=r"espeak-ng is not on PATH .* or use --engine pyttsx3"):
         list_voices(engine="espeak-cli")
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from voiceguide.errors import LimitError
-from voiceguide.plan import build_plan, script, utterances
+from voiceguide.plan import NO_OVERRIDES, build_plan, script, utterances
 from voiceguide.routine import Narration, load_routine
 
 
@@ -14,7 +16,7 @@ def fake_durations(events):
     return {u: 0.06 * len(u.spoken) for u in utterances(events)}
 
 
-def plan_of(path, overrides=Narration()):
+def plan_of(path, overrides=NO_OVERRIDES):
     routine = load_routine(path)
     events = script(routine, overrides)
     return routine, events, build_plan(routine, events, fake_durations(events))
@@ -55,13 +57,13 @@ outro:
 def test_timeline_is_sorted_gap_free_and_ends_at_total(write_routine):
     _, _, plan = plan_of(write_routine(ROUTINE))
     assert plan.cues[0].start_s == 0
-    for before, after in zip(plan.cues, plan.cues[1:]):
+    for before, after in itertools.pairwise(plan.cues):
         assert after.start_s == before.end_s
         assert before.end_s > before.start_s
     assert plan.cues[-1].end_s == plan.duration_s
     assert [c.title for c in plan.chapters] == ["Introduction", "Toe press", "Arch stroke", "Closing"]
     assert plan.chapters[0].start_s == 0 and plan.chapters[-1].end_s == plan.duration_s
-    for before, after in zip(plan.chapters, plan.chapters[1:]):
+    for before, after in itertools.pairwise(plan.chapters):
         assert after.start_s == before.end_s
 
 
@@ -69,7 +71,15 @@ def test_holds_start_when_their_cue_ends(write_routine):
     _, _, plan = plan_of(write_routine(ROUTINE))
     cues = list(plan.cues)
     spoken = [c.text for c in cues if c.kind == "speech"]
-    assert spoken[:7] == ["Welcome.", "Be gentle with your plantar fascia.", "Toe press.", "Press your toes.", "Start with your right foot.", "One.", "Release."]
+    assert spoken[:7] == [
+        "Welcome.",
+        "Be gentle with your plantar fascia.",
+        "Toe press.",
+        "Press your toes.",
+        "Start with your right foot.",
+        "One.",
+        "Release.",
+    ]
     one = next(i for i, c in enumerate(cues) if c.text == "One.")
     hold = cues[one + 1]
     assert hold.kind == "pause" and hold.start_s == cues[one].end_s and hold.end_s - hold.start_s == pytest.approx(4.0)

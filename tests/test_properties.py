@@ -29,7 +29,9 @@ from voiceguide.routine.loader import (
 )
 from voiceguide.routine.yamlsafe import YamlReject, compose
 
-SETTINGS = settings(max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SETTINGS = settings(
+    max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +100,24 @@ durations_text = st.one_of(
     st.builds(lambda n, u: f"{n}{u}", st.integers(0, 10_000), st.sampled_from(["s", "m", "h", "ms", ""])),
 )
 templates = st.sampled_from(
-    ["count", "none", "Press {n} of {total}.", "{n}", "{side}", "{n:>9}", "{n:d}", "{total!r}", "{n.x}", "{0}", "{x}", "{", "}", "{{n}}", "{n}" * 40, "Now the {side} foot."]
+    [
+        "count",
+        "none",
+        "Press {n} of {total}.",
+        "{n}",
+        "{side}",
+        "{n:>9}",
+        "{n:d}",
+        "{total!r}",
+        "{n.x}",
+        "{0}",
+        "{x}",
+        "{",
+        "}",
+        "{{n}}",
+        "{n}" * 40,
+        "Now the {side} foot.",
+    ]
 )
 scalar = st.one_of(
     st.none(),
@@ -108,9 +127,13 @@ scalar = st.one_of(
     st.text(max_size=30),
     durations_text,
     templates,
-    st.sampled_from(["none", "builtin", "each", "once", "left", "right", "en-us", "calm.mp3", "cover.png", "/dev/zero", ".", "http://x/a.mp3"]),
+    st.sampled_from(
+        ["none", "builtin", "each", "once", "left", "right", "en-us", "calm.mp3", "cover.png", "/dev/zero", ".", "http://x/a.mp3"]
+    ),
 )
-anything = st.recursive(scalar, lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(key, inner, max_size=4)), max_leaves=12)
+anything = st.recursive(
+    scalar, lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(key, inner, max_size=4)), max_leaves=12
+)
 
 words = st.text(st.characters(codec="utf-8", exclude_categories=("Cc", "Cs")), min_size=1, max_size=30)
 PLAUSIBLE = {
@@ -156,9 +179,9 @@ step = st.one_of(words, words, words, mapping_of(STEP_KEYS), mapping_of(STEP_KEY
 steps = st.lists(step, max_size=5)
 narration = mapping_of(NARRATION_KEYS)
 technique = mapping_of(TECHNIQUE_KEYS, ("name",)).flatmap(
-    lambda t: st.fixed_dictionaries({**{k: st.just(v) for k, v in t.items()}, "steps": steps, "narration": st.one_of(narration, anything)}).map(
-        lambda d: {k: v for k, v in d.items() if k in t or k == "steps" or (k == "narration" and len(t) % 3 == 0)}
-    )
+    lambda t: st.fixed_dictionaries(
+        {**{k: st.just(v) for k, v in t.items()}, "steps": steps, "narration": st.one_of(narration, anything)}
+    ).map(lambda d: {k: v for k, v in d.items() if k in t or k == "steps" or (k == "narration" and len(t) % 3 == 0)})
 )
 routine_data = st.fixed_dictionaries(
     {"title": PLAUSIBLE["title"], "techniques": st.lists(technique, min_size=1, max_size=4)},
@@ -178,10 +201,61 @@ routine_data = st.fixed_dictionaries(
 )
 
 FRAGMENTS = [
-    *(f"{k}: " for k in ALL_KEYS), "- ", "  ", "    ", "\n", "\r\n", "\r", "\t", ": ", ":", "-", "[", "]", "{", "}", ",", "&a ", "*a",
-    "!!python/object:os.system ", "!!int ", "!!binary ", "!x ", "%YAML 1.1\n", "---\n", "...\n", "#", "'", '"', "\\", "|\n", ">\n",
-    "? ", "<<: ", "5s", "1000", "9" * 40, "9" * 4400, "!!int ten", "!!bool maybe", "!!map ", "yes", "~", "{n}", "{n:d}", "{n:>99}",
-    "\ufeff", "\x00", "\x07", "\x85", "\u2028", "é", "\ud800", '"\\ud800"', '"\\n"', '"\\0"',
+    *(f"{k}: " for k in ALL_KEYS),
+    "- ",
+    "  ",
+    "    ",
+    "\n",
+    "\r\n",
+    "\r",
+    "\t",
+    ": ",
+    ":",
+    "-",
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    "&a ",
+    "*a",
+    "!!python/object:os.system ",
+    "!!int ",
+    "!!binary ",
+    "!x ",
+    "%YAML 1.1\n",
+    "---\n",
+    "...\n",
+    "#",
+    "'",
+    '"',
+    "\\",
+    "|\n",
+    ">\n",
+    "? ",
+    "<<: ",
+    "5s",
+    "1000",
+    "9" * 40,
+    "9" * 4400,
+    "!!int ten",
+    "!!bool maybe",
+    "!!map ",
+    "yes",
+    "~",
+    "{n}",
+    "{n:d}",
+    "{n:>99}",
+    "\ufeff",
+    "\x00",
+    "\x07",
+    "\x85",
+    "\u2028",
+    "é",
+    "\ud800",
+    '"\\ud800"',
+    '"\\n"',
+    '"\\0"',
 ]
 yamlish = st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=6)), max_size=60).map("".join)
 

@@ -109,7 +109,9 @@ def test_cold_and_warm_cache_give_the_same_mp3(cold_then_warm: tuple[Path, Path,
 
 @pytest.mark.parametrize("fmt", ["mp3", "flac"])
 @pytest.mark.parametrize("music", ["none", "builtin", "file"])
-def test_twice_with_one_cache_gives_the_same_bytes(fmt: str, music: str, builder: Builder, cold_then_warm: tuple[Path, Path, Path], tone: Path) -> None:
+def test_twice_with_one_cache_gives_the_same_bytes(
+    fmt: str, music: str, builder: Builder, cold_then_warm: tuple[Path, Path, Path], tone: Path
+) -> None:
     _, _, cache = cold_then_warm
     choice: Path | str = tone if music == "file" else music
     first, second = builder(cache, fmt, choice), builder(cache, fmt, choice)
@@ -147,7 +149,9 @@ def _clip_differences(a: Path, b: Path) -> list[str]:
         if len(x) != len(y) or not np.array_equal(x, y):
             common = min(len(x), len(y))
             peak = int(np.abs(x[:common].astype(np.int32) - y[:common]).max()) if common else 0
-            found.append(f"{clip.stem[:12]}: {len(x)}/{len(y)} frames ({(len(x) - len(y)) / 22.05:+.1f} ms), largest sample difference {peak}")
+            found.append(
+                f"{clip.stem[:12]}: {len(x)}/{len(y)} frames ({(len(x) - len(y)) / 22.05:+.1f} ms), largest sample difference {peak}"
+            )
     return found
 
 

@@ -143,7 +143,7 @@ BAD: list[tuple[str, str | bytes, int, str]] = [
     ("two-documents", "title: T\ntechniques:\n  - name: A\n---\ntitle: U\n", 4, "not valid YAML"),
     ("non-utf8", b"title: caf\xe9\ntechniques:\n  - name: A\n", 1, "not UTF-8"),
     ("binary-file", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", 1, "binary"),
-    ("control-chars", "title: \"T\\x07\"\ntechniques:\n  - name: A\n", 1, "control characters"),
+    ("control-chars", 'title: "T\\x07"\ntechniques:\n  - name: A\n', 1, "control characters"),
     ("title-list", "title: [a, b]\ntechniques:\n  - name: A\n", 1, "should be text"),
     ("year-range", "title: T\nyear: 12\ntechniques:\n  - name: A\n", 2, "outside 1900–2100"),
     ("says-nothing", "title: T\ntechniques:\n  - name: A\n    announce: false\n    cue: none\n", 3, "says nothing"),
@@ -218,9 +218,19 @@ BAD: list[tuple[str, str | bytes, int, str]] = [
     ("switch-format", "title: T\ntechniques:\n  - name: A\n    sides: each\n    switch: '{side:x}'\n", 5, "formatted placeholder"),
     ("cue-attribute", "title: T\ntechniques:\n  - name: A\n    cue: '{n.upper}'\n", 4, "unknown placeholder {n.upper}"),
     ("cue-positional", "title: T\ntechniques:\n  - name: A\n    cue: 'Press {}'\n", 4, "unknown placeholder {}"),
-    ("cue-many-placeholders", "title: T\ntechniques:\n  - name: A\n    cue: '" + "{n}" * 40 + "'\n", 4, "once its placeholders are filled in"),
+    (
+        "cue-many-placeholders",
+        "title: T\ntechniques:\n  - name: A\n    cue: '" + "{n}" * 40 + "'\n",
+        4,
+        "once its placeholders are filled in",
+    ),
     ("pauses-over-4h", "title: T\ntechniques:\n  - name: A\n  - name: B\n    repetitions: 3\n    hold: 2h\n", 4, "4h session limit"),
-    ("cues-over-limit", "title: T\ntechniques:\n" + "  - {name: A, repetitions: 1000, sides: each, cue: none}\n" * 11, 3, "cues, more than the limit"),
+    (
+        "cues-over-limit",
+        "title: T\ntechniques:\n" + "  - {name: A, repetitions: 1000, sides: each, cue: none}\n" * 11,
+        3,
+        "cues, more than the limit",
+    ),
     # --- missing and misspelled keys ---
     ("title-capitalised", "Title: T\ntechniques:\n  - name: A\n", 1, "did you mean 'title'"),
     ("technique-singular", "title: T\ntechnique:\n  - name: A\n", 1, "no 'techniques'"),
@@ -453,7 +463,9 @@ def test_validate_does_not_hang_on_a_fifo(tmp_path: Path) -> None:
         with contextlib.suppress(OSError):
             os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
     assert done.returncode == 1
-    assert done.stderr.splitlines() == [f"{fifo}:1:1: this is a named pipe (FIFO), not a routine file — save the routine as a file and name that file"]
+    assert done.stderr.splitlines() == [
+        f"{fifo}:1:1: this is a named pipe (FIFO), not a routine file — save the routine as a file and name that file"
+    ]
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads a file whatever its mode")
@@ -542,7 +554,9 @@ def test_a_session_of_exactly_4_hours_of_pauses_loads(write_routine):
 def test_millions_of_cues_are_refused_in_a_moment(tmp_path: Path):
     """A 16 KB file can ask for 2 million repetitions; planning them took 20 s and 300 MB before this limit."""
     path = tmp_path / "routine.yaml"
-    path.write_text("title: T\ntechniques:\n" + "".join(f"  - {{name: A{i}, repetitions: 1000, sides: each, release: Go}}\n" for i in range(200)))
+    path.write_text(
+        "title: T\ntechniques:\n" + "".join(f"  - {{name: A{i}, repetitions: 1000, sides: each, release: Go}}\n" for i in range(200))
+    )
     start = time.monotonic()
     with pytest.raises(RoutineError, match="cues, more than the limit"):
         load_routine(path)
@@ -551,11 +565,13 @@ def test_millions_of_cues_are_refused_in_a_moment(tmp_path: Path):
 
 def test_speech_that_pushes_a_session_past_4_hours_is_a_limit_error(write_routine):
     """Only the planner knows how long speech lasts: it refuses the session with one located line."""
-    path = write_routine("title: Long\ntechniques:\n  - name: A\n    repetitions: 1000\n    hold: 14s\n    cue: none\n    release: Let go.\n")
+    path = write_routine(
+        "title: Long\ntechniques:\n  - name: A\n    repetitions: 1000\n    hold: 14s\n    cue: none\n    release: Let go.\n"
+    )
     routine = load_routine(path)
     events = script(routine)
     with pytest.raises(LimitError) as caught:
-        build_plan(routine, events, {u: 1.0 for u in utterances(events)})
+        build_plan(routine, events, dict.fromkeys(utterances(events), 1.0))
     message = str(caught.value)
     assert "\n" not in message and message.startswith(str(path)) and "4 h limit" in message
 
@@ -598,7 +614,13 @@ def _shape(node: object) -> object:
     assert isinstance(node, Node)
     mark = (node.tag, node.start_mark.line, node.start_mark.column)
     if isinstance(node.value, list):
-        return (mark, [(_shape(k), _shape(v)) if isinstance(k, Node) else _shape(k) for k, v in (i if isinstance(i, tuple) else (i, None) for i in node.value)])
+        return (
+            mark,
+            [
+                (_shape(k), _shape(v)) if isinstance(k, Node) else _shape(k)
+                for k, v in (i if isinstance(i, tuple) else (i, None) for i in node.value)
+            ],
+        )
     return (mark, node.value)
 
 

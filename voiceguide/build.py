@@ -131,7 +131,7 @@ class _Background(Generic[T]):
         def run() -> None:
             try:
                 self._value = work()
-            except BaseException as err:  # handed to the caller of result()
+            except BaseException as err:  # noqa: BLE001 -- handed to the caller of result()
                 self._error = err
 
         self._thread = threading.Thread(target=run, name="voiceguide-music", daemon=True)
@@ -239,7 +239,7 @@ def build(routine_arg: str | Path, options: BuildOptions, progress: Progress | N
         if music is None:
             try:
                 music = background.result()
-            except BaseException:  # already reported, or superseded by the error in flight
+            except BaseException:  # noqa: BLE001 -- already reported, or superseded by the error in flight
                 music = None
         if music is not None:
             music.close()

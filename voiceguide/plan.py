@@ -19,6 +19,7 @@ from voiceguide.routine.model import DEFAULT_CHIME_S, DEFAULT_GAP_S, DEFAULT_RAT
 
 MAX_SESSION_S = 4 * 3600.0
 CueKind = Literal["speech", "pause", "chime"]
+NO_OVERRIDES = Narration()
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ def chapter_titles(routine: Routine) -> list[str]:
     return ["Introduction", *(t.name for t in routine.techniques), "Closing"]
 
 
-def script(routine: Routine, overrides: Narration = Narration()) -> list[Event]:
+def script(routine: Routine, overrides: Narration = NO_OVERRIDES) -> list[Event]:
     """The routine as an ordered list of untimed events. ``overrides`` (from the command line) win over every level."""
     return _Scripter(routine, overrides).run()
 

@@ -17,17 +17,45 @@ from voiceguide.render.encode import DEFAULT_MP3_QUALITY, FORMATS
 @cli.command(name="build")
 @click.argument("routine", metavar="ROUTINE")
 @click.option("-o", "--output", type=click.Path(path_type=Path), help="Output file or folder. Default: output/<routine name>.<format>.")
-@click.option("--music", "music_file", type=click.Path(path_type=Path), help="Music bed file (any format ffmpeg reads); looped, faded and ducked under the voice.")
+@click.option(
+    "--music",
+    "music_file",
+    type=click.Path(path_type=Path),
+    help="Music bed file (any format ffmpeg reads); looped, faded and ducked under the voice.",
+)
 @click.option("--no-music", is_flag=True, help="No music at all, whatever the routine says.")
-@click.option("--music-level", type=click.FloatRange(-60, 0), metavar="DB", help="Music loudness in pauses relative to the voice, in dB (default: the routine's, else -14).")
+@click.option(
+    "--music-level",
+    type=click.FloatRange(-60, 0),
+    metavar="DB",
+    help="Music loudness in pauses relative to the voice, in dB (default: the routine's, else -14).",
+)
 @voice_option
 @rate_option
 @engine_option
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="mp3", show_default=True, help="Audio format.")
 @click.option("--bitrate", default="128k", show_default=True, metavar="B", help="Bitrate for MP3 and OGG, e.g. 96k, 128k, 192k.")
-@click.option("--mp3-quality", type=click.IntRange(0, 9), default=DEFAULT_MP3_QUALITY, show_default=True, metavar="Q", help="LAME quality search, 0 (slowest) to 9; 2–3 is LAME's own default at about 2.4× the encode time.")
-@click.option("--target-lufs", type=click.FloatRange(-40, -5), default=DEFAULT_TARGET_LUFS, show_default=True, metavar="L", help="Integrated loudness of the result (podcasts: -16; true peak stays at or below -1 dBTP).")
-@click.option("--sidecars", is_flag=True, help="Also write captions (.vtt, .srt), chapters (.chapters.json) and the plan (.plan.json) beside the audio.")
+@click.option(
+    "--mp3-quality",
+    type=click.IntRange(0, 9),
+    default=DEFAULT_MP3_QUALITY,
+    show_default=True,
+    metavar="Q",
+    help="LAME quality search, 0 (slowest) to 9; 2–3 is LAME's own default at about 2.4× the encode time.",
+)
+@click.option(
+    "--target-lufs",
+    type=click.FloatRange(-40, -5),
+    default=DEFAULT_TARGET_LUFS,
+    show_default=True,
+    metavar="L",
+    help="Integrated loudness of the result (podcasts: -16; true peak stays at or below -1 dBTP).",
+)
+@click.option(
+    "--sidecars",
+    is_flag=True,
+    help="Also write captions (.vtt, .srt), chapters (.chapters.json) and the plan (.plan.json) beside the audio.",
+)
 @click.option("--force", "-f", is_flag=True, help="Replace the output file if it exists.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress and no final line.")
 def build_command(

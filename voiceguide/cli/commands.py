@@ -1,4 +1,8 @@
 """Subcommands: each lives in its own module and registers itself on ``cli``."""
 
-from voiceguide.cli import build, routines, voices  # noqa: F401
-from voiceguide.cli import feed  # noqa: F401
+from voiceguide.cli import (  # noqa: F401
+    build,
+    feed,
+    routines,
+    voices,
+)

@@ -7,6 +7,13 @@ import click
 from voiceguide.narration import ENGINES
 from voiceguide.routine.loader import RATE_RANGE
 
-voice_option = click.option("--voice", metavar="VOICE", help="Narrator voice for every line (id, name or language; see 'voiceguide voices').")
-rate_option = click.option("--rate", metavar="WPM", type=click.IntRange(*RATE_RANGE), help=f"Speaking rate in words per minute for every line ({RATE_RANGE[0]}–{RATE_RANGE[1]}).")
+voice_option = click.option(
+    "--voice", metavar="VOICE", help="Narrator voice for every line (id, name or language; see 'voiceguide voices')."
+)
+rate_option = click.option(
+    "--rate",
+    metavar="WPM",
+    type=click.IntRange(*RATE_RANGE),
+    help=f"Speaking rate in words per minute for every line ({RATE_RANGE[0]}–{RATE_RANGE[1]}).",
+)
 engine_option = click.option("--engine", type=click.Choice(list(ENGINES)), default=ENGINES[0], show_default=True, help="Speech engine.")

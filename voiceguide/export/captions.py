@@ -72,7 +72,7 @@ def split_cue(text: str, start_s: float, end_s: float, cue: int = 0) -> list[Cap
     captions: list[Caption] = []
     done = 0
     begin = start_s
-    for index, (group, weight) in enumerate(zip(groups, weights)):
+    for index, (group, weight) in enumerate(zip(groups, weights, strict=True)):
         done += weight
         end = end_s if index == len(groups) - 1 else start_s + (end_s - start_s) * done / total
         captions.append(Caption(begin, end, group, cue))

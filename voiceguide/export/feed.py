@@ -20,7 +20,7 @@ import re
 import uuid
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
 from urllib.parse import quote, urlsplit
@@ -200,7 +200,7 @@ def read_episode(audio: Path) -> Episode:
     stat = audio.stat()
     return Episode(
         name=audio.name, title=title, description=description or title, author=info.tags.get("artist", ""),
-        duration_s=duration, length=stat.st_size, modified=datetime.fromtimestamp(stat.st_mtime, timezone.utc),
+        duration_s=duration, length=stat.st_size, modified=datetime.fromtimestamp(stat.st_mtime, UTC),
         chapters=marks, sidecars=present,
     )  # fmt: skip
 

@@ -42,6 +42,7 @@ class Engine(ABC):
     @classmethod
     def check(cls) -> None:
         """Raise NarratorError, saying how to fix it, if the engine cannot run here."""
+        return None
 
     @classmethod
     def preload(cls) -> None:
@@ -50,6 +51,7 @@ class Engine(ABC):
         Workers fork a child per clip, which is only safe in a process with one thread:
         start no thread here and leave the engine itself unstarted (that is the child's job).
         """
+        return None
 
     @classmethod
     @abstractmethod

@@ -124,9 +124,7 @@ def _os_threads() -> int:
         time.sleep(0.001)
 
 
-def _child(
-    cls: type[Engine], job: Job, scratch: Path, reply: Connection, worker: int, close: Sequence[Connection]
-) -> NoReturn:
+def _child(cls: type[Engine], job: Job, scratch: Path, reply: Connection, worker: int, close: Sequence[Connection]) -> NoReturn:
     """In the forked child: make the one clip, send the reply, exit without running any of the worker's clean-up."""
     code = 70  # EX_SOFTWARE: something failed before a reply could be sent
     try:
@@ -145,9 +143,7 @@ def _child(
         os._exit(code)
 
 
-def clip_in_child(
-    cls: type[Engine], job: Job, scratch: Path, keep_closed: Sequence[Connection] = ()
-) -> tuple[str, object]:
+def clip_in_child(cls: type[Engine], job: Job, scratch: Path, keep_closed: Sequence[Connection] = ()) -> tuple[str, object]:
     """Fork a child that makes ``job``'s clip and wait for it until the job's deadline.
 
     Returns ("ok", Made), ("error", message), ("crashed", exit code) or ("hung", None).
@@ -172,7 +168,7 @@ def clip_in_child(
         if not wait([receive], max(0.0, deadline - time.monotonic())):
             return ("hung", None)
         try:
-            return receive.recv()  # type: ignore[no-any-return]
+            return receive.recv()
         except (EOFError, OSError):  # it died without a reply
             _, status = os.waitpid(pid, 0)
             reaped = True
@@ -311,9 +307,7 @@ def _remove_stale_scratch() -> None:
             pass
 
 
-def run_jobs(
-    jobs: Sequence[Job], ref: str, engine: str, on_made: Callable[[Job, Made], None], processes: int | None = None
-) -> None:
+def run_jobs(jobs: Sequence[Job], ref: str, engine: str, on_made: Callable[[Job, Made], None], processes: int | None = None) -> None:
     """Make every job's clip on up to ``processes`` workers (default: one per core, at most one per job).
 
     ``on_made`` is called in this process as each clip is stored. Raises NarratorError

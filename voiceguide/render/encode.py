@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import os
 import queue
-from dataclasses import dataclass
 import subprocess
 import tempfile
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from voiceguide import ffmpeg
 from voiceguide.errors import RenderError
+from voiceguide.plan import Chapter
 from voiceguide.render import CHANNELS, SAMPLE_RATE
 from voiceguide.render.metadata import Metadata, ffmetadata
-from voiceguide.plan import Chapter
 
 FORMATS = ("mp3", "wav", "flac", "ogg")
 # LAME -q 7 encodes this kind of audio (speech over a soft bed) 2.4× faster than the
@@ -39,7 +39,20 @@ class Codec:
     def args(self) -> list[str]:
         """ffmpeg output arguments, ending with the muxer (``-f NAME``)."""
         return {
-            "mp3": ["-c:a", "libmp3lame", "-b:a", self.bitrate, "-compression_level", str(self.mp3_quality), "-write_xing", "1", "-id3v2_version", "3", "-f", "mp3"],
+            "mp3": [
+                "-c:a",
+                "libmp3lame",
+                "-b:a",
+                self.bitrate,
+                "-compression_level",
+                str(self.mp3_quality),
+                "-write_xing",
+                "1",
+                "-id3v2_version",
+                "3",
+                "-f",
+                "mp3",
+            ],
             "wav": ["-c:a", "pcm_s16le", "-f", "wav"],
             "flac": ["-c:a", "flac", "-f", "flac"],
             "ogg": ["-c:a", "libvorbis", "-b:a", self.bitrate, "-f", "ogg"],
@@ -65,11 +78,24 @@ class Encoder:
 
     def __init__(self, path: Path, codec: Codec, meta: Metadata | None = None, chapters: tuple[Chapter, ...] = ()) -> None:
         self.path = path
-        self._stderr = tempfile.TemporaryFile()
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 -- closed by finish() or abort()
         read_end, write_end = os.pipe()
         with os.fdopen(write_end, "w", encoding="utf-8") as pipe:
             pipe.write(ffmetadata(meta or Metadata(title=path.stem), chapters))  # small: fits the pipe's buffer
-        inputs = ["-f", "s16le", "-ar", str(SAMPLE_RATE), "-ac", str(CHANNELS), "-i", "pipe:0", "-f", "ffmetadata", "-i", f"pipe:{read_end}"]
+        inputs = [
+            "-f",
+            "s16le",
+            "-ar",
+            str(SAMPLE_RATE),
+            "-ac",
+            str(CHANNELS),
+            "-i",
+            "pipe:0",
+            "-f",
+            "ffmetadata",
+            "-i",
+            f"pipe:{read_end}",
+        ]
         maps = ["-map", "0:a", "-map_metadata", "1", "-map_chapters", "1"]
         if meta is not None and meta.cover is not None and codec.fmt == "mp3":
             inputs += ["-protocol_whitelist", "file", "-f", "image2", "-pattern_type", "none", "-i", str(meta.cover)]
@@ -79,7 +105,9 @@ class Encoder:
             "-fflags", "+bitexact", "-flags:a", "+bitexact", *codec.args(), "-y", str(path),
         ]  # fmt: skip
         try:
-            self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._stderr, pass_fds=(read_end,))
+            self.process = subprocess.Popen(
+                command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._stderr, pass_fds=(read_end,)
+            )
         finally:
             os.close(read_end)
         _widen_pipe(self.process.stdin)
@@ -94,7 +122,7 @@ class Encoder:
         try:
             while (data := self._queue.get()) is not None:
                 stdin.write(data)
-        except BaseException as err:  # a broken pipe: ffmpeg died; reported in finish()
+        except BaseException as err:  # noqa: BLE001 -- a broken pipe: ffmpeg died; reported in finish()
             self._error = err
             while self._queue.get() is not None:  # drain so the producer never blocks
                 pass

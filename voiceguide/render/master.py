@@ -140,11 +140,13 @@ def master(
     evened out with ``compress``. ``keys[i]`` names the clip sounding at ``plan.cues[i]`` (None for pauses); chimes are
     keyed ``("chime", seconds)``.
     """
-    blocks = int(math.ceil(plan.duration_s / SUB_BLOCK_S)) + 1
+    blocks = math.ceil(plan.duration_s / SUB_BLOCK_S) + 1
     used = [k for k in dict.fromkeys(keys) if k is not None]
     speech = {k: _Sound(clips[k]) for k in used if not is_chime(k)}
     speech_keys = [k if k in speech else None for k in keys]
-    speech_lufs = integrated_from_sub_blocks(_placed(plan, speech_keys, {k: v.cumulative(1.0) for k, v in speech.items()}, blocks), SAMPLE_RATE)
+    speech_lufs = integrated_from_sub_blocks(
+        _placed(plan, speech_keys, {k: v.cumulative(1.0) for k, v in speech.items()}, blocks), SAMPLE_RATE
+    )
     if not math.isfinite(speech_lufs):
         speech_lufs = target_lufs  # a routine of chimes and pauses only
     sounds = dict(speech)

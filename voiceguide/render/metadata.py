@@ -36,5 +36,11 @@ def ffmetadata(meta: Metadata, chapters: tuple[Chapter, ...]) -> str:
     fields = {"title": meta.title, "artist": meta.artist, "album": meta.album, "date": str(meta.year or ""), "comment": meta.comment}
     lines += [f"{key}={_escape(value)}" for key, value in fields.items() if value]
     for chapter in chapters:
-        lines += ["[CHAPTER]", "TIMEBASE=1/1000", f"START={round(chapter.start_s * 1000)}", f"END={round(chapter.end_s * 1000)}", f"title={_escape(chapter.title)}"]
+        lines += [
+            "[CHAPTER]",
+            "TIMEBASE=1/1000",
+            f"START={round(chapter.start_s * 1000)}",
+            f"END={round(chapter.end_s * 1000)}",
+            f"title={_escape(chapter.title)}",
+        ]
     return "\n".join(lines) + "\n"

@@ -48,10 +48,10 @@ def render(
         while upcoming < len(placements) and placements[upcoming][0] < end:
             playing.append(placements[upcoming])
             upcoming += 1
-        for start, sound in playing:
-            a, b = max(first, start), min(end, start + sound.size)
+        for onset, sound in playing:
+            a, b = max(first, onset), min(end, onset + sound.size)
             if a < b:
-                out[a - first : b - first] += sound[a - start : b - start, None]
+                out[a - first : b - first] += sound[a - onset : b - onset, None]
         playing = [(s, snd) for s, snd in playing if s + snd.size > end]
         np.multiply(out, 32767.0, out=out)
         np.clip(out, -32768.0, 32767.0, out=out)

@@ -152,7 +152,9 @@ def check_music_file(path: Path) -> None:
         info = os.stat(path)
     except (FileNotFoundError, NotADirectoryError):
         if _URL_IN_PATH.search(str(path)):
-            raise MusicError(f"{where} looks like a web address; voiceguide reads local files only — download it and name the file") from None
+            raise MusicError(
+                f"{where} looks like a web address; voiceguide reads local files only — download it and name the file"
+            ) from None
         raise MusicError(f"{where} does not exist — check the path (relative paths are relative to the routine)") from None
     except (OSError, ValueError) as err:
         reason = err.strerror if isinstance(err, OSError) and err.strerror else "not a valid file name"
@@ -227,10 +229,14 @@ def decode_music(path: Path, workdir: Path, prefix: str = ".voiceguide-music-") 
         raw.unlink(missing_ok=True)
         words = str(err).split(": ", 1)[-1]
         if "whitelist" in words:
-            raise MusicError(f"music '{_display(path)}' is a playlist, manifest or other format that is not plain audio — name the audio file itself") from None
+            raise MusicError(
+                f"music '{_display(path)}' is a playlist, manifest or other format that is not plain audio — name the audio file itself"
+            ) from None
         if "matches no streams" in words:
             raise MusicError(f"music '{_display(path)}' has no audio in it — use an MP3, WAV, FLAC, OGG or M4A file") from None
-        raise MusicError(f"music '{_display(path)}' cannot be decoded as audio ({words}) — use an MP3, WAV, FLAC, OGG or M4A file") from None
+        raise MusicError(
+            f"music '{_display(path)}' cannot be decoded as audio ({words}) — use an MP3, WAV, FLAC, OGG or M4A file"
+        ) from None
     except BaseException:
         raw.unlink(missing_ok=True)
         raise
@@ -238,7 +244,9 @@ def decode_music(path: Path, workdir: Path, prefix: str = ".voiceguide-music-") 
     seconds = reader.frames / SAMPLE_RATE
     if seconds < MIN_MUSIC_S:
         reader.close()
-        raise MusicError(f"music '{_display(path)}' holds {seconds:.1f} s of audio; at least {MIN_MUSIC_S:.0f} s is needed to loop it — use a longer file")
+        raise MusicError(
+            f"music '{_display(path)}' holds {seconds:.1f} s of audio; at least {MIN_MUSIC_S:.0f} s is needed to loop it — use a longer file"
+        )
     if seconds > MAX_MUSIC_S:
         reader.close()
         raise MusicError(f"music '{_display(path)}' is longer than {format_duration(MAX_MUSIC_S)} — use a shorter file")

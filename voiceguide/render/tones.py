@@ -13,7 +13,7 @@ _BOWL_PARTIALS = ((1.0, 1.0, 1.1), (2.71, 0.5, 1.9), (5.13, 0.25, 3.2), (8.33, 0
 
 def chime(seconds: float, rate: int, fundamental: float = 528.0) -> np.ndarray:
     """A mono bowl chime of ``seconds`` at peak ≈ 0.5, fading to silence by its end."""
-    n = max(1, int(round(seconds * rate)))
+    n = max(1, round(seconds * rate))
     t = np.arange(n, dtype=np.float64) / rate
     tone = np.zeros(n)
     for ratio, amplitude, decay in _BOWL_PARTIALS:

@@ -69,7 +69,11 @@ class Checker:
     def mapping(self, node: Node, where: str, allowed: tuple[str, ...], required: tuple[str, ...] = ()) -> dict[str, Node]:
         """The keys of a mapping node; reports duplicates, unknown keys (with did-you-mean) and missing ones."""
         if not isinstance(node, MappingNode):
-            self.problem(node, f"{where} should be a mapping of keys, got {describe(node)}", f"write it as key: value lines; allowed keys: {', '.join(allowed)}")
+            self.problem(
+                node,
+                f"{where} should be a mapping of keys, got {describe(node)}",
+                f"write it as key: value lines; allowed keys: {', '.join(allowed)}",
+            )
             return {}
         found: dict[str, Node] = {}
         for key_node, value_node in node.value:
@@ -103,7 +107,11 @@ class Checker:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             value = node.value  # a bare number is fine as text ("5")
         if not isinstance(value, str):
-            self.problem(node, f"{where} should be text, got {describe(node)}", "write the words after the colon, in quotes if they contain ': ' or start with a symbol")
+            self.problem(
+                node,
+                f"{where} should be text, got {describe(node)}",
+                "write the words after the colon, in quotes if they contain ': ' or start with a symbol",
+            )
             return None
         value = value.strip()
         if not value and not allow_empty:
@@ -152,7 +160,11 @@ class Checker:
             self.problem(node, f"{where} should be a duration, got {got}", shown(hint, 120))
             return None
         if seconds > max_s:
-            self.problem(node, f"{where} is {format_duration(seconds)}, longer than {format_duration(max_s)}", f"write a duration from 0s to {format_duration(max_s)}")
+            self.problem(
+                node,
+                f"{where} is {format_duration(seconds)}, longer than {format_duration(max_s)}",
+                f"write a duration from 0s to {format_duration(max_s)}",
+            )
             return None
         return seconds
 
@@ -187,12 +199,16 @@ class Checker:
             parsed = list(string.Formatter().parse(value))
             fields = [(f, spec, conversion) for _, f, spec, conversion in parsed if f is not None]
         except ValueError:
-            self.problem(node, f"{where} has an unmatched {{ or }}", "write placeholders as {n}; double a brace ({{ or }}) to say it literally")
+            self.problem(
+                node, f"{where} has an unmatched {{ or }}", "write placeholders as {n}; double a brace ({{ or }}) to say it literally"
+            )
             return None
         for name, spec, conversion in fields:
             if spec or conversion:
                 written = "{" + name + ("!" + conversion if conversion else "") + (":" + spec if spec else "") + "}"
-                self.problem(node, f"{where} has the formatted placeholder {shown(written)}", f"write the placeholder alone, as {{{shown(name)}}}")
+                self.problem(
+                    node, f"{where} has the formatted placeholder {shown(written)}", f"write the placeholder alone, as {{{shown(name)}}}"
+                )
                 return None
             if name not in allowed:
                 known = ", ".join("{" + f + "}" for f in allowed)
@@ -200,6 +216,10 @@ class Checker:
                 return None
         filled = sum(len(literal) for literal, _, _, _ in parsed) + sum(allowed[name] for name, _, _ in fields)
         if filled > max_len:
-            self.problem(node, f"{where} can be {filled} characters long once its placeholders are filled in, more than {max_len}", "use fewer placeholders or shorter text")
+            self.problem(
+                node,
+                f"{where} can be {filled} characters long once its placeholders are filled in, more than {max_len}",
+                "use fewer placeholders or shorter text",
+            )
             return None
         return value

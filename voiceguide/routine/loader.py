@@ -41,7 +41,22 @@ MAX_COVER_BYTES = 16 * 1024 * 1024
 RATE_RANGE = (80, 450)
 REPETITIONS_RANGE = (1, 1000)
 
-ROOT_KEYS = ("title", "description", "author", "album", "year", "language", "narration", "music", "cover", "pronunciations", "intro", "precautions", "techniques", "outro")
+ROOT_KEYS = (
+    "title",
+    "description",
+    "author",
+    "album",
+    "year",
+    "language",
+    "narration",
+    "music",
+    "cover",
+    "pronunciations",
+    "intro",
+    "precautions",
+    "techniques",
+    "outro",
+)
 NARRATION_KEYS = ("voice", "rate", "volume", "gap")
 MUSIC_KEYS = ("file", "level")
 TECHNIQUE_KEYS = (
@@ -79,7 +94,10 @@ def read_text(path: Path) -> str:
             if _not_a_regular_file(info.st_mode):
                 raise fail("this is not a regular file", "save the routine as a file and name that file")
             if info.st_size > MAX_FILE_BYTES:
-                raise fail(f"the file is {info.st_size / 1048576:.1f} MiB; routines are at most 1 MiB", "is this the right file? split very long routines")
+                raise fail(
+                    f"the file is {info.st_size / 1048576:.1f} MiB; routines are at most 1 MiB",
+                    "is this the right file? split very long routines",
+                )
             data = _read_at_most(fd, MAX_FILE_BYTES + 1)
         finally:
             os.close(fd)
@@ -167,7 +185,9 @@ def load_routine(path: Path | str) -> Routine:
         line, column = _line_column(text, err.position)
         code = err.character if isinstance(err.character, int) else ord(str(err.character)[:1] or "?")
         message = f"the file contains the character U+{code:04X}, which YAML does not allow"
-        raise RoutineError([Problem(path, line, column, message, "remove it (inside double quotes, write control characters as \\t or \\n)")]) from None
+        raise RoutineError(
+            [Problem(path, line, column, message, "remove it (inside double quotes, write control characters as \\t or \\n)")]
+        ) from None
     except yaml.MarkedYAMLError as err:
         what = _one_line(err.problem or err.context or "invalid YAML")
         hint = _yaml_hint(what)
@@ -182,7 +202,9 @@ def load_routine(path: Path | str) -> Routine:
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         raise RoutineError([Problem(path, line, column, f"this is not valid YAML: {what}", hint)]) from None
     except (yaml.YAMLError, RecursionError) as err:
-        raise RoutineError([Problem(path, 1, 1, f"this is not valid YAML: {_one_line(str(err))}", "check the indentation and quoting")]) from None
+        raise RoutineError(
+            [Problem(path, 1, 1, f"this is not valid YAML: {_one_line(str(err))}", "check the indentation and quoting")]
+        ) from None
     if root is None:
         raise RoutineError([Problem(path, 1, 1, "the file is empty", "a routine needs at least a title and one technique")])
     builder = _Builder(path)
@@ -299,7 +321,11 @@ class _Builder:
             path = path.resolve()
             kind = _not_a_regular_file(path.stat().st_mode)
         except (FileNotFoundError, NotADirectoryError):
-            self.check.problem(node, f"{what} file '{shown(name, 80)}' does not exist (looked for {shown(str(path), 200)})", "paths are relative to the routine file; check the name")
+            self.check.problem(
+                node,
+                f"{what} file '{shown(name, 80)}' does not exist (looked for {shown(str(path), 200)})",
+                "paths are relative to the routine file; check the name",
+            )
             return None
         except (OSError, ValueError) as err:
             reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
@@ -331,7 +357,11 @@ class _Builder:
             self.check.problem(node, f"cover image '{shown(name, 80)}' cannot be read ({err.strerror})", "check its permissions")
             return None
         if size > MAX_COVER_BYTES:
-            self.check.problem(node, f"cover image '{shown(name, 80)}' is {size / 1048576:.1f} MiB, more than {MAX_COVER_BYTES // 1048576} MiB", "use a smaller image (podcast covers are usually under 1 MiB)")
+            self.check.problem(
+                node,
+                f"cover image '{shown(name, 80)}' is {size / 1048576:.1f} MiB, more than {MAX_COVER_BYTES // 1048576} MiB",
+                "use a smaller image (podcast covers are usually under 1 MiB)",
+            )
             return None
         if not head.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")):
             self.check.problem(node, f"cover image '{shown(name, 80)}' is not a JPEG or PNG file inside", "save the image as JPEG or PNG")
@@ -341,7 +371,11 @@ class _Builder:
     def pronunciations(self, node: Node) -> tuple[tuple[str, str], ...]:
         c = self.check
         if not isinstance(node, MappingNode):
-            c.problem(node, f"pronunciations should be a mapping of word: how to say it, got {describe(node)}", "write lines like  plantar: plan tar")
+            c.problem(
+                node,
+                f"pronunciations should be a mapping of word: how to say it, got {describe(node)}",
+                "write lines like  plantar: plan tar",
+            )
             return ()
         pairs: dict[str, tuple[str, str]] = {}
         for key_node, value_node in node.value:
@@ -372,7 +406,11 @@ class _Builder:
             text = c.text(node, where, MAX_TEXT)
             return [Step("say", text, line=line)] if text else []
         if not isinstance(node, MappingNode):
-            c.problem(node, f"{where} should be words to say or one of say:, pause:, chime:, got {describe(node)}", "write '- Some words.' or '- pause: 3s'")
+            c.problem(
+                node,
+                f"{where} should be words to say or one of say:, pause:, chime:, got {describe(node)}",
+                "write '- Some words.' or '- pause: 3s'",
+            )
             return []
         keys = c.mapping(node, where, STEP_KEYS)
         if not keys:

@@ -14,6 +14,8 @@ said to stand can differ by a position, which no routine problem depends on.
 
 from __future__ import annotations
 
+from typing import Any
+
 import yaml
 from yaml.composer import Composer
 from yaml.constructor import SafeConstructor
@@ -24,8 +26,9 @@ from yaml.reader import Reader
 from yaml.resolver import Resolver
 from yaml.scanner import Scanner
 
+CParser: Any
 try:
-    from yaml.cyaml import CParser
+    from yaml.cyaml import CParser  # type: ignore[attr-defined]
 except ImportError:  # PyYAML without libyaml
     CParser = None
 
@@ -34,7 +37,7 @@ PY_ERRORS_MAX_CHARS = 256 * 1024
 _TAG = "tag:yaml.org,2002:"
 SCALAR_TAGS = {_TAG + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
 PLAIN_TAGS = SCALAR_TAGS | {_TAG + "map", _TAG + "seq"}
-_KIND_TAGS = {MappingNode: _TAG + "map", SequenceNode: _TAG + "seq"}
+_KIND_TAGS: dict[type[Node], str] = {MappingNode: _TAG + "map", SequenceNode: _TAG + "seq"}
 
 
 class YamlReject(Exception):
@@ -53,18 +56,26 @@ class _Checked(Composer, Resolver):
         Resolver.__init__(self)
         self._depth = 0
 
-    def compose_node(self, parent: Node | None, index: object) -> Node:  # type: ignore[override]
+    def compose_node(self, parent: Node | None, index: object) -> Node:
         event = self.peek_event()  # type: ignore[attr-defined]
         mark = event.start_mark
         if isinstance(event, AliasEvent) or (isinstance(event, NodeEvent) and event.anchor):
-            raise YamlReject(mark.line + 1, mark.column + 1, "YAML anchors and aliases (& and *) are not allowed", "write the value out in full")
+            raise YamlReject(
+                mark.line + 1, mark.column + 1, "YAML anchors and aliases (& and *) are not allowed", "write the value out in full"
+            )
         self._depth += 1
         if self._depth > MAX_DEPTH:
-            raise YamlReject(mark.line + 1, mark.column + 1, f"nested more than {MAX_DEPTH} levels deep", "a routine needs only a few levels; remove the extra brackets or indentation")
+            raise YamlReject(
+                mark.line + 1,
+                mark.column + 1,
+                f"nested more than {MAX_DEPTH} levels deep",
+                "a routine needs only a few levels; remove the extra brackets or indentation",
+            )
         try:
             node = super().compose_node(parent, index)  # type: ignore[arg-type]
         finally:
             self._depth -= 1
+        assert node is not None  # composing at an event always makes a node
         _check_node(node)
         return node
 
@@ -73,7 +84,11 @@ def _check_node(node: Node) -> None:
     mark = node.start_mark
     where = (mark.line + 1, mark.column + 1)
     if node.tag not in PLAIN_TAGS:
-        raise YamlReject(*where, f"the YAML tag '{_short(node.tag)}' is not allowed", "remove the tag (the part starting with !) and write plain text, numbers, lists or mappings")
+        raise YamlReject(
+            *where,
+            f"the YAML tag '{_short(node.tag)}' is not allowed",
+            "remove the tag (the part starting with !) and write plain text, numbers, lists or mappings",
+        )
     if isinstance(node, ScalarNode):
         if node.tag not in SCALAR_TAGS:
             raise YamlReject(*where, f"the tag !!{node.tag.rsplit(':', 1)[-1]} is on a single value", "remove the tag")
@@ -83,10 +98,18 @@ def _check_node(node: Node) -> None:
             kind = node.tag.rsplit(":", 1)[-1]
             digits = sum(ch.isdigit() for ch in node.value)
             if kind == "int" and digits > 100:
-                raise YamlReject(*where, f"the number has {digits} digits", "write a number a routine can use (repetitions are at most 1000)") from None
-            raise YamlReject(*where, f"'{_short(node.value)}' is not a valid {kind} value", f"remove the !!{kind} tag or write a valid {kind}") from None
+                raise YamlReject(
+                    *where, f"the number has {digits} digits", "write a number a routine can use (repetitions are at most 1000)"
+                ) from None
+            raise YamlReject(
+                *where, f"'{_short(node.value)}' is not a valid {kind} value", f"remove the !!{kind} tag or write a valid {kind}"
+            ) from None
     elif node.tag != _KIND_TAGS[type(node)]:
-        raise YamlReject(*where, f"the tag !!{node.tag.rsplit(':', 1)[-1]} is on a {'list' if isinstance(node, SequenceNode) else 'mapping'}", "remove the tag")
+        raise YamlReject(
+            *where,
+            f"the tag !!{node.tag.rsplit(':', 1)[-1]} is on a {'list' if isinstance(node, SequenceNode) else 'mapping'}",
+            "remove the tag",
+        )
 
 
 def _short(text: str, limit: int = 40) -> str:
@@ -104,7 +127,7 @@ class _PyLoader(Reader, Scanner, Parser, _Checked):
 
 if CParser is not None:
 
-    class _CLoader(_Checked, CParser):  # _Checked first: its composition, libyaml's events
+    class _CLoader(_Checked, CParser):  # type: ignore[misc]  # _Checked first: its composition, libyaml's events
         def __init__(self, text: str) -> None:
             CParser.__init__(self, text)
             _Checked.__init__(self)
@@ -131,11 +154,11 @@ def compose(text: str, fast: bool = True) -> Node | None:
                     raise
             finally:
                 loader.dispose()
-    loader = _PyLoader(text)
+    slow = _PyLoader(text)
     try:
-        return loader.get_single_node()
+        return slow.get_single_node()
     finally:
-        loader.dispose()
+        slow.dispose()
 
 
 _CONVERT = SafeConstructor()  # its scalar methods keep no state between calls
