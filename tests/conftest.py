@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import tempfile
 import textwrap
 from collections.abc import Callable, Iterator
@@ -13,6 +14,10 @@ import pytest
 
 _SESSION_CACHE = tempfile.mkdtemp(prefix="voiceguide-test-cache-")
 os.environ["VOICEGUIDE_CACHE"] = _SESSION_CACHE  # set before any test imports the narrator
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    # Started in the background by a shell without job control: programs the tests start
+    # would inherit the ignored Ctrl-C, and the interruption tests would test nothing.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session", autouse=True)
