@@ -20,7 +20,7 @@ from yaml.nodes import Node
 from voiceguide.errors import LimitError, RoutineError
 from voiceguide.plan import MAX_SESSION_S, Plan, build_plan, script, utterances
 from voiceguide.routine import Routine, load_routine
-from voiceguide.routine.loader import (
+from voiceguide.routine.builder import (
     MUSIC_KEYS,
     NARRATION_KEYS,
     ROOT_KEYS,

@@ -9,7 +9,7 @@ import jsonschema
 import pytest
 import yaml
 
-from voiceguide.routine import builtin_routines, loader
+from voiceguide.routine import builder, builtin_routines
 
 SCHEMA = json.loads(resources.files("voiceguide.routine").joinpath("schema.json").read_text(encoding="utf-8"))
 jsonschema.Draft202012Validator.check_schema(SCHEMA)
@@ -19,10 +19,10 @@ VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
 @pytest.mark.parametrize(
     ("where", "keys"),
     [
-        (SCHEMA["properties"], loader.ROOT_KEYS),
-        (SCHEMA["$defs"]["technique"]["properties"], loader.TECHNIQUE_KEYS),
-        (SCHEMA["$defs"]["narration"]["properties"], loader.NARRATION_KEYS),
-        (SCHEMA["properties"]["music"]["oneOf"][2]["properties"], loader.MUSIC_KEYS),
+        (SCHEMA["properties"], builder.ROOT_KEYS),
+        (SCHEMA["$defs"]["technique"]["properties"], builder.TECHNIQUE_KEYS),
+        (SCHEMA["$defs"]["narration"]["properties"], builder.NARRATION_KEYS),
+        (SCHEMA["properties"]["music"]["oneOf"][2]["properties"], builder.MUSIC_KEYS),
     ],
 )
 def test_schema_keys_match_the_loader(where, keys):

@@ -9,15 +9,15 @@ ends: nothing is padded or guessed.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from voiceguide.errors import LimitError
 from voiceguide.numbers import number_words
-from voiceguide.routine.model import DEFAULT_CHIME_S, DEFAULT_GAP_S, DEFAULT_RATE, DEFAULT_VOLUME, Narration, Routine, Step, Technique
+from voiceguide.routine.limits import MAX_SESSION_S
+from voiceguide.routine.model import DEFAULT_CHIME_S, ROUTINE_NARRATION, Narration, Routine, Step, Technique
 
-MAX_SESSION_S = 4 * 3600.0
 CueKind = Literal["speech", "pause", "chime"]
 NO_OVERRIDES = Narration()
 
@@ -102,72 +102,86 @@ def chapter_titles(routine: Routine) -> list[str]:
 
 def script(routine: Routine, overrides: Narration = NO_OVERRIDES) -> list[Event]:
     """The routine as an ordered list of untimed events. ``overrides`` (from the command line) win over every level."""
-    return _Scripter(routine, overrides).run()
+    return list(iter_script(routine, overrides))
+
+
+def iter_script(routine: Routine, overrides: Narration = NO_OVERRIDES, respelled: bool = True) -> Iterator[Event]:
+    """The events of ``script`` one at a time, so a caller can stop early (the routine limits do).
+
+    With ``respelled=False`` utterances keep the written text as their spoken text: cheaper,
+    and enough for anything that only counts or times the silences.
+    """
+    return _Scripter(routine, overrides, respelled).run()
 
 
 class _Scripter:
-    def __init__(self, routine: Routine, overrides: Narration) -> None:
+    def __init__(self, routine: Routine, overrides: Narration, respelled: bool) -> None:
         self.routine = routine
         self.overrides = overrides
-        self.base = routine.narration.over(Narration(routine.language, DEFAULT_RATE, DEFAULT_VOLUME, DEFAULT_GAP_S))
-        self.events: list[Event] = []
+        self.respelled = respelled
+        self.base = routine.narration.over(Narration(voice=routine.language)).over(ROUTINE_NARRATION)
+        self.last: CueKind | None = None
 
-    def run(self) -> list[Event]:
+    def run(self) -> Iterator[Event]:
         r = self.routine
-        self.steps(r.intro, 0, self.base)
-        self.steps(r.precautions, 0, self.base)
+        yield from self.steps(r.intro, 0, self.base)
+        yield from self.steps(r.precautions, 0, self.base)
         for index, technique in enumerate(r.techniques, start=1):
-            self.technique(technique, index)
-        self.steps(r.outro, len(r.techniques) + 1, self.base)
-        return self.events
+            yield from self.technique(technique, index)
+        yield from self.steps(r.outro, len(r.techniques) + 1, self.base)
 
-    def say(self, text: str, chapter: int, narration: Narration) -> None:
+    def event(self, kind: CueKind, chapter: int, utterance: Utterance | None = None, seconds: float = 0.0) -> Iterator[Event]:
+        self.last = kind
+        yield Event(kind, chapter, utterance, seconds)
+
+    def say(self, text: str, chapter: int, narration: Narration) -> Iterator[Event]:
         n = self.overrides.over(narration)
         assert n.voice is not None and n.rate is not None and n.volume is not None
-        if self.events and self.events[-1].kind == "speech" and n.gap_s:
-            self.pause(n.gap_s, chapter)  # two lines in a row: a breath between them
-        spoken = respell(text, self.routine.pronunciations)
-        self.events.append(Event("speech", chapter, Utterance(text, spoken, n.voice, n.rate, n.volume)))
+        if self.last == "speech" and n.gap_s:
+            yield from self.pause(n.gap_s, chapter)  # two lines in a row: a breath between them
+        spoken = respell(text, self.routine.pronunciations) if self.respelled else text
+        yield from self.event("speech", chapter, Utterance(text, spoken, n.voice, n.rate, n.volume))
 
-    def pause(self, seconds: float, chapter: int) -> None:
+    def pause(self, seconds: float, chapter: int) -> Iterator[Event]:
         if seconds > 0:
-            self.events.append(Event("pause", chapter, seconds=seconds))
+            yield from self.event("pause", chapter, seconds=seconds)
 
-    def steps(self, items: tuple[Step, ...], chapter: int, narration: Narration) -> None:
+    def steps(self, items: tuple[Step, ...], chapter: int, narration: Narration) -> Iterator[Event]:
         for step in items:
             if step.kind == "say":
-                self.say(step.text, chapter, narration)
-                self.pause(step.seconds, chapter)
+                yield from self.say(step.text, chapter, narration)
+                yield from self.pause(step.seconds, chapter)
             elif step.kind == "pause":
-                self.pause(step.seconds, chapter)
+                yield from self.pause(step.seconds, chapter)
             else:
-                self.events.append(Event("chime", chapter, seconds=step.seconds))
+                yield from self.event("chime", chapter, seconds=step.seconds)
 
-    def technique(self, t: Technique, chapter: int) -> None:
+    def technique(self, t: Technique, chapter: int) -> Iterator[Event]:
         narration = t.narration.over(self.base)
         if t.chime:
-            self.events.append(Event("chime", chapter, seconds=DEFAULT_CHIME_S))
+            yield from self.event("chime", chapter, seconds=DEFAULT_CHIME_S)
         if t.announce:
-            self.say(t.name if t.name.endswith((".", "!", "?")) else t.name + ".", chapter, narration)
-        self.steps(t.steps, chapter, narration)
+            yield from self.say(t.name if t.name.endswith((".", "!", "?")) else t.name + ".", chapter, narration)
+        yield from self.steps(t.steps, chapter, narration)
         sides: list[str | None] = [None]
         if t.sides == "each":
             sides = [t.first_side, "left" if t.first_side == "right" else "right"]
+        repeats = bool(repetition_cue(t, 1) or t.hold_s or t.release or (t.rest_s and t.repetitions > 1))
         for side_index, side in enumerate(sides):
             if side is not None:
                 template = t.side_start if side_index == 0 else t.switch
-                self.say(template.format(side=side), chapter, narration)
-                self.pause(t.side_pause_s, chapter)  # time to move to that foot
-            for n in range(1, t.repetitions + 1):
+                yield from self.say(template.format(side=side), chapter, narration)
+                yield from self.pause(t.side_pause_s, chapter)  # time to move to that foot
+            for n in range(1, t.repetitions + 1 if repeats else 1):  # repetitions that make nothing take no time
                 cue = repetition_cue(t, n)
                 if cue:
-                    self.say(cue, chapter, narration)
-                self.pause(t.hold_s, chapter)
+                    yield from self.say(cue, chapter, narration)
+                yield from self.pause(t.hold_s, chapter)
                 if t.release:
-                    self.say(t.release, chapter, narration)
+                    yield from self.say(t.release, chapter, narration)
                 if n < t.repetitions:
-                    self.pause(t.rest_s, chapter)
-        self.pause(t.pause_after_s, chapter)
+                    yield from self.pause(t.rest_s, chapter)
+        yield from self.pause(t.pause_after_s, chapter)
 
 
 def repetition_cue(t: Technique, n: int) -> str:

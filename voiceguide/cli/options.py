@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from voiceguide.narration import ENGINES
-from voiceguide.routine.loader import RATE_RANGE
+from voiceguide.routine.limits import RATE_RANGE
 
 voice_option = click.option(
     "--voice", metavar="VOICE", help="Narrator voice for every line (id, name or language; see 'voiceguide voices')."

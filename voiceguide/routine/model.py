@@ -44,6 +44,9 @@ class Narration:
         )
 
 
+ROUTINE_NARRATION = Narration(None, DEFAULT_RATE, DEFAULT_VOLUME, DEFAULT_GAP_S)  # what a routine that says nothing gets
+
+
 @dataclass(frozen=True)
 class Step:
     """One item of a spoken sequence: words to say, a pause, or a chime."""
@@ -100,7 +103,7 @@ class Routine:
     album: str = ""
     year: int | None = None
     language: str = "en"
-    narration: Narration = field(default_factory=lambda: Narration(None, DEFAULT_RATE, DEFAULT_VOLUME, DEFAULT_GAP_S))
+    narration: Narration = ROUTINE_NARRATION
     music: Music = field(default_factory=Music)
     cover: Path | None = None
     intro: tuple[Step, ...] = ()

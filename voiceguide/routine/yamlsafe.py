@@ -14,6 +14,8 @@ said to stand can differ by a position, which no routine problem depends on.
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -22,9 +24,11 @@ from yaml.constructor import SafeConstructor
 from yaml.events import AliasEvent, NodeEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.parser import Parser
-from yaml.reader import Reader
+from yaml.reader import Reader, ReaderError
 from yaml.resolver import Resolver
 from yaml.scanner import Scanner
+
+from voiceguide.errors import Problem, RoutineError
 
 CParser: Any
 try:
@@ -177,3 +181,65 @@ def scalar_value(node: yaml.ScalarNode) -> object:
     if convert is None:
         return str(node.value)
     return convert(_CONVERT, node)
+
+
+_LINE_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")  # what YAML counts as a line break
+
+
+def _line_column(text: str, position: int) -> tuple[int, int]:
+    """1-based line and column of a character position, counting lines as YAML does."""
+    line, start = 1, 0
+    for match in _LINE_BREAK.finditer(text, 0, position):
+        line, start = line + 1, match.end()
+    return line, position - start + 1
+
+
+_OPENED = {"a quoted scalar": "a quoted text", "a flow sequence": "a [ list", "a flow mapping": "a { mapping"}
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def parse(path: Path | str, text: str) -> Node | None:
+    """``text`` (the content of ``path``) as checked nodes; every YAML error becomes a located RoutineError."""
+    try:
+        return compose(text)
+    except YamlReject as err:
+        raise RoutineError([Problem(path, err.line, err.column, err.message, err.hint)]) from None
+    except ReaderError as err:
+        line, column = _line_column(text, err.position)
+        code = err.character if isinstance(err.character, int) else ord(str(err.character)[:1] or "?")
+        message = f"the file contains the character U+{code:04X}, which YAML does not allow"
+        raise RoutineError(
+            [Problem(path, line, column, message, "remove it (inside double quotes, write control characters as \\t or \\n)")]
+        ) from None
+    except yaml.MarkedYAMLError as err:
+        what = _one_line(err.problem or err.context or "invalid YAML")
+        hint = _yaml_hint(what)
+        mark = err.problem_mark or err.context_mark
+        if ("end of stream" in what or "<stream end>" in what) and err.context_mark is not None:
+            mark = err.context_mark  # point at what was left open, not at the end of the file
+            opened = _one_line(err.context or "").removeprefix("while scanning ").removeprefix("while parsing ")
+            what = f"{_OPENED.get(opened, opened)} that is never closed"
+            hint = "close the quote or bracket that starts here"
+        if "found another document" in what:
+            what, hint = "a second document starts here", "a routine is one YAML document: remove this '---' line, or split the file in two"
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        raise RoutineError([Problem(path, line, column, f"this is not valid YAML: {what}", hint)]) from None
+    except (yaml.YAMLError, RecursionError) as err:
+        raise RoutineError(
+            [Problem(path, 1, 1, f"this is not valid YAML: {_one_line(str(err))}", "check the indentation and quoting")]
+        ) from None
+
+
+def _yaml_hint(what: str) -> str:
+    if "tab" in what:
+        return "indent with spaces, not tabs"
+    if "mapping values are not allowed" in what:
+        return "put text containing ': ' in quotes"
+    if "expected <block end>" in what or "indentation" in what:
+        return "line up the keys of one level at the same indentation"
+    if "found character" in what or "found unexpected" in what:
+        return "put the text in quotes"
+    return "check the indentation and quoting near this place"

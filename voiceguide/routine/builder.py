@@ -1,0 +1,316 @@
+"""From checked YAML nodes to the routine model: every field read, bounded and located."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from voiceguide.numbers import number_words
+from voiceguide.routine.checks import Checker, describe, shown
+from voiceguide.routine.files import file_kind
+from voiceguide.routine.limits import MAX_COVER_BYTES, MAX_NAME, MAX_PAUSE_S, MAX_TEXT, RATE_RANGE, REPETITIONS_RANGE
+from voiceguide.routine.model import (
+    DEFAULT_CHIME_S,
+    DEFAULT_LAST_CUE,
+    DEFAULT_MUSIC_LEVEL_DB,
+    DEFAULT_SIDE_PAUSE_S,
+    DEFAULT_SIDE_START,
+    DEFAULT_SWITCH,
+    ROUTINE_NARRATION,
+    Music,
+    Narration,
+    Routine,
+    Step,
+    Technique,
+)
+from voiceguide.routine.yamlsafe import scalar_value
+
+ROOT_KEYS = (
+    "title", "description", "author", "album", "year", "language", "narration", "music", "cover", "pronunciations",
+    "intro", "precautions", "techniques", "outro",
+)  # fmt: skip
+NARRATION_KEYS = ("voice", "rate", "volume", "gap")
+MUSIC_KEYS = ("file", "level")
+TECHNIQUE_KEYS = (
+    "name", "steps", "repetitions", "cue", "last_cue", "hold", "rest", "release", "sides", "first_side",
+    "side_start", "switch", "side_pause", "pause_after", "chime", "announce", "narration",
+)  # fmt: skip
+STEP_KEYS = ("say", "pause", "chime")
+# Placeholders a cue may use and the longest text each becomes (counts are said as words).
+_COUNT_FIELDS = {"n": max(len(number_words(n)) for n in range(1, REPETITIONS_RANGE[1] + 1)), "total": len(str(REPETITIONS_RANGE[1]))}
+_SIDE_FIELDS = {"side": max(len("right"), len("left"))}
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+_IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
+
+
+def build_routine(path: Path, root: Node) -> tuple[Routine | None, Checker]:
+    """The routine ``root`` describes, and the checker holding every problem found (None if there are any)."""
+    builder = _Builder(path)
+    return builder.routine(root), builder.check
+
+
+class _Builder:
+    """Turns checked nodes into the model; missing parts become None and are reported."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.check = Checker(path)
+
+    def routine(self, root: Node) -> Routine | None:
+        c = self.check
+        keys = c.mapping(root, "the routine", ROOT_KEYS, required=("title", "techniques"))
+        if not keys:
+            return None
+        title = c.text(keys["title"], "title", max_len=MAX_NAME) if "title" in keys else None
+        description = c.text(keys["description"], "description", max_len=4000, allow_empty=True) if "description" in keys else ""
+        author = c.text(keys["author"], "author", max_len=MAX_NAME, allow_empty=True) if "author" in keys else ""
+        album = c.text(keys["album"], "album", max_len=MAX_NAME, allow_empty=True) if "album" in keys else ""
+        year = c.integer(keys["year"], "year", 1900, 2100) if "year" in keys else None
+        language = "en"
+        if "language" in keys:
+            lang = c.text(keys["language"], "language", max_len=20)
+            if lang is not None and not _LANGUAGE.match(lang):
+                c.problem(keys["language"], f"language '{lang}' is not a language code", "write a code such as en, en-us, de or fr")
+            language = (lang or "en").lower()
+        narration = self.narration(keys["narration"], "narration") if "narration" in keys else Narration()
+        base = narration.over(ROUTINE_NARRATION)
+        music = self.music(keys["music"]) if "music" in keys else Music()
+        cover = self.cover(keys["cover"]) if "cover" in keys else None
+        pronunciations = self.pronunciations(keys["pronunciations"]) if "pronunciations" in keys else ()
+        intro = self.steps(keys["intro"], "intro") if "intro" in keys else ()
+        precautions = self.steps(keys["precautions"], "precautions") if "precautions" in keys else ()
+        outro = self.steps(keys["outro"], "outro") if "outro" in keys else ()
+        techniques: list[Technique] = []
+        if "techniques" in keys:
+            items = c.sequence(keys["techniques"], "techniques")
+            if not items and isinstance(keys["techniques"], SequenceNode):
+                c.problem(keys["techniques"], "techniques is an empty list", "add at least one technique with a name and steps")
+            for number, item in enumerate(items, start=1):
+                technique = self.technique(item, number)
+                if technique is not None:
+                    techniques.append(technique)
+        if title is None or c.problems:
+            return None
+        return Routine(
+            name=self.path.stem, source=self.path, title=title, description=description or "", author=author or "", album=album or "", year=year,
+            language=language, narration=base, music=music, cover=cover, intro=intro, precautions=precautions,
+            techniques=tuple(techniques), outro=outro, pronunciations=pronunciations,
+        )  # fmt: skip
+
+    def narration(self, node: Node, where: str) -> Narration:
+        c = self.check
+        keys = c.mapping(node, where, NARRATION_KEYS)
+        voice = c.text(keys["voice"], f"{where} voice", max_len=100) if "voice" in keys else None
+        rate = c.integer(keys["rate"], f"{where} rate (words per minute)", *RATE_RANGE) if "rate" in keys else None
+        volume = c.number(keys["volume"], f"{where} volume", 0.0, 1.0) if "volume" in keys else None
+        gap = c.duration(keys["gap"], f"{where} gap", max_s=10.0) if "gap" in keys else None
+        return Narration(voice, rate, volume, gap)
+
+    def music(self, node: Node) -> Music:
+        c = self.check
+        line = node.start_mark.line + 1
+        if isinstance(node, ScalarNode):
+            value = scalar_value(node)
+            if value is False or value == "none":
+                return Music("none", line=line)
+            if value == "builtin":
+                return Music("builtin", line=line)
+            if isinstance(value, str) and value.strip():
+                name = c.text(node, "music file", max_len=4096)
+                return Music("file", self.music_path(node, name) if name else None, line=line)
+            c.problem(node, f"music is {describe(node)}", "write music: none, music: builtin, or music: with file: and level: below it")
+            return Music()
+        keys = c.mapping(node, "music", MUSIC_KEYS)
+        level = c.number(keys["level"], "music level", -60.0, 0.0, " dB") if "level" in keys else None
+        path = None
+        if "file" in keys:
+            name = c.text(keys["file"], "music file", max_len=4096)
+            path = self.music_path(keys["file"], name) if name else None
+        return Music("file" if "file" in keys else "builtin", path, DEFAULT_MUSIC_LEVEL_DB if level is None else level, line)
+
+    def music_path(self, node: Node, name: str) -> Path | None:
+        if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", name) or name.startswith(("data:", "concat:", "subfile,")):
+            self.check.problem(node, f"music '{shown(name, 80)}' is not a local file", "download it and name the file path instead")
+            return None
+        return self.local_file(node, name, "music", "name an audio file such as music.mp3")
+
+    def local_file(self, node: Node, name: str, what: str, hint: str) -> Path | None:
+        """The regular file ``name`` names, relative to the routine; anything else is a located problem."""
+        path = self.path.parent / os.path.expanduser(name)
+        try:
+            path = path.resolve()
+            kind = file_kind(path.stat().st_mode)
+        except (FileNotFoundError, NotADirectoryError):
+            self.check.problem(
+                node,
+                f"{what} file '{shown(name, 80)}' does not exist (looked for {shown(str(path), 200)})",
+                "paths are relative to the routine file; check the name",
+            )
+            return None
+        except (OSError, ValueError) as err:
+            reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+            self.check.problem(node, f"{what} file '{shown(name, 80)}' cannot be used ({shown(reason, 80)})", "check the name")
+            return None
+        if kind:
+            self.check.problem(node, f"{what} '{shown(name, 80)}' is {kind}, not a file", hint)
+            return None
+        return path
+
+    def cover(self, node: Node) -> Path | None:
+        name = self.check.text(node, "cover", max_len=4096)
+        if name is None:
+            return None
+        if Path(name).suffix.lower() not in _IMAGE_SUFFIXES:
+            self.check.problem(node, f"cover '{shown(name, 80)}' is not a JPEG or PNG image", "name a .jpg or .png file")
+            return None
+        path = self.local_file(node, name, "cover image", "name a .jpg or .png file")
+        if path is None:
+            return None
+        try:  # it goes into the audio file as it is: check it is what it says, and not huge
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+            try:
+                size = os.fstat(fd).st_size
+                head = os.read(fd, 8)
+            finally:
+                os.close(fd)
+        except OSError as err:
+            self.check.problem(node, f"cover image '{shown(name, 80)}' cannot be read ({err.strerror})", "check its permissions")
+            return None
+        if size > MAX_COVER_BYTES:
+            self.check.problem(
+                node,
+                f"cover image '{shown(name, 80)}' is {size / 1048576:.1f} MiB, more than {MAX_COVER_BYTES // 1048576} MiB",
+                "use a smaller image (podcast covers are usually under 1 MiB)",
+            )
+            return None
+        if not head.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")):
+            self.check.problem(node, f"cover image '{shown(name, 80)}' is not a JPEG or PNG file inside", "save the image as JPEG or PNG")
+            return None
+        return path
+
+    def pronunciations(self, node: Node) -> tuple[tuple[str, str], ...]:
+        c = self.check
+        if not isinstance(node, MappingNode):
+            c.problem(
+                node,
+                f"pronunciations should be a mapping of word: how to say it, got {describe(node)}",
+                "write lines like  plantar: plan tar",
+            )
+            return ()
+        pairs: dict[str, tuple[str, str]] = {}
+        for key_node, value_node in node.value:
+            word = c.text(key_node, "a pronounced word", max_len=100)
+            say = c.text(value_node, f"the pronunciation of '{word}'", max_len=200)
+            if word is None or say is None:
+                continue
+            if word.lower() in pairs:
+                c.problem(key_node, f"'{word}' appears twice in pronunciations", "keep one of them")
+                continue
+            pairs[word.lower()] = (word, say)
+        return tuple(pairs.values())
+
+    def steps(self, node: Node, where: str) -> tuple[Step, ...]:
+        c = self.check
+        items = c.sequence(node, where)
+        out: list[Step] = []
+        for index, item in enumerate(items, start=1):
+            step = self.step(item, f"{where} item {index}")
+            if step:
+                out.extend(step)
+        return tuple(out)
+
+    def step(self, node: Node, where: str) -> list[Step]:
+        c = self.check
+        line = node.start_mark.line + 1
+        if isinstance(node, ScalarNode):
+            text = c.text(node, where, MAX_TEXT)
+            return [Step("say", text, line=line)] if text else []
+        if not isinstance(node, MappingNode):
+            c.problem(
+                node,
+                f"{where} should be words to say or one of say:, pause:, chime:, got {describe(node)}",
+                "write '- Some words.' or '- pause: 3s'",
+            )
+            return []
+        keys = c.mapping(node, where, STEP_KEYS)
+        if not keys:
+            if isinstance(node, MappingNode) and not node.value:
+                c.problem(node, f"{where} is empty", "write '- Some words.', '- pause: 3s' or '- chime: true'")
+            return []
+        if "chime" in keys and len(keys) > 1:
+            c.problem(node, f"{where} mixes chime with {', '.join(k for k in keys if k != 'chime')}", "put the chime in its own step")
+            return []
+        if "chime" in keys:
+            value = scalar_value(keys["chime"]) if isinstance(keys["chime"], ScalarNode) else None
+            if value is True:
+                return [Step("chime", seconds=DEFAULT_CHIME_S, line=line)]
+            seconds = c.duration(keys["chime"], f"{where} chime", max_s=60.0)
+            if seconds is not None and seconds < 0.5:
+                c.problem(keys["chime"], f"{where} chime is too short", "write chime: true, or a length from 0.5s to 60s")
+                return []
+            return [Step("chime", seconds=seconds, line=line)] if seconds else []
+        pause = c.duration(keys["pause"], f"{where} pause", MAX_PAUSE_S) if "pause" in keys else 0.0
+        if "say" in keys:
+            text = c.text(keys["say"], f"{where} say", MAX_TEXT)
+            return [Step("say", text, pause or 0.0, line)] if text else []
+        return [Step("pause", seconds=pause or 0.0, line=line)]
+
+    def technique(self, node: Node, number: int) -> Technique | None:
+        c = self.check
+        where = f"technique {number}"
+        keys = c.mapping(node, where, TECHNIQUE_KEYS, required=("name",))
+        if not keys:
+            return None
+        name = c.text(keys["name"], f"{where} name", max_len=MAX_NAME) if "name" in keys else None
+        if name:
+            where = f"technique '{name}'"
+        steps = self.steps(keys["steps"], f"{where} steps") if "steps" in keys else ()
+        opt = _Optional(keys)
+        repetitions = opt(lambda n: c.integer(n, f"{where} repetitions", *REPETITIONS_RANGE), "repetitions", 1)
+        cue_node = keys.get("cue")
+        cue = "count"
+        if cue_node is not None:
+            cue = c.template(cue_node, f"{where} cue", _COUNT_FIELDS, MAX_TEXT) or "count"
+        last_cue = opt(lambda n: c.template(n, f"{where} last_cue", _COUNT_FIELDS, MAX_TEXT), "last_cue", DEFAULT_LAST_CUE)
+        if cue_node is not None and "last_cue" not in keys and cue not in ("count", "none"):
+            last_cue = None  # a custom cue is used as written for every repetition
+        technique = Technique(
+            name=name or "",
+            steps=steps,
+            repetitions=repetitions,
+            cue=cue,
+            last_cue=last_cue,
+            hold_s=opt(lambda n: c.duration(n, f"{where} hold", MAX_PAUSE_S), "hold", 0.0),
+            rest_s=opt(lambda n: c.duration(n, f"{where} rest", MAX_PAUSE_S), "rest", 0.0),
+            release=opt(lambda n: c.text(n, f"{where} release", MAX_TEXT), "release", None),
+            sides=opt(lambda n: c.choice(n, f"{where} sides", ("once", "each")), "sides", "once"),
+            first_side=opt(lambda n: c.choice(n, f"{where} first_side", ("right", "left")), "first_side", "right"),
+            side_start=opt(lambda n: c.template(n, f"{where} side_start", _SIDE_FIELDS, MAX_TEXT), "side_start", DEFAULT_SIDE_START),
+            switch=opt(lambda n: c.template(n, f"{where} switch", _SIDE_FIELDS, MAX_TEXT), "switch", DEFAULT_SWITCH),
+            side_pause_s=opt(lambda n: c.duration(n, f"{where} side_pause", 60.0), "side_pause", DEFAULT_SIDE_PAUSE_S),
+            pause_after_s=opt(lambda n: c.duration(n, f"{where} pause_after", MAX_PAUSE_S), "pause_after", 0.0),
+            chime=opt(lambda n: c.boolean(n, f"{where} chime"), "chime", False),
+            announce=opt(lambda n: c.boolean(n, f"{where} announce"), "announce", True),
+            narration=self.narration(keys["narration"], f"{where} narration") if "narration" in keys else Narration(),
+            line=node.start_mark.line + 1,
+        )
+        if not technique.steps and technique.cue == "none" and not technique.announce:
+            c.problem(node, f"{where} says nothing", "add steps, a repetition cue or announce: true")
+        return technique
+
+
+class _Optional:
+    """Reads an optional key with a checker function, falling back to a default."""
+
+    def __init__(self, keys: dict[str, Node]) -> None:
+        self.keys = keys
+
+    def __call__(self, read: Any, key: str, default: Any) -> Any:
+        if key not in self.keys:
+            return default
+        value = read(self.keys[key])
+        return default if value is None else value

@@ -1,0 +1,61 @@
+"""What voiceguide accepts: the bounds of a routine file and of the session it makes.
+
+Field bounds are checked where each field is read (``builder``); the session as a whole
+is checked here, right after loading and before anything is narrated.
+"""
+
+from __future__ import annotations
+
+from voiceguide.durations import format_duration
+from voiceguide.errors import LimitError, Problem, RoutineError
+from voiceguide.routine.model import Routine
+
+MAX_FILE_BYTES = 1024 * 1024
+MAX_TEXT = 1000  # characters in one spoken line
+MAX_NAME = 200  # characters in a title or a technique's name
+MAX_PAUSE_S = 2 * 3600.0
+MAX_COVER_BYTES = 16 * 1024 * 1024
+RATE_RANGE = (80, 450)  # words per minute
+REPETITIONS_RANGE = (1, 1000)
+MAX_SESSION_S = 4 * 3600.0
+MAX_CUES = 100_000  # far more than a 4 h session holds; keeps planning a hostile file fast
+
+
+class RoutineLimitError(RoutineError, LimitError):
+    """A routine certainly beyond the session limits: a located problem of the file and a limit at once."""
+
+
+def session_size_problem(routine: Routine) -> Problem | None:
+    """A problem if the routine is certainly beyond the session limits, found before anything is narrated.
+
+    Walks the planner's own events (without respelling), adding up the silence they
+    certainly hold (pauses, holds, rests, chimes: speech only adds to it) and the cues.
+    A 16 KB file can ask for millions of cues, so the walk stops at the first bound
+    passed, and the problem points at the part of the routine where that happens.
+    """
+    from voiceguide.plan import iter_script  # the planner imports this package
+
+    silence = 0.0
+    for count, event in enumerate(iter_script(routine, respelled=False), start=1):
+        silence += event.seconds
+        if count > MAX_CUES:
+            return Problem(
+                routine.source, _line(routine, event.chapter), 1,
+                f"the session passes the limit of {MAX_CUES:,} cues in this part",
+                "lower repetitions here or before, or split the routine",
+            )  # fmt: skip
+        if silence > MAX_SESSION_S:
+            return Problem(
+                routine.source, _line(routine, event.chapter), 1,
+                f"the pauses, holds and rests up to this part already pass the {format_duration(MAX_SESSION_S)} session limit",
+                "lower repetitions, holds or pauses here or before, or split the routine",
+            )  # fmt: skip
+    return None
+
+
+def _line(routine: Routine, chapter: int) -> int:
+    """The line where a chapter of the plan starts: a technique's, or the intro's or outro's first step."""
+    if 1 <= chapter <= len(routine.techniques):
+        return max(1, routine.techniques[chapter - 1].line)
+    steps = routine.outro if chapter else (routine.intro or routine.precautions)
+    return max(1, steps[0].line) if steps else 1
