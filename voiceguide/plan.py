@@ -19,6 +19,7 @@ from voiceguide.routine.limits import MAX_SESSION_S
 from voiceguide.routine.model import DEFAULT_CHIME_S, ROUTINE_NARRATION, Narration, Routine, Step, Technique
 
 CueKind = Literal["speech", "pause", "chime"]
+PauseRole = Literal["", "hold", "rest"]
 NO_OVERRIDES = Narration()
 
 
@@ -34,6 +35,16 @@ class Utterance:
 
 
 @dataclass(frozen=True)
+class Mark:
+    """Where an item stands in its technique's repetitions, for players: repetition ``n`` of ``of`` on ``side``."""
+
+    n: int  # 1-based; 0 before the first repetition (the side cue and the time to move)
+    of: int
+    side: str | None = None
+    role: PauseRole = ""  # what a pause is for
+
+
+@dataclass(frozen=True)
 class Event:
     """One untimed item of the session, in order."""
 
@@ -41,6 +52,7 @@ class Event:
     chapter: int
     utterance: Utterance | None = None
     seconds: float = 0.0  # for pauses and chimes
+    mark: Mark | None = None
 
 
 @dataclass(frozen=True)
@@ -52,6 +64,7 @@ class Cue:
     end_s: float
     chapter: int
     utterance: Utterance | None = None
+    mark: Mark | None = None
 
     @property
     def text(self) -> str | None:
@@ -83,10 +96,27 @@ class Plan:
             "duration_s": t(self.duration_s),
             "chapters": [{"title": c.title, "start_s": t(c.start_s), "end_s": t(c.end_s)} for c in self.chapters],
             "cues": [
-                {"kind": c.kind, "start_s": t(c.start_s), "end_s": t(c.end_s), **({"text": c.text} if c.text is not None else {})}
+                {
+                    "kind": c.kind,
+                    "start_s": t(c.start_s),
+                    "end_s": t(c.end_s),
+                    **({"text": c.text} if c.text is not None else {}),
+                    **_mark_json(c.mark),
+                }
                 for c in self.cues
             ],
         }
+
+
+def _mark_json(mark: Mark | None) -> dict[str, Any]:
+    if mark is None:
+        return {}
+    out: dict[str, Any] = {"repetition": mark.n, "repetitions": mark.of}
+    if mark.side:
+        out["side"] = mark.side
+    if mark.role:
+        out["role"] = mark.role
+    return out
 
 
 def respell(text: str, pronunciations: tuple[tuple[str, str], ...]) -> str:
@@ -121,6 +151,7 @@ class _Scripter:
         self.respelled = respelled
         self.base = routine.narration.over(Narration(voice=routine.language)).over(ROUTINE_NARRATION)
         self.last: CueKind | None = None
+        self.mark: Mark | None = None  # set while inside a technique's repetitions
 
     def run(self) -> Iterator[Event]:
         r = self.routine
@@ -130,9 +161,12 @@ class _Scripter:
             yield from self.technique(technique, index)
         yield from self.steps(r.outro, len(r.techniques) + 1, self.base)
 
-    def event(self, kind: CueKind, chapter: int, utterance: Utterance | None = None, seconds: float = 0.0) -> Iterator[Event]:
+    def event(
+        self, kind: CueKind, chapter: int, utterance: Utterance | None = None, seconds: float = 0.0, role: PauseRole = ""
+    ) -> Iterator[Event]:
         self.last = kind
-        yield Event(kind, chapter, utterance, seconds)
+        mark = self.mark if not role or self.mark is None else Mark(self.mark.n, self.mark.of, self.mark.side, role)
+        yield Event(kind, chapter, utterance, seconds, mark)
 
     def say(self, text: str, chapter: int, narration: Narration) -> Iterator[Event]:
         n = self.overrides.over(narration)
@@ -142,9 +176,9 @@ class _Scripter:
         spoken = respell(text, self.routine.pronunciations) if self.respelled else text
         yield from self.event("speech", chapter, Utterance(text, spoken, n.voice, n.rate, n.volume))
 
-    def pause(self, seconds: float, chapter: int) -> Iterator[Event]:
+    def pause(self, seconds: float, chapter: int, role: PauseRole = "") -> Iterator[Event]:
         if seconds > 0:
-            yield from self.event("pause", chapter, seconds=seconds)
+            yield from self.event("pause", chapter, seconds=seconds, role=role)
 
     def steps(self, items: tuple[Step, ...], chapter: int, narration: Narration) -> Iterator[Event]:
         for step in items:
@@ -169,18 +203,21 @@ class _Scripter:
         repeats = bool(repetition_cue(t, 1) or t.hold_s or t.release or (t.rest_s and t.repetitions > 1))
         for side_index, side in enumerate(sides):
             if side is not None:
+                self.mark = Mark(0, t.repetitions, side)
                 template = t.side_start if side_index == 0 else t.switch
                 yield from self.say(template.format(side=side), chapter, narration)
                 yield from self.pause(t.side_pause_s, chapter)  # time to move to that foot
             for n in range(1, t.repetitions + 1 if repeats else 1):  # repetitions that make nothing take no time
+                self.mark = Mark(n, t.repetitions, side)
                 cue = repetition_cue(t, n)
                 if cue:
                     yield from self.say(cue, chapter, narration)
-                yield from self.pause(t.hold_s, chapter)
+                yield from self.pause(t.hold_s, chapter, "hold")
                 if t.release:
                     yield from self.say(t.release, chapter, narration)
                 if n < t.repetitions:
-                    yield from self.pause(t.rest_s, chapter)
+                    yield from self.pause(t.rest_s, chapter, "rest")
+        self.mark = None
         yield from self.pause(t.pause_after_s, chapter)
 
 
@@ -210,7 +247,7 @@ def build_plan(routine: Routine, events: list[Event], durations: Mapping[Utteran
     now = 0.0
     for e in events:
         length = durations[e.utterance] if e.utterance is not None else e.seconds
-        cues.append(Cue(e.kind, now, now + length, position[e.chapter], e.utterance))
+        cues.append(Cue(e.kind, now, now + length, position[e.chapter], e.utterance, e.mark))
         now += length
     chapters = []
     for i, chapter in enumerate(used):
