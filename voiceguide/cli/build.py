@@ -56,11 +56,17 @@ from voiceguide.render.encode import DEFAULT_MP3_QUALITY, FORMATS
     is_flag=True,
     help="Also write captions (.vtt, .srt), chapters (.chapters.json) and the plan (.plan.json) beside the audio.",
 )
+@click.option(
+    "--player",
+    is_flag=True,
+    help="Also write a self-contained follow-along web page (.html) beside the audio: open it to play the session.",
+)
 @click.option("--force", "-f", is_flag=True, help="Replace the output file if it exists.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress and no final line.")
 def build_command(
     routine: str, output: Path | None, music_file: Path | None, no_music: bool, music_level: float | None, voice: str | None,
-    rate: int | None, engine: str, fmt: str, bitrate: str, mp3_quality: int, target_lufs: float, sidecars: bool, force: bool, quiet: bool,
+    rate: int | None, engine: str, fmt: str, bitrate: str, mp3_quality: int, target_lufs: float, sidecars: bool, player: bool, force: bool,
+    quiet: bool,
 ) -> None:  # fmt: skip
     """Build ROUTINE (a file or a built-in name) into an audio session.
 
@@ -75,6 +81,7 @@ def build_command(
       voiceguide build my-routine.yaml -o session.mp3 --music calm.mp3
       voiceguide build my-routine.yaml --no-music --rate 130 --force
       voiceguide build gentle-foot-unwind -o episodes/ --sidecars
+      voiceguide build gentle-foot-unwind --player
     """
     if music_file and no_music:
         raise click.UsageError("--music and --no-music cannot be used together")
@@ -95,6 +102,11 @@ def build_command(
         from voiceguide.export.sidecars import write_sidecars
 
         extra = write_sidecars(result.path, result.plan)
+    if player:
+        from voiceguide.player.page import write_page
+
+        made = result.session.routine
+        extra.append(write_page(result.path, result.plan, made.description, made.language))
     if not quiet:
         s = result.session
         click.echo(

@@ -1,0 +1,147 @@
+"""Sound for the terminal player, through miniaudio (MIT; its wheel carries its own decoders and device code).
+
+miniaudio decodes MP3, FLAC, Ogg Vorbis and WAV and plays on the system's default
+output (WASAPI, Core Audio, PulseAudio or ALSA) with nothing else installed. Opening a
+device that is not there ends in ``NoAudioDevice``: one line that suggests ``--no-audio``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Generator, Iterator
+from pathlib import Path
+from typing import Any, Protocol
+
+from voiceguide.errors import VoiceguideError
+
+DECODES = (".mp3", ".flac", ".ogg", ".wav")
+RESUME_SLACK_S = 0.25  # resuming this close to where the sound stopped continues it instead of seeking again
+BUFFER_MS = 100
+NO_AUDIO_HINT = "add --no-audio to follow the session on screen without sound"
+
+
+class PlaybackError(VoiceguideError):
+    """The session cannot be played aloud here."""
+
+
+class NoAudioDevice(PlaybackError):
+    """There is no sound output to play on."""
+
+
+class Output(Protocol):
+    """Where the sound goes. ``start`` returns the position the sound really starts from."""
+
+    def start(self, position_s: float) -> float: ...
+
+    def stop(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class Silent:
+    """No sound: the display alone (``--no-audio``)."""
+
+    def start(self, position_s: float) -> float:
+        return position_s
+
+    def stop(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def decode_stream(path: Path, position_s: float = 0.0, frames: int = 1024) -> tuple[Generator[Any, int, None], int, int]:
+    """Decoded 16-bit PCM chunks of ``path`` from ``position_s`` on, with its sample rate and channel count."""
+    miniaudio = _miniaudio()
+    try:
+        info = miniaudio.get_file_info(str(path))
+        stream = miniaudio.stream_file(
+            str(path), nchannels=info.nchannels, sample_rate=info.sample_rate, frames_to_read=frames,
+            seek_frame=max(0, round(position_s * info.sample_rate)),
+        )  # fmt: skip
+    except miniaudio.DecodeError as err:
+        raise PlaybackError(f"cannot decode {path} ({err}) — rebuild it, or add --no-audio") from None
+    return stream, info.sample_rate, info.nchannels
+
+
+class Speaker:
+    """Plays one audio file on the default output device."""
+
+    def __init__(self, path: Path) -> None:
+        if path.suffix.lower() not in DECODES:
+            raise PlaybackError(f"cannot play {path.name}: sound is played from {', '.join(DECODES)} files — {NO_AUDIO_HINT}")
+        self.path = path
+        miniaudio = _miniaudio()
+        _, self.rate, self.channels = decode_stream(path)
+        try:
+            with _quiet_stderr():  # ALSA prints pages of complaints on a machine without sound
+                self._device = miniaudio.PlaybackDevice(
+                    nchannels=self.channels, sample_rate=self.rate, buffersize_msec=BUFFER_MS, app_name="voiceguide"
+                )
+        except miniaudio.MiniaudioError:
+            raise NoAudioDevice(f"no audio output device found — {NO_AUDIO_HINT}") from None
+        self._feed: Generator[Any, int, None] | None = None
+        self._from_s = 0.0
+        self._frames = 0
+
+    def start(self, position_s: float) -> float:
+        if self._feed is not None and abs(self._next_s() - position_s) <= RESUME_SLACK_S:
+            position_s = self._next_s()  # carry on where the sound stopped
+        else:
+            source, _, _ = decode_stream(self.path, position_s)
+            self._feed = self._counting(source)
+            next(self._feed)
+            self._from_s, self._frames = position_s, 0
+        with _quiet_stderr():
+            self._device.start(self._feed)
+        return position_s
+
+    def stop(self) -> None:
+        self._device.stop()
+
+    def close(self) -> None:
+        self._device.close()
+
+    def _next_s(self) -> float:
+        return self._from_s + self._frames / self.rate
+
+    def _counting(self, source: Generator[Any, int, None]) -> Generator[Any, int, None]:
+        """Hands the device what it asks for and counts the frames handed over."""
+        wanted = yield b""
+        while True:
+            try:
+                chunk = source.send(wanted)
+            except StopIteration:
+                return
+            self._frames += len(chunk) // self.channels
+            wanted = yield chunk
+
+
+def _miniaudio() -> Any:
+    try:
+        import miniaudio
+    except ImportError:
+        raise PlaybackError(f"playing sound needs the miniaudio package (pip install miniaudio) — or {NO_AUDIO_HINT}") from None
+    return miniaudio
+
+
+@contextlib.contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """Send what C libraries write to file descriptor 2 to the null device for a moment."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):
+        yield
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(null)

@@ -1,0 +1,129 @@
+"""The terminal player: one loop that reads keys, moves the clock, keeps the sound with it and redraws.
+
+Keys: space pauses and resumes, → or n goes to the next chapter, ← or p to the start of
+this chapter (pressed again near its start: the one before), q quits. The position is
+remembered when the player stops before the end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Literal, TextIO
+
+from voiceguide.durations import format_clock
+from voiceguide.player.audio import Output
+from voiceguide.player.clock import SessionClock
+from voiceguide.player.positions import Positions
+from voiceguide.player.source import Playable
+from voiceguide.player.terminal import ANSWERS, KEY_NAMES, Keys, LineLog, Screen, View, screen_lines
+from voiceguide.player.timeline import moment, next_chapter, previous_target
+
+TICK_S = 0.1  # redraw at most ten times a second
+Resume = Literal["ask", "yes", "no"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How playing ended: where, and whether it reached the end."""
+
+    position_s: float
+    finished: bool
+    interrupted: bool = False
+
+
+class Player:
+    """Plays ``playable`` on ``output``, showing it on ``out`` and reading keys from ``keys`` (None: no keys)."""
+
+    def __init__(self, playable: Playable, output: Output, out: TextIO, keys: Keys | None, positions: Positions) -> None:
+        self.playable = playable
+        self.track = playable.track
+        self.output = output
+        self.out = out
+        self.keys = keys
+        self.positions = positions
+        self.clock = SessionClock(self.track.duration_s)
+        self.view = View(self.track.title, len(self.track.chapters), full=playable.full)
+
+    def run(self, resume: Resume = "ask") -> Outcome:
+        interactive = self.keys is not None and self.out.isatty()
+        try:
+            if interactive:
+                assert self.keys is not None
+                with self.keys.raw(), Screen(self.out).shown() as screen:
+                    start = self._start_at(resume, screen)
+                    if start is None:
+                        return Outcome(0.0, False)
+                    return self._loop(start, screen)
+            start = self._start_at(resume if resume != "ask" else "no", None)
+            return self._loop(start or 0.0, None)
+        finally:
+            self.output.stop()
+            self.output.close()
+
+    def _start_at(self, resume: Resume, screen: Screen | None) -> float | None:
+        """Where to begin: the remembered position if wanted (asked on screen), else 0; None to quit."""
+        saved = self.positions.load(self.playable.audio)
+        if saved is None or resume == "no":
+            return 0.0
+        if resume == "yes" or screen is None or self.keys is None:
+            return saved if resume == "yes" else 0.0
+        title = moment(self.track, saved).chapter_title
+        question = f"You stopped at {format_clock(saved)}" + (f" in “{title}”" if title else "") + ". Resume there? [Y/n]"
+        screen.draw([self.view.title, "", question])
+        while True:
+            answer = ANSWERS.get(self.keys.read(3600.0) or "")
+            if answer is not None:
+                return None if answer == "quit" else saved if answer == "yes" else 0.0
+
+    def _loop(self, start_s: float, screen: Screen | None) -> Outcome:
+        log = LineLog(self.out) if screen is None else None
+        self.clock.seek(self.output.start(start_s))
+        self.clock.play()
+        try:
+            while True:
+                key = self.keys.read(TICK_S) if self.keys is not None and screen is not None else _wait(TICK_S)
+                if key is not None and self._press(KEY_NAMES.get(key, "")) == "quit":
+                    return self._stop(finished=False)
+                m = moment(self.track, self.clock.position())
+                if screen is not None:
+                    view = replace(self.view, paused=not self.clock.running and not m.finished)
+                    screen.draw(screen_lines(m, view, screen.width(), screen.glyphs))
+                elif log is not None:
+                    log.show(m)
+                if m.finished:
+                    return self._stop(finished=True)
+        except KeyboardInterrupt:
+            outcome = self._stop(finished=False)
+            return replace(outcome, interrupted=True)
+
+    def _press(self, action: str) -> str:
+        position = self.clock.position()
+        if action == "space":
+            if self.clock.running:
+                self.output.stop()
+                self.clock.pause()
+            else:
+                self.clock.seek(self.output.start(position))
+                self.clock.play()
+        elif action in ("next", "back"):
+            target = next_chapter(self.track, position) if action == "next" else previous_target(self.track, position)
+            if self.clock.running:
+                self.output.stop()
+                target = self.output.start(target)
+            self.clock.seek(target)
+        return action
+
+    def _stop(self, finished: bool) -> Outcome:
+        position = self.clock.position()
+        self.clock.pause()
+        self.output.stop()
+        self.positions.save(self.playable.audio, 0.0 if finished else position, self.track.duration_s)
+        return Outcome(position, finished)
+
+
+def _wait(seconds: float) -> str | None:
+    """No keys to read: just let the time pass."""
+    import time
+
+    time.sleep(seconds)
+    return None

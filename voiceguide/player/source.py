@@ -1,0 +1,80 @@
+"""What ``play`` plays: an audio file and the timeline to show with it.
+
+The timeline comes from the plan side file (``NAME.plan.json``) when it lies beside the
+audio; without it, from the chapters (``NAME.chapters.json``, else the file's own
+chapter marks). A routine stands for its default build, ``output/NAME.mp3``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from voiceguide.errors import OutputError
+from voiceguide.export.chapters import marks_from_chapters_json
+from voiceguide.export.feed import STALE_S, probe
+from voiceguide.export.sidecars import sidecar_path
+from voiceguide.player.timeline import Track
+from voiceguide.routine import Routine
+
+AUDIO_SUFFIXES = (".mp3", ".flac", ".ogg", ".wav", ".m4a", ".m4b", ".opus")
+REBUILD = "rebuild it with: voiceguide build ROUTINE --sidecars --force"
+
+
+@dataclass(frozen=True)
+class Playable:
+    """An audio file and what is known of its timeline (``full``: every cue; otherwise chapters only)."""
+
+    audio: Path
+    track: Track
+    full: bool
+
+
+def is_audio(argument: str) -> bool:
+    return Path(argument).suffix.lower() in AUDIO_SUFFIXES
+
+
+def open_audio(audio: Path) -> Playable:
+    """The file and its timeline; OutputError when the file is missing or its side files belong to another build."""
+    if not audio.is_file():
+        raise OutputError(f"{audio} does not exist — build it first: voiceguide build ROUTINE -o {audio} --sidecars")
+    info = probe(audio)
+    plan_file = sidecar_path(audio, "plan")
+    if plan_file.is_file():
+        try:
+            track = Track.from_plan_json(json.loads(plan_file.read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError, ValueError) as err:
+            raise OutputError(f"cannot read {plan_file} ({err}) — {REBUILD}") from None
+        if info.duration_s is not None and abs(track.duration_s - info.duration_s) > STALE_S:
+            raise OutputError(
+                f"{plan_file.name} belongs to another build (plan {track.duration_s:.1f} s, audio {info.duration_s:.1f} s) — {REBUILD}"
+            )
+        return Playable(audio, track, True)
+    duration = info.duration_s or 0.0
+    marks = info.chapters
+    chapters_file = sidecar_path(audio, "chapters")
+    if chapters_file.is_file():
+        try:
+            marks = marks_from_chapters_json(json.loads(chapters_file.read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError, ValueError) as err:
+            raise OutputError(f"cannot read {chapters_file} ({err}) — {REBUILD}") from None
+    title = info.tags.get("title") or audio.stem
+    return Playable(audio, Track.from_chapters(title, marks, duration), False)
+
+
+def built_audio(routine: Routine) -> Path:
+    """Where ``voiceguide build ROUTINE`` puts the session by default."""
+    from voiceguide.build import BuildOptions, output_path
+
+    return output_path(routine, BuildOptions())
+
+
+def up_to_date(routine: Routine, audio: Path) -> bool:
+    """The audio and its plan exist and are newer than the routine file."""
+    plan_file = sidecar_path(audio, "plan")
+    try:
+        built = min(audio.stat().st_mtime_ns, plan_file.stat().st_mtime_ns)
+        return built >= routine.source.stat().st_mtime_ns
+    except OSError:
+        return False
