@@ -57,7 +57,7 @@ def test_plan_json_is_one_sorted_gap_free_object(run, tiny_routine):
     result = run("plan", str(tiny_routine), "--json")
     assert result.exit_code == 0
     data = json.loads(result.stdout)
-    assert set(data) == {"title", "duration_s", "chapters", "cues"}
+    assert set(data) == {"title", "language", "duration_s", "chapters", "cues"}
     cues = data["cues"]
     assert cues[0]["start_s"] == 0 and cues[-1]["end_s"] == data["duration_s"]
     assert all(a["end_s"] == b["start_s"] for a, b in itertools.pairwise(cues))

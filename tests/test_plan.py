@@ -112,7 +112,8 @@ def test_command_line_rate_overrides_every_level(write_routine):
 def test_plan_json_shape(write_routine):
     _, _, plan = plan_of(write_routine(ROUTINE))
     data = plan.to_json()
-    assert set(data) == {"title", "duration_s", "chapters", "cues"}
+    assert set(data) == {"title", "language", "duration_s", "chapters", "cues"}
+    assert data["language"] == "en"
     assert {c["kind"] for c in data["cues"]} == {"speech", "pause", "chime"}
     assert all(("text" in c) == (c["kind"] == "speech") for c in data["cues"])
 

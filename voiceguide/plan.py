@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from voiceguide.errors import LimitError
-from voiceguide.numbers import number_words
+from voiceguide.language import Language, language
 from voiceguide.routine.limits import MAX_SESSION_S
 from voiceguide.routine.model import DEFAULT_CHIME_S, ROUTINE_NARRATION, Narration, Routine, Step, Technique
 
@@ -84,6 +84,7 @@ class Plan:
     duration_s: float
     chapters: tuple[Chapter, ...]
     cues: tuple[Cue, ...]
+    language: str = ""  # the routine's language code; empty when not known
 
     def to_json(self) -> dict[str, Any]:
         """The plan as ``voiceguide plan --json`` prints it (times in seconds)."""
@@ -93,6 +94,7 @@ class Plan:
 
         return {
             "title": self.title,
+            "language": self.language,
             "duration_s": t(self.duration_s),
             "chapters": [{"title": c.title, "start_s": t(c.start_s), "end_s": t(c.end_s)} for c in self.chapters],
             "cues": [
@@ -126,8 +128,16 @@ def respell(text: str, pronunciations: tuple[tuple[str, str], ...]) -> str:
     return text
 
 
+def speech_of(routine: Routine) -> Language:
+    """The routine's language with its own wording of the built-in phrases."""
+    return language(routine.language).with_phrases(dict(routine.phrases))
+
+
 def chapter_titles(routine: Routine) -> list[str]:
-    return ["Introduction", *(t.name for t in routine.techniques), "Closing"]
+    """Titles by chapter number: the opening (named for precautions when there is nothing else), each technique, the closing."""
+    p = speech_of(routine).phrases
+    opening = p.precautions if routine.precautions and not routine.intro else p.introduction
+    return [opening, *(t.name for t in routine.techniques), p.closing]
 
 
 def script(routine: Routine, overrides: Narration = NO_OVERRIDES) -> list[Event]:
@@ -149,6 +159,7 @@ class _Scripter:
         self.routine = routine
         self.overrides = overrides
         self.respelled = respelled
+        self.speech = speech_of(routine)
         self.base = routine.narration.over(Narration(voice=routine.language)).over(ROUTINE_NARRATION)
         self.last: CueKind | None = None
         self.mark: Mark | None = None  # set while inside a technique's repetitions
@@ -200,16 +211,17 @@ class _Scripter:
         sides: list[str | None] = [None]
         if t.sides == "each":
             sides = [t.first_side, "left" if t.first_side == "right" else "right"]
-        repeats = bool(repetition_cue(t, 1) or t.hold_s or t.release or (t.rest_s and t.repetitions > 1))
+        repeats = bool(repetition_cue(t, 1, self.speech) or t.hold_s or t.release or (t.rest_s and t.repetitions > 1))
+        p = self.speech.phrases
+        side_cues = (p.side_start if t.side_start is None else t.side_start, p.switch if t.switch is None else t.switch)
         for side_index, side in enumerate(sides):
             if side is not None:
                 self.mark = Mark(0, t.repetitions, side)
-                template = t.side_start if side_index == 0 else t.switch
-                yield from self.say(template.format(side=side), chapter, narration)
+                yield from self.say(_fill(side_cues[side_index], side=p.side(side)), chapter, narration)
                 yield from self.pause(t.side_pause_s, chapter)  # time to move to that foot
             for n in range(1, t.repetitions + 1 if repeats else 1):  # repetitions that make nothing take no time
                 self.mark = Mark(n, t.repetitions, side)
-                cue = repetition_cue(t, n)
+                cue = repetition_cue(t, n, self.speech)
                 if cue:
                     yield from self.say(cue, chapter, narration)
                 yield from self.pause(t.hold_s, chapter, "hold")
@@ -221,16 +233,22 @@ class _Scripter:
         yield from self.pause(t.pause_after_s, chapter)
 
 
-def repetition_cue(t: Technique, n: int) -> str:
-    """What is said at repetition ``n`` of ``t`` (empty: nothing)."""
+def repetition_cue(t: Technique, n: int, speech: Language) -> str:
+    """What is said at repetition ``n`` of ``t`` in ``speech`` (empty: nothing). Counts are said as words."""
     if t.cue == "none" or (t.cue == "count" and t.repetitions == 1):
         return ""
-    words = number_words(n).capitalize()
-    if n == t.repetitions and t.repetitions > 1 and t.last_cue:
-        return t.last_cue.format(n=words, total=t.repetitions)
-    if t.cue == "count":
-        return words + "."
-    return t.cue.format(n=words, total=t.repetitions)
+    last = speech.phrases.last_cue if t.last_cue is None else t.last_cue
+    plain = speech.phrases.count if t.cue == "count" else t.cue
+    template = last if n == t.repetitions > 1 and last else plain
+    return _fill(template, n=speech.numbers.words(n), total=speech.numbers.words(t.repetitions))
+
+
+def _fill(template: str, **values: str) -> str:
+    """``template`` with its placeholders filled; a line that starts with one starts with a capital."""
+    text = template.format(**values)
+    if template.startswith("{") and text:
+        text = text[0].upper() + text[1:]
+    return text
 
 
 def utterances(events: list[Event]) -> list[Utterance]:
@@ -258,4 +276,4 @@ def build_plan(routine: Routine, events: list[Event], durations: Mapping[Utteran
             f"{routine.source}: the session would last {now / 3600:.1f} h, more than the {MAX_SESSION_S / 3600:.0f} h limit"
             " — lower repetitions, holds or pauses, or split the routine"
         )
-    return Plan(routine.title, now, tuple(chapters), tuple(cues))
+    return Plan(routine.title, now, tuple(chapters), tuple(cues), routine.language)

@@ -48,7 +48,7 @@ def list_routines() -> None:
 
 @cli.command()
 @click.argument("routine", metavar="ROUTINE")
-@click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object: title, duration_s, chapters, cues.")
+@click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object: title, language, duration_s, chapters, cues.")
 @voice_option
 @rate_option
 @engine_option

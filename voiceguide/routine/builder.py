@@ -9,17 +9,15 @@ from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from voiceguide.numbers import number_words
+from voiceguide.language import PHRASE_FIELDS, PHRASE_KEYS, Language, known_languages, language
 from voiceguide.routine.checks import Checker, describe, shown
 from voiceguide.routine.files import file_kind
 from voiceguide.routine.limits import MAX_COVER_BYTES, MAX_NAME, MAX_PAUSE_S, MAX_TEXT, RATE_RANGE, REPETITIONS_RANGE
 from voiceguide.routine.model import (
     DEFAULT_CHIME_S,
-    DEFAULT_LAST_CUE,
+    DEFAULT_LANGUAGE,
     DEFAULT_MUSIC_LEVEL_DB,
     DEFAULT_SIDE_PAUSE_S,
-    DEFAULT_SIDE_START,
-    DEFAULT_SWITCH,
     ROUTINE_NARRATION,
     Music,
     Narration,
@@ -30,8 +28,8 @@ from voiceguide.routine.model import (
 from voiceguide.routine.yamlsafe import scalar_value
 
 ROOT_KEYS = (
-    "title", "description", "author", "album", "year", "language", "narration", "music", "cover", "pronunciations",
-    "intro", "precautions", "techniques", "outro",
+    "title", "description", "author", "album", "year", "language", "phrases", "narration", "music", "cover",
+    "pronunciations", "intro", "precautions", "techniques", "outro",
 )  # fmt: skip
 NARRATION_KEYS = ("voice", "rate", "volume", "gap")
 MUSIC_KEYS = ("file", "level")
@@ -40,9 +38,6 @@ TECHNIQUE_KEYS = (
     "side_start", "switch", "side_pause", "pause_after", "chime", "announce", "narration",
 )  # fmt: skip
 STEP_KEYS = ("say", "pause", "chime")
-# Placeholders a cue may use and the longest text each becomes (counts are said as words).
-_COUNT_FIELDS = {"n": max(len(number_words(n)) for n in range(1, REPETITIONS_RANGE[1] + 1)), "total": len(str(REPETITIONS_RANGE[1]))}
-_SIDE_FIELDS = {"side": max(len("right"), len("left"))}
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 _IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 
@@ -59,6 +54,49 @@ class _Builder:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.check = Checker(path)
+        self.speech: Language = language(DEFAULT_LANGUAGE)  # the routine's language once read, with its own phrases
+
+    def language(self, node: Node) -> str:
+        c = self.check
+        code = c.text(node, "language", max_len=20)
+        if code is None:
+            return DEFAULT_LANGUAGE
+        if not _LANGUAGE.match(code):
+            c.problem(node, f"language '{shown(code)}' is not a language code", "write a code such as en, en-us, de or fr")
+            return DEFAULT_LANGUAGE
+        try:
+            self.speech = language(code)
+        except LookupError:
+            c.problem(
+                node,
+                f"language '{shown(code)}' is not one voiceguide speaks",
+                f"use one of {', '.join(known_languages())} (a dialect such as pt-br uses its language's phrases)",
+            )
+            return DEFAULT_LANGUAGE
+        return code.lower().replace("_", "-")
+
+    def count_fields(self) -> dict[str, int]:
+        """Placeholders a repetition cue may use and the longest text each becomes (counts are said as words)."""
+        longest = self.speech.numbers.longest(REPETITIONS_RANGE[1])
+        return {"n": longest, "total": longest}
+
+    def side_fields(self) -> dict[str, int]:
+        return {"side": max(len(self.speech.phrases.right), len(self.speech.phrases.left))}
+
+    def phrases(self, node: Node) -> tuple[tuple[str, str], ...]:
+        """The routine's own wording of built-in phrases; templates are checked once the side names are known."""
+        c = self.check
+        keys = c.mapping(node, "phrases", PHRASE_KEYS)
+        plain = {k: c.text(v, f"phrase {k}", MAX_TEXT) for k, v in keys.items() if k not in PHRASE_FIELDS}
+        self.speech = self.speech.with_phrases({k: v for k, v in plain.items() if v is not None})
+        longest = {**self.count_fields(), **self.side_fields()}
+        templates = {
+            k: c.template(v, f"phrase {k}", {f: longest[f] for f in PHRASE_FIELDS[k]}, MAX_TEXT)
+            for k, v in keys.items()
+            if k in PHRASE_FIELDS
+        }
+        found = {**plain, **templates}
+        return tuple((k, v) for k in keys if (v := found[k]) is not None)
 
     def routine(self, root: Node) -> Routine | None:
         c = self.check
@@ -70,12 +108,9 @@ class _Builder:
         author = c.text(keys["author"], "author", max_len=MAX_NAME, allow_empty=True) if "author" in keys else ""
         album = c.text(keys["album"], "album", max_len=MAX_NAME, allow_empty=True) if "album" in keys else ""
         year = c.integer(keys["year"], "year", 1900, 2100) if "year" in keys else None
-        language = "en"
-        if "language" in keys:
-            lang = c.text(keys["language"], "language", max_len=20)
-            if lang is not None and not _LANGUAGE.match(lang):
-                c.problem(keys["language"], f"language '{lang}' is not a language code", "write a code such as en, en-us, de or fr")
-            language = (lang or "en").lower()
+        language = self.language(keys["language"]) if "language" in keys else DEFAULT_LANGUAGE
+        phrases = self.phrases(keys["phrases"]) if "phrases" in keys else ()
+        self.speech = self.speech.with_phrases(dict(phrases))
         narration = self.narration(keys["narration"], "narration") if "narration" in keys else Narration()
         base = narration.over(ROUTINE_NARRATION)
         music = self.music(keys["music"]) if "music" in keys else Music()
@@ -98,7 +133,7 @@ class _Builder:
         return Routine(
             name=self.path.stem, source=self.path, title=title, description=description or "", author=author or "", album=album or "", year=year,
             language=language, narration=base, music=music, cover=cover, intro=intro, precautions=precautions,
-            techniques=tuple(techniques), outro=outro, pronunciations=pronunciations,
+            techniques=tuple(techniques), outro=outro, pronunciations=pronunciations, phrases=phrases,
         )  # fmt: skip
 
     def narration(self, node: Node, where: str) -> Narration:
@@ -274,10 +309,10 @@ class _Builder:
         cue_node = keys.get("cue")
         cue = "count"
         if cue_node is not None:
-            cue = c.template(cue_node, f"{where} cue", _COUNT_FIELDS, MAX_TEXT) or "count"
-        last_cue = opt(lambda n: c.template(n, f"{where} last_cue", _COUNT_FIELDS, MAX_TEXT), "last_cue", DEFAULT_LAST_CUE)
+            cue = c.template(cue_node, f"{where} cue", self.count_fields(), MAX_TEXT) or "count"
+        last_cue = opt(lambda n: c.template(n, f"{where} last_cue", self.count_fields(), MAX_TEXT), "last_cue", None)
         if cue_node is not None and "last_cue" not in keys and cue not in ("count", "none"):
-            last_cue = None  # a custom cue is used as written for every repetition
+            last_cue = ""  # a custom cue is used as written for every repetition
         technique = Technique(
             name=name or "",
             steps=steps,
@@ -286,11 +321,11 @@ class _Builder:
             last_cue=last_cue,
             hold_s=opt(lambda n: c.duration(n, f"{where} hold", MAX_PAUSE_S), "hold", 0.0),
             rest_s=opt(lambda n: c.duration(n, f"{where} rest", MAX_PAUSE_S), "rest", 0.0),
-            release=opt(lambda n: c.text(n, f"{where} release", MAX_TEXT), "release", None),
+            release=opt(lambda n: self.release(n, f"{where} release"), "release", None),
             sides=opt(lambda n: c.choice(n, f"{where} sides", ("once", "each")), "sides", "once"),
             first_side=opt(lambda n: c.choice(n, f"{where} first_side", ("right", "left")), "first_side", "right"),
-            side_start=opt(lambda n: c.template(n, f"{where} side_start", _SIDE_FIELDS, MAX_TEXT), "side_start", DEFAULT_SIDE_START),
-            switch=opt(lambda n: c.template(n, f"{where} switch", _SIDE_FIELDS, MAX_TEXT), "switch", DEFAULT_SWITCH),
+            side_start=opt(lambda n: c.template(n, f"{where} side_start", self.side_fields(), MAX_TEXT), "side_start", None),
+            switch=opt(lambda n: c.template(n, f"{where} switch", self.side_fields(), MAX_TEXT), "switch", None),
             side_pause_s=opt(lambda n: c.duration(n, f"{where} side_pause", 60.0), "side_pause", DEFAULT_SIDE_PAUSE_S),
             pause_after_s=opt(lambda n: c.duration(n, f"{where} pause_after", MAX_PAUSE_S), "pause_after", 0.0),
             chime=opt(lambda n: c.boolean(n, f"{where} chime"), "chime", False),
@@ -301,6 +336,12 @@ class _Builder:
         if not technique.steps and technique.cue == "none" and not technique.announce:
             c.problem(node, f"{where} says nothing", "add steps, a repetition cue or announce: true")
         return technique
+
+    def release(self, node: Node, where: str) -> str | None:
+        """Words said at the end of each hold: written out, or ``true`` for the language's own."""
+        if isinstance(node, ScalarNode) and scalar_value(node) is True:
+            return self.speech.phrases.release
+        return self.check.text(node, where, MAX_TEXT)
 
 
 class _Optional:

@@ -14,9 +14,7 @@ DEFAULT_VOLUME = 1.0
 DEFAULT_MUSIC_LEVEL_DB = -14.0  # music loudness in pauses, relative to the voice
 DEFAULT_CHIME_S = 3.0
 DEFAULT_CUE = "count"
-DEFAULT_LAST_CUE = "{n}, last one."
-DEFAULT_SIDE_START = "Start with your {side} foot."
-DEFAULT_SWITCH = "Now switch to your {side} foot."
+DEFAULT_LANGUAGE = "en"  # the built-in phrases of each language live in voiceguide/language/phrases/
 DEFAULT_GAP_S = 0.6  # silence between two lines spoken one after the other
 DEFAULT_SIDE_PAUSE_S = 3.0  # time to move to the other foot before the first count
 
@@ -65,14 +63,14 @@ class Technique:
     steps: tuple[Step, ...] = ()
     repetitions: int = 1
     cue: str = DEFAULT_CUE  # "count", "none", or a template with {n} and {total}
-    last_cue: str | None = DEFAULT_LAST_CUE
+    last_cue: str | None = None  # None: the language's phrase; "": the cue as for every other repetition
     hold_s: float = 0.0
     rest_s: float = 0.0
     release: str | None = None  # said at the end of each hold
     sides: Sides = "once"
     first_side: Side = "right"
-    side_start: str = DEFAULT_SIDE_START
-    switch: str = DEFAULT_SWITCH
+    side_start: str | None = None  # None: the language's phrase
+    switch: str | None = None  # None: the language's phrase
     side_pause_s: float = DEFAULT_SIDE_PAUSE_S
     pause_after_s: float = 0.0
     chime: bool = False
@@ -102,7 +100,7 @@ class Routine:
     author: str = ""
     album: str = ""
     year: int | None = None
-    language: str = "en"
+    language: str = DEFAULT_LANGUAGE
     narration: Narration = ROUTINE_NARRATION
     music: Music = field(default_factory=Music)
     cover: Path | None = None
@@ -111,3 +109,4 @@ class Routine:
     techniques: tuple[Technique, ...] = ()
     outro: tuple[Step, ...] = ()
     pronunciations: tuple[tuple[str, str], ...] = ()
+    phrases: tuple[tuple[str, str], ...] = ()  # the routine's own wording of built-in phrases, over its language's
