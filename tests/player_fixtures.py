@@ -37,11 +37,11 @@ outro:
 
 
 def build_session(folder: Path, *extra: str) -> Path:
-    """Build the routine above into ``folder/follow-along.mp3`` with its side files and page; returns the MP3."""
+    """Build the routine above into ``folder/follow-along.mp3`` with its page (``build --player``); returns the MP3."""
     folder.mkdir(parents=True, exist_ok=True)
     routine = folder / "follow-along.yaml"
     routine.write_text(textwrap.dedent(ROUTINE).lstrip(), encoding="utf-8")
-    result = CliRunner().invoke(cli, ["build", str(routine), "-o", str(folder), "--sidecars", "--player", "--force", "-q", *extra])
+    result = CliRunner().invoke(cli, ["build", str(routine), "-o", str(folder), "--player", "--force", "-q", *extra])
     assert result.exit_code == 0, result.output
     return folder / "follow-along.mp3"
 

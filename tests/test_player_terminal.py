@@ -80,6 +80,12 @@ def run_play(args: list[str], tmp_path: Path) -> Terminal:
     return Terminal(["play", *args, "--no-audio"], env)
 
 
+def test_build_player_writes_the_page_and_the_plan_play_reads(session):
+    assert sorted(p.name for p in session.parent.glob("follow-along.*")) == [
+        "follow-along.html", "follow-along.mp3", "follow-along.plan.json", "follow-along.yaml",
+    ]  # fmt: skip
+
+
 def test_first_line_and_chapter_at_once_then_keys(session, tmp_path):
     track = track_of(session)
     first = moment(track, 0.0)
@@ -133,7 +139,7 @@ def test_remembers_where_it_stopped_and_offers_to_resume(session, tmp_path):
 
 
 def test_plays_to_the_end_and_says_so(tmp_path):
-    session = build_session(tmp_path / "short", "--rate", "300")
+    session = build_session(tmp_path / "short", "--rate", "300", "--sidecars")
     term = run_play([str(session), "--start-over"], tmp_path)
     term.wait_for("Chapter 1 of 4")
     term.press("nnn")  # the closing chapter: a few seconds from the end

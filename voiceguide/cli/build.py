@@ -59,7 +59,7 @@ from voiceguide.render.encode import DEFAULT_MP3_QUALITY, FORMATS
 @click.option(
     "--player",
     is_flag=True,
-    help="Also write a self-contained follow-along web page (.html) beside the audio: open it to play the session.",
+    help="Also write a self-contained follow-along web page (.html) and the plan (.plan.json, for 'voiceguide play') beside the audio.",
 )
 @click.option("--force", "-f", is_flag=True, help="Replace the output file if it exists.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress and no final line.")
@@ -103,10 +103,12 @@ def build_command(
 
         extra = write_sidecars(result.path, result.plan)
     if player:
-        from voiceguide.player.page import write_page
+        from voiceguide.export.sidecars import write_text_atomic
+        from voiceguide.player.page import player_files
 
-        made = result.session.routine
-        extra.append(write_page(result.path, result.plan, made.description, made.language))
+        for path, text in player_files(result.path, result.plan, result.session.routine).items():
+            write_text_atomic(path, text)
+            extra += [] if path in extra else [path]
     if not quiet:
         s = result.session
         click.echo(

@@ -17,7 +17,9 @@ from importlib import resources
 from pathlib import Path
 
 from voiceguide.export.captions import timestamp, to_webvtt
+from voiceguide.export.sidecars import sidecar_path, sidecar_texts
 from voiceguide.plan import Plan
+from voiceguide.routine import Routine
 
 PAGE_SUFFIX = ".html"
 _SLOT = re.compile(r"\{\{(\w+)\}\}")
@@ -53,13 +55,12 @@ def page_html(plan: Plan, audio_name: str, description: str = "", language: str 
     return _SLOT.sub(lambda m: values[m.group(1)], _asset("page.html"))
 
 
-def write_page(audio: Path, plan: Plan, description: str = "", language: str = "en") -> Path:
-    """Write the page for ``audio`` (which need not exist yet) beside it; returns its path."""
-    from voiceguide.export.sidecars import write_text_atomic
-
-    path = page_path(audio)
-    write_text_atomic(path, page_html(plan, audio.name, description, language))
-    return path
+def player_files(audio: Path, plan: Plan, routine: Routine) -> dict[Path, str]:
+    """What ``build --player`` writes beside ``audio``: the page, and the plan side file that ``play`` reads."""
+    return {
+        page_path(audio): page_html(plan, audio.name, routine.description, routine.language),
+        sidecar_path(audio, "plan"): sidecar_texts(plan)["plan"],
+    }
 
 
 def _asset(name: str) -> str:

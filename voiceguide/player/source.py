@@ -39,18 +39,19 @@ def open_audio(audio: Path) -> Playable:
     """The file and its timeline; OutputError when the file is missing or its side files belong to another build."""
     if not audio.is_file():
         raise OutputError(f"{audio} does not exist — build it first: voiceguide build ROUTINE -o {audio} --sidecars")
-    info = probe(audio)
     plan_file = sidecar_path(audio, "plan")
     if plan_file.is_file():
         try:
             track = Track.from_plan_json(json.loads(plan_file.read_text(encoding="utf-8")))
         except (OSError, UnicodeDecodeError, ValueError) as err:
             raise OutputError(f"cannot read {plan_file} ({err}) — {REBUILD}") from None
-        if info.duration_s is not None and abs(track.duration_s - info.duration_s) > STALE_S:
+        duration = audio_duration(audio)
+        if duration is not None and abs(track.duration_s - duration) > STALE_S:
             raise OutputError(
-                f"{plan_file.name} belongs to another build (plan {track.duration_s:.1f} s, audio {info.duration_s:.1f} s) — {REBUILD}"
+                f"{plan_file.name} belongs to another build (plan {track.duration_s:.1f} s, audio {duration:.1f} s) — {REBUILD}"
             )
         return Playable(audio, track, True)
+    info = probe(audio)
     duration = info.duration_s or 0.0
     marks = info.chapters
     chapters_file = sidecar_path(audio, "chapters")
@@ -61,6 +62,18 @@ def open_audio(audio: Path) -> Playable:
             raise OutputError(f"cannot read {chapters_file} ({err}) — {REBUILD}") from None
     title = info.tags.get("title") or audio.stem
     return Playable(audio, Track.from_chapters(title, marks, duration), False)
+
+
+def audio_duration(audio: Path) -> float | None:
+    """How long ``audio`` lasts: from its header through miniaudio (instant), else as ffmpeg reports it."""
+    try:
+        import miniaudio
+    except ImportError:
+        return probe(audio).duration_s
+    try:
+        return float(miniaudio.get_file_info(str(audio)).duration)
+    except miniaudio.DecodeError:  # a format it does not read (m4a, opus)
+        return probe(audio).duration_s
 
 
 def built_audio(routine: Routine) -> Path:
