@@ -108,6 +108,7 @@ def test_captions_and_chapters_ride_along_as_webvtt():
 def test_page_has_the_accessibility_hooks():
     page = page_html(tiny_plan(), "a.mp3")
     assert re.search(r'aria-live="polite"[^>]*>\s*<p id="step"', page)
+    assert re.search(r'<div id="now"[^>]* lang="de"', page_html(tiny_plan(), "a.mp3", language="de"))  # the words in their language
     assert 'name="viewport" content="width=device-width' in page and 'lang="en"' in page
     for key in ("p ArrowLeft", "n ArrowRight", "Space"):
         assert f'aria-keyshortcuts="{key}"' in page
