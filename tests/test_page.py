@@ -5,10 +5,13 @@ from __future__ import annotations
 import base64
 import json
 import re
+import xml.etree.ElementTree as ET
 from importlib import resources
 
 import pytest
+from player_fixtures import build_session
 
+from voiceguide.export.feed import FeedInfo, write_feed
 from voiceguide.plan import Chapter, Cue, Plan, Utterance
 from voiceguide.player.page import chapters_webvtt, page_html
 
@@ -112,3 +115,17 @@ def test_page_has_the_accessibility_hooks():
     assert 'name="viewport" content="width=device-width' in page and 'lang="en"' in page
     for key in ("p ArrowLeft", "n ArrowRight", "Space"):
         assert f'aria-keyshortcuts="{key}"' in page
+
+
+def test_feed_links_to_the_page_when_it_exists(tmp_path):
+    audio = build_session(tmp_path / "site")
+    other = audio.with_name("other.mp3")
+    other.write_bytes(audio.read_bytes())  # the same session without a page
+    feed = write_feed(audio.parent, FeedInfo("Feet", "https://example.com/feet"))
+    items = ET.parse(feed.path).getroot().findall("./channel/item")
+    by_url = {item.find("enclosure").get("url"): item for item in items}
+    with_page = by_url["https://example.com/feet/follow-along.mp3"]
+    assert with_page.findtext("link") == "https://example.com/feet/follow-along.html"
+    assert (with_page.findtext("description") or "").endswith("Follow along on screen: https://example.com/feet/follow-along.html")
+    without = by_url["https://example.com/feet/other.mp3"]
+    assert without.find("link") is None and "Follow along" not in (without.findtext("description") or "")

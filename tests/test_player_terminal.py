@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import os
 import select
+import signal
 import struct
 import subprocess
 import sys
@@ -136,6 +137,21 @@ def test_remembers_where_it_stopped_and_offers_to_resume(session, tmp_path):
     fresh.press("q")
     assert fresh.finish() == 0
     assert arch.start_s > 5  # the resume offer needs a position worth resuming
+
+
+def test_ctrl_c_stops_restores_the_terminal_and_remembers(session, tmp_path):
+    term = run_play([str(session)], tmp_path)
+    term.wait_for("Chapter 1 of 4")
+    term.press("nn")
+    term.wait_for("Chapter 3 of 4")
+    term.process.send_signal(signal.SIGINT)
+    assert term.finish() == 130
+    assert "stopped at" in term.text() and "Traceback" not in term.text()
+    assert not term.screen.cursor.hidden  # the cursor is back
+    again = run_play([str(session)], tmp_path)
+    again.wait_for("Resume there?", "Arch stroke")
+    again.press("q")
+    assert again.finish() == 0
 
 
 def test_plays_to_the_end_and_says_so(tmp_path):

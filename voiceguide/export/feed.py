@@ -29,6 +29,7 @@ from voiceguide import ffmpeg
 from voiceguide.errors import OutputError
 from voiceguide.export.chapters import ChapterMark, marks_from_chapters_json, marks_from_plan_json, show_notes
 from voiceguide.export.sidecars import sidecar_path, write_text_atomic
+from voiceguide.player.page import page_path
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST = "https://podcastindex.org/namespace/1.0"
@@ -75,6 +76,7 @@ class Episode:
     modified: datetime
     chapters: list[ChapterMark] = field(default_factory=list)
     sidecars: frozenset[str] = frozenset()  # kinds of side file present (see sidecars.SUFFIXES)
+    page: bool = False  # a follow-along page (build --player) lies beside the audio
 
 
 @dataclass(frozen=True)
@@ -201,7 +203,7 @@ def read_episode(audio: Path) -> Episode:
     return Episode(
         name=audio.name, title=title, description=description or title, author=info.tags.get("artist", ""),
         duration_s=duration, length=stat.st_size, modified=datetime.fromtimestamp(stat.st_mtime, UTC),
-        chapters=marks, sidecars=present,
+        chapters=marks, sidecars=present, page=page_path(audio).is_file(),
     )  # fmt: skip
 
 
@@ -246,7 +248,10 @@ def feed_xml(info: FeedInfo, episodes: list[Episode]) -> bytes:
     for e in episodes:
         item = _sub(channel, "item")
         _sub(item, "title", e.title)
-        _sub(item, "description", e.description)
+        page_url = file_url(info.base_url, page_path(Path(e.name)).name) if e.page else None
+        _sub(item, "description", e.description + (f"\n\nFollow along on screen: {page_url}" if page_url else ""))
+        if page_url:
+            _sub(item, "link", page_url)
         _sub(item, "guid", episode_guid(info.base_url, e.name), isPermaLink="false")
         _sub(item, "pubDate", format_datetime(e.modified, usegmt=True))
         _sub(item, "enclosure", url=file_url(info.base_url, e.name), length=str(e.length), type="audio/mpeg")
