@@ -34,11 +34,11 @@ def session(tmp_path_factory):
 class Terminal:
     """A program running on a pseudo-terminal, with the screen a VT100 would show."""
 
-    def __init__(self, args: list[str], env: dict[str, str]) -> None:
+    def __init__(self, args: list[str], env: dict[str, str], cwd: Path | None = None) -> None:
         self.master, slave = os.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
         program = [sys.executable, "-c", "from voiceguide.entry import main; main()", *args]
-        self.process = subprocess.Popen(program, stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True)
+        self.process = subprocess.Popen(program, stdin=slave, stdout=slave, stderr=slave, env=env, cwd=cwd, close_fds=True)
         os.close(slave)
         self.screen = pyte.Screen(COLUMNS, ROWS)
         self.stream = pyte.ByteStream(self.screen)
@@ -162,6 +162,31 @@ def test_plays_to_the_end_and_says_so(tmp_path):
     term.wait_for("That is all.")
     assert term.finish() == 0
     assert "to the end" in term.text()
+
+
+def test_a_routine_is_built_first_unless_its_build_is_up_to_date(tmp_path):
+    folder = tmp_path / "work"
+    build_session(folder)  # only to write the routine file beside
+    routine = folder / "follow-along.yaml"
+    env = {**os.environ, "VOICEGUIDE_STATE": str(tmp_path / "state"), "TERM": "xterm-256color", "LANG": "C.UTF-8"}
+    first = Terminal(["play", str(routine), "--no-audio"], env, cwd=folder)  # builds into output/ there
+    first.wait_for("Chapter 1 of 4", "Welcome to the test session.")
+    first.press("q")
+    assert first.finish() == 0
+    built = folder / "output" / "follow-along.mp3"
+    assert built.is_file() and built.with_name("follow-along.plan.json").is_file()
+    stamp = built.stat().st_mtime_ns
+    second = Terminal(["play", str(routine), "--no-audio"], env, cwd=folder)
+    second.wait_for("Chapter 1 of 4")
+    second.press("q")
+    assert second.finish() == 0
+    assert built.stat().st_mtime_ns == stamp  # up to date: not built again
+    routine.write_text(routine.read_text(encoding="utf-8").replace("That is all.", "That is all for now."), encoding="utf-8")
+    third = Terminal(["play", str(routine), "--no-audio", "--start-over"], env, cwd=folder)
+    third.wait_for("Chapter 1 of 4")
+    third.press("nnn")
+    third.wait_for("That is all for now.")  # the changed routine was built again
+    assert third.finish() == 0
 
 
 def test_missing_plan_plays_with_chapters_only(session, tmp_path):
