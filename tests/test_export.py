@@ -34,7 +34,8 @@ def parse_captions(text: str, fmt: str) -> list[tuple[float, float, list[str]]]:
     assert text.endswith("\n") and "\r" not in text
     blocks = text.rstrip("\n").split("\n\n")
     if fmt == "vtt":
-        assert blocks[0] == "WEBVTT"
+        header = blocks[0].split("\n")  # the signature, then header lines such as "Language: de"
+        assert header[0] == "WEBVTT" and all(re.fullmatch(r"[A-Za-z]+: \S+", line) for line in header[1:])
         blocks = blocks[1:]
     out = []
     for number, block in enumerate(blocks, start=1):

@@ -131,7 +131,7 @@ def test_podcast_elements_only_for_side_files_that_exist(site: Path) -> None:
     chapters = with_files.find(f"{{{PODCAST}}}chapters")
     assert chapters is not None and chapters.attrib == {"url": BASE + "a-toes.chapters.json", "type": "application/json+chapters"}
     transcripts = [t.attrib for t in with_files.findall(f"{{{PODCAST}}}transcript")]
-    assert transcripts == [{"url": BASE + "a-toes.vtt", "type": "text/vtt", "rel": "captions"}]
+    assert transcripts == [{"url": BASE + "a-toes.vtt", "type": "text/vtt", "rel": "captions", "language": "en"}]
     assert without.find(f"{{{PODCAST}}}chapters") is None
     assert without.find(f"{{{PODCAST}}}transcript") is None
 

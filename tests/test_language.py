@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
+from click.testing import CliRunner
 
-from voiceguide.errors import RoutineError
+import voiceguide.cli.commands  # noqa: F401  (registers the subcommands)
+from voiceguide.cli import cli
+from voiceguide.errors import NarratorError, RoutineError
+from voiceguide.export.captions import to_srt, to_webvtt
+from voiceguide.export.feed import Episode, FeedInfo, _episode_language, feed_language
 from voiceguide.language import PHRASE_KEYS, known_languages, language, number_words
+from voiceguide.narration import list_voices
+from voiceguide.narration.voices import resolve_voice
 from voiceguide.plan import build_plan, script, utterances
 from voiceguide.routine import load_routine
 
@@ -249,3 +257,33 @@ def test_a_precautions_only_opening_is_named_for_them(write_routine):
     events = script(routine)
     plan = build_plan(routine, events, dict.fromkeys(utterances(events), 1.0))
     assert [c.title for c in plan.chapters] == ["Precauciones", "A"]
+
+
+def test_captions_name_their_language_where_the_format_can(write_routine):
+    _, _, plan = plan_in(write_routine, "fr")
+    vtt = to_webvtt(plan)
+    assert vtt.startswith("WEBVTT\nLanguage: fr\n\n") and "Un.\n" in vtt
+    assert to_srt(plan).startswith("1\n")  # SubRip has no header at all
+
+
+def test_the_feed_language_comes_from_the_sessions():
+    def episode(name: str, code: str) -> Episode:
+        return Episode(name, name, "", "", 1.0, 1, datetime(2026, 1, 1, tzinfo=UTC), language=code)
+
+    eps = [episode("a.mp3", "de"), episode("b.mp3", "de"), episode("c.mp3", "es")]
+    assert feed_language(FeedInfo("T", "https://example.com/"), eps) == "de"
+    assert feed_language(FeedInfo("T", "https://example.com/", language="fr"), eps) == "fr"
+    assert feed_language(FeedInfo("T", "https://example.com/"), [episode("a.mp3", "")]) == "en"
+    assert _episode_language({}, {"language": "spa"}) == "es" and _episode_language({"language": "pt-br"}, {}) == "pt-br"
+
+
+def test_a_dialect_without_a_voice_of_its_own_gets_its_languages():
+    voices = list_voices()
+    assert resolve_voice("de-ch", voices, "pyttsx3") == resolve_voice("de", voices, "pyttsx3")
+    with pytest.raises(NarratorError, match="unknown voice"):
+        resolve_voice("xx-yy", voices, "pyttsx3")
+
+
+def test_list_shows_each_routine_with_its_language():
+    out = CliRunner().invoke(cli, ["list"], catch_exceptions=False).stdout
+    assert re.search(r"^gentle-foot-unwind\s+en\s+Gentle foot unwind$", out, re.M)

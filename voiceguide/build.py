@@ -150,6 +150,7 @@ class _Background(Generic[T]):
 
 def build(routine_arg: str | Path, options: BuildOptions, progress: Progress | None = None) -> BuildResult:
     """Build one routine into an audio file; see BuildOptions. Returns where it went and what it holds."""
+    from voiceguide.language import language
     from voiceguide.render import SAMPLE_RATE
     from voiceguide.render import music as music_mod
     from voiceguide.render.calibrate import codec_factor, excerpt_window
@@ -216,7 +217,10 @@ def build(routine_arg: str | Path, options: BuildOptions, progress: Progress | N
 
         partial = temp_name(destination.parent, destination.stem, f".partial.{options.fmt}")
         temp_files.append(partial)
-        meta = Metadata(routine.title, routine.author, routine.album or "voiceguide", routine.year, routine.description, routine.cover)
+        meta = Metadata(
+            routine.title, routine.author, routine.album or "voiceguide", routine.year, routine.description, routine.cover,
+            language=language(routine.language).iso639_2,
+        )  # fmt: skip
         encoder = Encoder(partial, codec, meta, plan.chapters)
         done = 0
         for block in render(plan, keys, mastered.sounds, music, envelope, mastered.music_gain):

@@ -28,10 +28,10 @@ def _url(ctx: click.Context, param: click.Parameter, value: str | None) -> str |
 @click.option("--author", default="", help="The podcast's author (default: the sessions' artist tag).")
 @click.option("--description", default="", help="The podcast's description (default: its title).")
 @click.option("--image", callback=_url, metavar="URL", help="Cover art URL (Apple asks for a square JPEG or PNG, 1400–3000 px).")
-@click.option("--language", default="en", show_default=True, help="The podcast's language (RSS language code).")
+@click.option("--language", help="The podcast's language (RSS language code). Default: the sessions' language, else en.")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help=f"Feed file. Default: DIR/{FEED_NAME}.")
 def feed_command(
-    folder: Path, base_url: str, title: str, author: str, description: str, image: str | None, language: str, output: Path | None
+    folder: Path, base_url: str, title: str, author: str, description: str, image: str | None, language: str | None, output: Path | None
 ) -> None:
     """Write a podcast feed (RSS 2.0) for every MP3 in DIR.
 

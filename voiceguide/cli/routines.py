@@ -37,13 +37,14 @@ def validate(files: tuple[str, ...]) -> None:
 
 @cli.command("list")
 def list_routines() -> None:
-    """List the built-in routines (use their name wherever a ROUTINE is asked for)."""
+    """List the built-in routines with their language (use their name wherever a ROUTINE is asked for)."""
     for name, path in builtin_routines().items():
         try:
-            title = load_routine(path).title
+            loaded = load_routine(path)
+            title, language = loaded.title, loaded.language
         except RoutineError:
-            title = "(invalid)"
-        click.echo(f"{name:<28} {title}")
+            title, language = "(invalid)", "?"
+        click.echo(f"{name:<28} {language:<5} {title}")
 
 
 @cli.command()

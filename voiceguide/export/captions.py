@@ -104,8 +104,13 @@ def _vtt_escape(line: str) -> str:
 
 
 def to_webvtt(plan: Plan) -> str:
-    """The plan's captions as a WebVTT file (W3C WebVTT: header, blank line, then cues)."""
-    blocks = ["WEBVTT"]
+    """The plan's captions as a WebVTT file (W3C WebVTT: header, blank line, then cues).
+
+    WebVTT has no standard field for the language; a ``Language:`` header line is what
+    YouTube writes and caption tools (yt-dlp, pycaption, webvtt-py) read, and parsers
+    that follow the standard skip it.
+    """
+    blocks = ["WEBVTT" + (f"\nLanguage: {plan.language}" if plan.language else "")]
     for c in captions(plan):
         lines = "\n".join(_vtt_escape(line) for line in c.lines)
         blocks.append(f"{timestamp(c.start_s)} --> {timestamp(c.end_s)}\n{lines}")

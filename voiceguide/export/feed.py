@@ -19,6 +19,7 @@ import json
 import re
 import uuid
 import xml.etree.ElementTree as ET
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -29,6 +30,7 @@ from voiceguide import ffmpeg
 from voiceguide.errors import OutputError
 from voiceguide.export.chapters import ChapterMark, marks_from_chapters_json, marks_from_plan_json, show_notes
 from voiceguide.export.sidecars import sidecar_path, write_text_atomic
+from voiceguide.language import known_languages, language
 from voiceguide.player.page import page_path
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
@@ -51,7 +53,7 @@ class FeedInfo:
     author: str = ""
     description: str = ""
     image: str | None = None
-    language: str = "en"
+    language: str | None = None  # default: the episodes' own (the most common), else en
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,7 @@ class Episode:
     chapters: list[ChapterMark] = field(default_factory=list)
     sidecars: frozenset[str] = frozenset()  # kinds of side file present (see sidecars.SUFFIXES)
     page: bool = False  # a follow-along page (build --player) lies beside the audio
+    language: str = ""  # from the plan, else from the MP3's language tag; empty when unknown
 
 
 @dataclass(frozen=True)
@@ -204,7 +207,25 @@ def read_episode(audio: Path) -> Episode:
         name=audio.name, title=title, description=description or title, author=info.tags.get("artist", ""),
         duration_s=duration, length=stat.st_size, modified=datetime.fromtimestamp(stat.st_mtime, UTC),
         chapters=marks, sidecars=present, page=page_path(audio).is_file(),
+        language=_episode_language(plan_dict, info.tags),
     )  # fmt: skip
+
+
+def _episode_language(plan: dict[str, object], tags: dict[str, str]) -> str:
+    """The session's language code: the plan says it; the MP3's tag (ISO 639-2, deu) is mapped back to de."""
+    code = plan.get("language")
+    if isinstance(code, str) and code:
+        return code
+    tag = tags.get("language", "").strip().lower()
+    return next((c for c in known_languages() if language(c).iso639_2 == tag), "")
+
+
+def feed_language(info: FeedInfo, episodes: list[Episode]) -> str:
+    """The channel's language: as given, else the one most episodes are in, else en."""
+    if info.language:
+        return info.language
+    found = Counter(e.language for e in episodes if e.language).most_common(1)
+    return found[0][0] if found else "en"
 
 
 def find_audio(folder: Path) -> list[Path]:
@@ -237,7 +258,7 @@ def feed_xml(info: FeedInfo, episodes: list[Episode]) -> bytes:
     _sub(channel, "title", info.title)
     _sub(channel, "link", info.base_url)
     _sub(channel, "description", info.description or info.title)
-    _sub(channel, "language", info.language)
+    _sub(channel, "language", feed_language(info, episodes))
     author = info.author or next((e.author for e in episodes if e.author), "")
     if author:
         _sub(channel, f"{{{ITUNES}}}author", author)
@@ -263,7 +284,8 @@ def feed_xml(info: FeedInfo, episodes: list[Episode]) -> bytes:
         for kind, mime in TRANSCRIPTS:
             if kind in e.sidecars:
                 url = file_url(info.base_url, sidecar_path(Path(e.name), kind).name)
-                _sub(item, f"{{{PODCAST}}}transcript", url=url, type=mime, rel="captions")
+                extra = {"language": e.language} if e.language else {}
+                _sub(item, f"{{{PODCAST}}}transcript", url=url, type=mime, rel="captions", **extra)
     ET.indent(rss)
     return ET.tostring(rss, encoding="utf-8", xml_declaration=True) + b"\n"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 
 from voiceguide.errors import NarratorError
 from voiceguide.narration.base import VoiceInfo
@@ -48,6 +49,8 @@ def resolve_voice(spec: str, voices: list[VoiceInfo], engine: str) -> VoiceInfo:
     for v in voices:
         if v.id.lower().rsplit("/", 1)[-1] == want:
             return v
+    if re.fullmatch(r"[a-z]{2,3}-([a-z]{2}|[0-9]{3})", want):  # language-REGION without a voice of its own (de-ch): the language's
+        return resolve_voice(want.split("-", 1)[0], voices, engine)
     raise NarratorError(_unknown(spec, voices, engine))
 
 

@@ -21,6 +21,7 @@ class Metadata:
     year: int | None = None
     comment: str = ""
     cover: Path | None = None
+    language: str = ""  # ISO 639-2, three letters (deu): ID3 TLAN, Vorbis LANGUAGE
 
 
 def _escape(value: str) -> str:
@@ -34,6 +35,7 @@ def _escape(value: str) -> str:
 def ffmetadata(meta: Metadata, chapters: tuple[Chapter, ...]) -> str:
     lines = [";FFMETADATA1"]
     fields = {"title": meta.title, "artist": meta.artist, "album": meta.album, "date": str(meta.year or ""), "comment": meta.comment}
+    fields["language"] = meta.language  # ID3 TLAN
     lines += [f"{key}={_escape(value)}" for key, value in fields.items() if value]
     for chapter in chapters:
         lines += [
