@@ -111,7 +111,7 @@ def bare_encode(mp3: Path, work: Path) -> dict[str, float]:
     raw = work / "session.raw"
     subprocess.run([ffmpeg(), "-v", "error", "-y", "-i", str(mp3), "-f", "s16le", "-ac", "2", "-ar", "44100", str(raw)], check=True)
     length_s = raw.stat().st_size / 4 / 44100
-    from voiceguide.render.encode import Codec
+    from voiceguide.render.settings import Codec
 
     codec = Codec()  # the build's default settings
     result = timed(

@@ -34,7 +34,8 @@ from audio_checks import (
 from click.testing import CliRunner, Result
 from mutagen.id3 import ID3, CTOCFlags
 
-from voiceguide.build import TEMP_MARK, BuildOptions, BuildResult, build
+from voiceguide.build import BuildOptions, BuildResult, build
+from voiceguide.output import TEMP_MARK
 from voiceguide.plan import Plan
 from voiceguide.render.envelope import DuckShape
 from voiceguide.render.music import CROSSFADE_S

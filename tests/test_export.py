@@ -218,9 +218,10 @@ def test_rewriting_sidecars_replaces_them_and_keeps_their_mode(tmp_path: Path) -
     assert len(list(tmp_path.iterdir())) == 4
 
 
-def test_write_sidecars_into_a_missing_folder_is_an_output_error(tmp_path: Path) -> None:
-    with pytest.raises(OutputError, match="cannot write"):
-        write_sidecars(tmp_path / "missing" / "s.mp3", make_plan([("Hi.", 1.0)]))
+def test_write_sidecars_where_no_folder_can_be_made_is_an_output_error(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("not a folder")
+    with pytest.raises(OutputError, match="cannot create the folder"):
+        write_sidecars(tmp_path / "a-file" / "s.mp3", make_plan([("Hi.", 1.0)]))
 
 
 def test_captions_of_a_real_plan(tiny_routine: Path) -> None:

@@ -23,8 +23,9 @@ from pathlib import Path
 import pytest
 
 from voiceguide import ffmpeg, narration
-from voiceguide.build import TEMP_MARK, BuildOptions, build
+from voiceguide.build import BuildOptions, build
 from voiceguide.errors import MusicError, RenderError, RoutineError
+from voiceguide.output import TEMP_MARK
 from voiceguide.render import music as music_mod
 from voiceguide.render.music import MAX_MUSIC_BYTES, check_music_file, decode_music
 from voiceguide.routine import load_routine

@@ -25,8 +25,8 @@ from pathlib import Path
 import pytest
 
 from voiceguide import ffmpeg
-from voiceguide.build import TEMP_MARK
 from voiceguide.narration import wav
+from voiceguide.output import TEMP_MARK
 
 REPO = Path(__file__).resolve().parents[1]
 VOICEGUIDE = REPO / ".venv" / "bin" / "voiceguide"
@@ -578,8 +578,9 @@ def test_interrupt_just_after_the_music_thread_starts_leaves_no_temp_file(
     tmp_path: Path, long_music: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from voiceguide import build as build_module
+    from voiceguide.render.beds import MusicBed
 
-    real_start = build_module._Background.start
+    real_start = MusicBed.start
     started: list[object] = []
 
     def interrupted_start(self: object) -> None:
@@ -587,7 +588,7 @@ def test_interrupt_just_after_the_music_thread_starts_leaves_no_temp_file(
         started.append(self)
         raise KeyboardInterrupt  # Ctrl-C lands the moment the thread is running
 
-    monkeypatch.setattr(build_module._Background, "start", interrupted_start)
+    monkeypatch.setattr(MusicBed, "start", interrupted_start)
     monkeypatch.setenv("VOICEGUIDE_CACHE", str(tmp_path / "cache"))
     (tmp_path / "routine.yaml").write_text(LONG)
     out = tmp_path / "out" / "session.mp3"

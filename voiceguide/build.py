@@ -1,50 +1,52 @@
-"""The whole build: routine → plan → narration → levels → rendered, encoded and tagged file.
+"""The whole build: load the routine, narrate it, render it, write the files as one result.
 
-The output is written to a temporary file beside its destination and moved into place
-only when complete, so an existing file survives any failure or interruption.
+Every file is written beside its destination first and moved into place only when the
+whole result is complete (``voiceguide.output``), so an existing file survives any
+failure or interruption, and the audio and its side files are replaced together.
 """
 
 from __future__ import annotations
 
-import os
-import re
-import tempfile
-import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Generic, Literal, TypeVar
 
-import numpy as np
-
-from voiceguide import ffmpeg
 from voiceguide.errors import OutputError
-from voiceguide.narration.cache import cache_root
+from voiceguide.language import language
+from voiceguide.output import Outputs
 from voiceguide.plan import Plan
 from voiceguide.progress import Progress
-from voiceguide.render.tones import BED_VERSION, ambient_bed
+from voiceguide.render.beds import BUILTIN, NONE, MusicBed, MusicChoice
+from voiceguide.render.metadata import Metadata
+from voiceguide.render.session import render_session
+from voiceguide.render.settings import DEFAULT_TARGET_LUFS, FORMATS, Codec, MixSettings
 from voiceguide.routine import Routine, find_routine, load_routine
 from voiceguide.session import Session, prepare
 
-T = TypeVar("T")
-DEFAULT_TARGET_LUFS = -16.0
-TEMP_MARK = ".voiceguide-"
+ROUTINE_MUSIC = "routine"  # BuildOptions.music: whatever the routine says
 
 
 @dataclass(frozen=True)
 class BuildOptions:
-    output: Path | None = None
-    music: Path | Literal["none", "routine"] = "routine"
+    """What the command line may change. ``None`` means: the routine's choice, else the default."""
+
+    output: Path | None = None  # a file, or a folder for <routine name>.<format>; default output/
+    music: MusicChoice = ROUTINE_MUSIC  # a file, "builtin", "none" or "routine"
     music_level_db: float | None = None
     voice: str | None = None
     rate: int | None = None
     engine: str = "pyttsx3"
-    fmt: str = "mp3"
-    bitrate: str = "128k"
-    mp3_quality: int | None = None  # LAME -q; None: the encoder module's default
+    fmt: str | None = None  # default: from the output file's suffix, else the codec's default
+    bitrate: str | None = None
+    mp3_quality: int | None = None  # LAME -q
     target_lufs: float = DEFAULT_TARGET_LUFS
     force: bool = False
+    sidecars: bool = False  # captions, chapters and the plan beside the audio
+    player: bool = False  # a self-contained page that follows the session, beside the audio
+
+    def codec(self) -> Codec:
+        base = Codec(fmt=self.fmt or _suffix_format(self.output) or Codec.fmt)
+        return Codec(base.fmt, self.bitrate or base.bitrate, base.mp3_quality if self.mp3_quality is None else self.mp3_quality)
 
 
 @dataclass
@@ -52,6 +54,7 @@ class BuildResult:
     path: Path
     session: Session
     loudness_lufs: float
+    side_files: list[Path] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -59,242 +62,89 @@ class BuildResult:
         return self.session.plan
 
 
-def output_path(routine: Routine, options: BuildOptions) -> Path:
-    if options.output is not None:
-        path = options.output
-        if path.is_dir() or str(path).endswith(("/", os.sep)) or not path.suffix:
-            path = path / f"{routine.name}.{options.fmt}"  # a folder, existing or to be made
-        return path
-    return Path("output") / f"{routine.name}.{options.fmt}"
+def output_path(routine: Routine, options: BuildOptions, fmt: str) -> Path:
+    """Where the audio goes: ``-o`` as a file, or ``<folder>/<routine name>.<format>``."""
+    path = options.output
+    if path is None:
+        return Path("output") / f"{routine.name}.{fmt}"
+    if path.is_dir() or str(path).endswith(("/", "\\")) or not path.suffix:
+        return path / f"{routine.name}.{fmt}"  # a folder, existing or to be made
+    given = _suffix_format(path)
+    if given != fmt and (given is not None or path.suffix.lower() in (".mp3", ".wav", ".flac", ".ogg", ".oga", ".opus", ".m4a", ".m4b")):
+        raise OutputError(f"{path} would hold {fmt.upper()} audio under another name — name it {path.stem}.{fmt}, or use --format")
+    return path
 
 
-def check_destination(path: Path, force: bool) -> None:
-    """Refuse to overwrite without --force, and check the folder can take the file."""
-    if path.exists() and not force:
-        raise OutputError(f"{path} already exists — add --force to replace it, or -o to write elsewhere")
-    if path.exists() and not path.is_file():
-        raise OutputError(f"{path} exists and is not a file — choose another output path with -o")
-    folder = path.parent
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise OutputError(f"cannot create the folder {folder} ({err.strerror}) — choose another output path with -o") from None
-    if not os.access(folder, os.W_OK):
-        raise OutputError(f"cannot write into {folder} (permission denied) — choose another output path with -o")
-
-
-def clean_stale_temp_files(folder: Path) -> None:
-    """Remove temporary files that killed builds left in ``folder`` (their process is gone)."""
-    for stale in folder.glob(f".*{TEMP_MARK}*"):
-        match = re.search(re.escape(TEMP_MARK) + r"(\d+)-", stale.name)
-        if not match:
-            continue
-        pid = int(match.group(1))
-        if pid != os.getpid() and not _alive(pid):
-            stale.unlink(missing_ok=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _set_mode(partial: Path, destination: Path) -> None:
-    """Give the new file the old one's permissions, or the usual ones (temp files start private)."""
-    try:
-        mode = destination.stat().st_mode & 0o7777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    os.chmod(partial, mode)
-
-
-def temp_name(folder: Path, stem: str, suffix: str) -> Path:
-    handle, name = tempfile.mkstemp(prefix=f".{stem}{TEMP_MARK}{os.getpid()}-", suffix=suffix, dir=folder)
-    os.close(handle)
-    return Path(name)
-
-
-class _Background(Generic[T]):
-    """Runs a function in a thread while narration runs; ``result()`` re-raises its error."""
-
-    def __init__(self, work: Callable[[], T]) -> None:
-        self._value: T | None = None
-        self._error: BaseException | None = None
-
-        def run() -> None:
-            try:
-                self._value = work()
-            except BaseException as err:  # noqa: BLE001 -- handed to the caller of result()
-                self._error = err
-
-        self._thread = threading.Thread(target=run, name="voiceguide-music", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def result(self) -> T | None:
-        if self._thread.ident is None:
-            return None  # never started
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        return self._value
+def music_choice(routine: Routine, options: BuildOptions) -> MusicChoice:
+    if options.music != ROUTINE_MUSIC:
+        return options.music
+    if routine.music.kind == "file" and routine.music.path is not None:
+        return routine.music.path
+    return NONE if routine.music.kind == "none" else BUILTIN
 
 
 def build(routine_arg: str | Path, options: BuildOptions, progress: Progress | None = None) -> BuildResult:
-    """Build one routine into an audio file; see BuildOptions. Returns where it went and what it holds."""
-    from voiceguide.language import language
-    from voiceguide.render import SAMPLE_RATE
-    from voiceguide.render import music as music_mod
-    from voiceguide.render.calibrate import codec_factor, excerpt_window
-    from voiceguide.render.encode import DEFAULT_MP3_QUALITY, Codec, Encoder
-    from voiceguide.render.envelope import DuckShape, MusicEnvelope
-    from voiceguide.render.master import MusicLevels, master
-    from voiceguide.render.metadata import Metadata
-    from voiceguide.render.mixer import render, total_frames
-
+    """Build one routine into an audio file (and its side files); see BuildOptions."""
     progress = progress or Progress(enabled=False)
-    timings: dict[str, float] = {}
     clock = time.perf_counter()
+    timings: dict[str, float] = {}
     routine = load_routine(find_routine(str(routine_arg)))
-    destination = output_path(routine, options)
-    check_destination(destination, options.force)
-    clean_stale_temp_files(destination.parent)
-
-    music_choice: Path | str = options.music
-    if music_choice == "routine":
-        music_choice = routine.music.path if routine.music.kind == "file" and routine.music.path else routine.music.kind
-    level_db = options.music_level_db if options.music_level_db is not None else routine.music.level_db
-    if isinstance(music_choice, Path):
-        music_mod.check_music_file(music_choice)  # refuse bad music before any synthesis
-
-    temp_files: list[Path] = []
-    music_prefix = f".music{TEMP_MARK}{os.getpid()}-"
-
-    def load_music() -> music_mod.LoopedMusic | None:
-        if music_choice == "none":
-            return None
-        if isinstance(music_choice, Path):
-            return music_mod.decode_music(music_choice, destination.parent, prefix=music_prefix)
-        return music_mod.builtin_music(_builtin_bed(SAMPLE_RATE))
-
-    # The music thread must import nothing: an interrupt landing in an import on the main
-    # thread can leave the import lock held. Everything it needs is loaded before it starts.
-    if isinstance(music_choice, Path):
-        ffmpeg.ffmpeg_exe()
-    background = _Background(load_music)
-    encoder = None
-    music = None
-    try:
-        background.start()  # inside the try: an interrupt right after still gets it joined and cleaned up
-        session = prepare(routine, voice=options.voice, rate=options.rate, engine=options.engine, progress=progress)
-        timings["narrate"] = time.perf_counter() - clock
-        plan = session.plan
-        keys, clips = _sounds(session, SAMPLE_RATE)
-        music = background.result()
-        timings["music"] = time.perf_counter() - clock
-        envelope = None
-        levels = None
-        if music is not None:
-            shape = DuckShape(depth_db=max(12.0, level_db + 26.0))
-            spans = [(c.start_s, c.end_s) for c in plan.cues if c.kind == "speech"]
-            envelope = MusicEnvelope(spans, plan.duration_s, shape)
-            levels = MusicLevels(music.loudness_lufs, music.energy, level_db, envelope)
-        mastered = master(plan, keys, clips, options.target_lufs, levels)
-        total = total_frames(plan)
-        start, stop = excerpt_window((c.start_s for c in plan.cues if c.kind == "speech"), total)
-        excerpt = np.concatenate(list(render(plan, keys, mastered.sounds, music, envelope, mastered.music_gain, start=start, stop=stop)))
-        codec = Codec(options.fmt, options.bitrate, DEFAULT_MP3_QUALITY if options.mp3_quality is None else options.mp3_quality)
-        mastered = mastered.scaled(codec_factor(excerpt, codec))
-        timings["levels"] = time.perf_counter() - clock
-
-        partial = temp_name(destination.parent, destination.stem, f".partial.{options.fmt}")
-        temp_files.append(partial)
-        meta = Metadata(
-            routine.title, routine.author, routine.album or "voiceguide", routine.year, routine.description, routine.cover,
-            language=language(routine.language).iso639_2,
-        )  # fmt: skip
-        encoder = Encoder(partial, codec, meta, plan.chapters)
-        done = 0
-        for block in render(plan, keys, mastered.sounds, music, envelope, mastered.music_gain):
-            encoder.write(block)
-            done += block.shape[0]
-            progress.update("rendering", done, total)
-        encoder.finish()
-        encoder = None
-        progress.done()
-        timings["encode"] = time.perf_counter() - clock
-        _set_mode(partial, destination)
-        os.replace(partial, destination)
-        temp_files.clear()
-        timings["total"] = time.perf_counter() - clock
-        return BuildResult(destination, session, mastered.loudness_lufs, timings)
-    finally:
-        progress.done()
-        if encoder is not None:
-            encoder.abort()
-        if music is None:
-            try:
-                music = background.result()
-            except BaseException:  # noqa: BLE001 -- already reported, or superseded by the error in flight
-                music = None
-        if music is not None:
-            music.close()
-        for path in temp_files:
-            path.unlink(missing_ok=True)
-        # whatever the music thread left if the interrupt cut its hand-over short
-        for path in destination.parent.glob(f"{music_prefix}*"):
-            path.unlink(missing_ok=True)
+    codec = options.codec()
+    destination = output_path(routine, options, codec.fmt)
+    music = music_choice(routine, options)
+    inputs = [routine.source, *([music] if isinstance(music, Path) else []), *([routine.cover] if routine.cover else [])]
+    mix = MixSettings(routine.music.level_db if options.music_level_db is None else options.music_level_db, options.target_lufs)
+    with Outputs(options.force, inputs) as outputs:
+        partial = outputs.reserve(destination)
+        for side in side_paths(destination, options):
+            outputs.check(side)  # refused now, before anything is narrated
+        bed = MusicBed(music, destination.parent)  # bad music is refused here, before anything is narrated
+        try:
+            bed.start()
+            session = prepare(routine, voice=options.voice, rate=options.rate, engine=options.engine, progress=progress)
+            timings["narrate"] = time.perf_counter() - clock
+            meta = Metadata(
+                routine.title, routine.author, routine.album or "voiceguide", routine.year, routine.description, routine.cover,
+                language=language(routine.language).iso639_2,
+            )  # fmt: skip
+            clips = {u: clip.path for u, clip in session.clips.items()}
+            rendered = render_session(session.plan, clips, bed, mix, codec, meta, partial, progress.update)
+        finally:
+            progress.done()
+            bed.close()
+        timings["render"] = time.perf_counter() - clock
+        side_files = side_texts(destination, session, options)
+        for side, text in side_files.items():
+            outputs.write_text(side, text)
+        outputs.commit()
+    timings["total"] = time.perf_counter() - clock
+    return BuildResult(destination, session, rendered.loudness_lufs, list(side_files), timings)
 
 
-def _sounds(session: Session, rate: int) -> tuple[list[object], dict[object, np.ndarray]]:
-    """A key per cue and every distinct sound as mono float32 at ``rate``."""
-    from voiceguide.audio_io import read_wav_mono
-    from voiceguide.render.dsp import resample_clip
-    from voiceguide.render.master import compress
-    from voiceguide.render.tones import chime
+def side_paths(audio: Path, options: BuildOptions) -> list[Path]:
+    """The side files a build with ``options`` writes beside ``audio``."""
+    from voiceguide.export.sidecars import sidecar_path, sidecar_paths
+    from voiceguide.player.page import page_path
 
-    keys: list[object] = []
-    sounds: dict[object, np.ndarray] = {}
-    for cue in session.plan.cues:
-        key: object = None
-        if cue.kind == "speech":
-            assert cue.utterance is not None
-            key = cue.utterance
-            if key not in sounds:
-                samples, clip_rate = read_wav_mono(session.clips[cue.utterance].path)
-                sounds[key] = compress(resample_clip(samples, clip_rate, rate).astype(np.float32))
-        elif cue.kind == "chime":
-            key = ("chime", round(cue.end_s - cue.start_s, 6))
-            if key not in sounds:
-                sounds[key] = chime(cue.end_s - cue.start_s, rate)
-        keys.append(key)
-    return keys, sounds
+    paths = sidecar_paths(audio) if options.sidecars else []
+    if options.player:
+        paths += [p for p in (page_path(audio), sidecar_path(audio, "plan")) if p not in paths]
+    return paths
 
 
-def _builtin_bed(rate: int) -> np.ndarray:
-    """The generated bed, kept in the cache folder after its first use (it takes a moment to make)."""
-    path = cache_root() / f"bed-v{BED_VERSION}-{rate}.npy"
-    try:
-        bed = np.load(path, allow_pickle=False)
-        if bed.ndim == 2 and bed.shape[1] == 2 and bed.dtype == np.float32:
-            return bed
-    except (OSError, ValueError):
-        pass
-    bed = ambient_bed(rate)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        with temp.open("wb") as handle:
-            np.save(handle, bed, allow_pickle=False)
-        os.replace(temp, path)
-    except OSError:
-        pass  # a read-only cache only costs time
-    return bed
+def side_texts(audio: Path, session: Session, options: BuildOptions) -> dict[Path, str]:
+    """What those side files hold (pure)."""
+    from voiceguide.export.sidecars import sidecar_files
+    from voiceguide.player.page import player_files
+
+    texts = sidecar_files(audio, session.plan) if options.sidecars else {}
+    if options.player:
+        texts.update(player_files(audio, session.plan, session.routine))
+    return texts
+
+
+def _suffix_format(path: Path | None) -> str | None:
+    """The format a file name asks for (``x.flac`` → flac), if it names one."""
+    suffix = path.suffix.lower().lstrip(".") if path is not None else ""
+    suffix = {"oga": "ogg"}.get(suffix, suffix)
+    return suffix if suffix in FORMATS else None

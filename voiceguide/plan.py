@@ -45,6 +45,16 @@ class Mark:
 
 
 @dataclass(frozen=True)
+class ChimeSound:
+    """The chime of a chime cue: every chime of the same length sounds the same."""
+
+    seconds: float
+
+
+Sound = Utterance | ChimeSound  # what a cue plays; pauses play nothing
+
+
+@dataclass(frozen=True)
 class Event:
     """One untimed item of the session, in order."""
 
@@ -69,6 +79,13 @@ class Cue:
     @property
     def text(self) -> str | None:
         return self.utterance.text if self.utterance else None
+
+    @property
+    def sound(self) -> Sound | None:
+        """What this cue plays from its first frame: its utterance's clip, a chime, or nothing."""
+        if self.kind == "chime":
+            return ChimeSound(round(self.end_s - self.start_s, 6))
+        return self.utterance
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,11 @@ from pathlib import Path
 
 import click
 
-from voiceguide.build import DEFAULT_TARGET_LUFS, BuildOptions, build
 from voiceguide.cli import cli
 from voiceguide.cli.options import engine_option, rate_option, voice_option
 from voiceguide.durations import format_clock
 from voiceguide.progress import Progress
-from voiceguide.render.encode import DEFAULT_MP3_QUALITY, FORMATS
+from voiceguide.render.settings import DEFAULT_TARGET_LUFS, FORMATS, Codec
 
 
 @cli.command(name="build")
@@ -33,12 +32,17 @@ from voiceguide.render.encode import DEFAULT_MP3_QUALITY, FORMATS
 @voice_option
 @rate_option
 @engine_option
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="mp3", show_default=True, help="Audio format.")
-@click.option("--bitrate", default="128k", show_default=True, metavar="B", help="Bitrate for MP3 and OGG, e.g. 96k, 128k, 192k.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    help=f"Audio format. Default: from the output file's name (-o session.flac), else {Codec.fmt}.",
+)
+@click.option("--bitrate", metavar="B", help=f"Bitrate for MP3 and OGG, e.g. 96k, 128k, 192k. Default: {Codec.bitrate}.")
 @click.option(
     "--mp3-quality",
     type=click.IntRange(0, 9),
-    default=DEFAULT_MP3_QUALITY,
+    default=Codec.mp3_quality,
     show_default=True,
     metavar="Q",
     help="LAME quality search, 0 (slowest) to 9; 2–3 is LAME's own default at about 2.4× the encode time.",
@@ -65,8 +69,8 @@ from voiceguide.render.encode import DEFAULT_MP3_QUALITY, FORMATS
 @click.option("--quiet", "-q", is_flag=True, help="No progress and no final line.")
 def build_command(
     routine: str, output: Path | None, music_file: Path | None, no_music: bool, music_level: float | None, voice: str | None,
-    rate: int | None, engine: str, fmt: str, bitrate: str, mp3_quality: int, target_lufs: float, sidecars: bool, player: bool, force: bool,
-    quiet: bool,
+    rate: int | None, engine: str, fmt: str | None, bitrate: str | None, mp3_quality: int, target_lufs: float, sidecars: bool,
+    player: bool, force: bool, quiet: bool,
 ) -> None:  # fmt: skip
     """Build ROUTINE (a file or a built-in name) into an audio session.
 
@@ -83,39 +87,30 @@ def build_command(
       voiceguide build gentle-foot-unwind -o episodes/ --sidecars
       voiceguide build gentle-foot-unwind --player
     """
+    from voiceguide.build import ROUTINE_MUSIC, BuildOptions, build
+    from voiceguide.render.beds import NONE
+
     if music_file and no_music:
         raise click.UsageError("--music and --no-music cannot be used together")
-    if not _valid_bitrate(bitrate):
+    if bitrate is not None and not _valid_bitrate(bitrate):
         raise click.BadParameter(f"'{bitrate}' is not a bitrate; write e.g. 128k", param_hint="--bitrate")
-    music: Path | str = "routine"
+    music: Path | str = ROUTINE_MUSIC
     if no_music:
-        music = "none"
+        music = NONE
     elif music_file is not None:
         music = music_file.resolve()
     options = BuildOptions(
-        output=output, music=music, music_level_db=music_level, voice=voice, rate=rate, engine=engine,  # type: ignore[arg-type]
-        fmt=fmt, bitrate=bitrate, mp3_quality=mp3_quality, target_lufs=target_lufs, force=force,
+        output=output, music=music, music_level_db=music_level, voice=voice, rate=rate, engine=engine,
+        fmt=fmt, bitrate=bitrate, mp3_quality=mp3_quality, target_lufs=target_lufs, force=force, sidecars=sidecars, player=player,
     )  # fmt: skip
     result = build(routine, options, Progress(enabled=None if not quiet else False))
-    extra: list[Path] = []
-    if sidecars:
-        from voiceguide.export.sidecars import write_sidecars
-
-        extra = write_sidecars(result.path, result.plan)
-    if player:
-        from voiceguide.export.sidecars import write_text_atomic
-        from voiceguide.player.page import player_files
-
-        for path, text in player_files(result.path, result.plan, result.session.routine).items():
-            write_text_atomic(path, text)
-            extra += [] if path in extra else [path]
     if not quiet:
         s = result.session
         click.echo(
             f"wrote {result.path} — {format_clock(result.plan.duration_s)} long, {len(result.plan.chapters)} chapters, "
             f"{result.loudness_lufs:.1f} LUFS ({s.synthesised} lines synthesised, {s.cached} from cache)"
         )
-        for path in extra:
+        for path in result.side_files:
             click.echo(f"wrote {path}")
 
 

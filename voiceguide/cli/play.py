@@ -59,7 +59,6 @@ def play_command(target: str, no_audio: bool, resume: bool | None) -> None:
 def _routine_audio(argument: str) -> Path:
     """The routine's default build, built first (with its side files) unless an up-to-date one exists."""
     from voiceguide.build import BuildOptions, build
-    from voiceguide.export.sidecars import write_sidecars
     from voiceguide.player.source import built_audio, up_to_date
     from voiceguide.progress import Progress
     from voiceguide.routine import find_routine, load_routine
@@ -69,6 +68,5 @@ def _routine_audio(argument: str) -> Path:
     if up_to_date(routine, audio):
         return audio
     click.echo(f"building {audio} first", err=True)
-    result = build(routine.source, BuildOptions(force=True), Progress())
-    write_sidecars(result.path, result.plan)
+    result = build(routine.source, BuildOptions(force=True, sidecars=True), Progress())
     return result.path

@@ -29,8 +29,9 @@ from urllib.parse import quote, urlsplit
 from voiceguide import ffmpeg
 from voiceguide.errors import OutputError
 from voiceguide.export.chapters import ChapterMark, marks_from_chapters_json, marks_from_plan_json, show_notes
-from voiceguide.export.sidecars import sidecar_path, write_text_atomic
+from voiceguide.export.sidecars import sidecar_path
 from voiceguide.language import known_languages, language
+from voiceguide.output import write_text_atomic
 from voiceguide.player.page import page_path
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"

@@ -6,12 +6,12 @@ down; writing is atomic so a reader never sees half a clip.
 
 from __future__ import annotations
 
-import os
-import tempfile
 import wave
 from pathlib import Path
 
 import numpy as np
+
+from voiceguide.output import replacing
 
 HEADER_BYTES = 44  # RIFF + fmt + data headers, as the wave module writes them
 
@@ -38,17 +38,11 @@ def read_mono16(path: Path) -> tuple[np.ndarray, int]:
 def write_mono16_atomic(path: Path, samples: np.ndarray, rate: int) -> None:
     """Write ``samples`` next to ``path`` under a temporary name, then rename it into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f, wave.open(f, "wb") as w:
-            w.setnchannels(1)
-            w.setsampwidth(2)
-            w.setframerate(rate)
-            w.writeframes(np.asarray(samples, dtype="<i2").tobytes())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with replacing(path) as temp, temp.open("wb") as f, wave.open(f, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(np.asarray(samples, dtype="<i2").tobytes())
 
 
 def stored_frames(path: Path) -> tuple[int, int] | None:

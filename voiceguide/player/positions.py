@@ -68,7 +68,7 @@ class Positions:
         return data if isinstance(data, dict) else {}
 
     def _write(self, entries: dict[str, object]) -> None:
-        from voiceguide.export.sidecars import write_text_atomic
+        from voiceguide.output import write_text_atomic
 
         try:
             self.root.mkdir(parents=True, exist_ok=True)

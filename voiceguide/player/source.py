@@ -80,7 +80,8 @@ def built_audio(routine: Routine) -> Path:
     """Where ``voiceguide build ROUTINE`` puts the session by default."""
     from voiceguide.build import BuildOptions, output_path
 
-    return output_path(routine, BuildOptions())
+    options = BuildOptions()
+    return output_path(routine, options, options.codec().fmt)
 
 
 def up_to_date(routine: Routine, audio: Path) -> bool:

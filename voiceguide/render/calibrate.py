@@ -14,8 +14,8 @@ import numpy as np
 
 from voiceguide import ffmpeg
 from voiceguide.render import CHANNELS, SAMPLE_RATE
-from voiceguide.render.encode import Codec
 from voiceguide.render.loudness import k_weighted
+from voiceguide.render.settings import Codec
 
 EXCERPT_S = 8.0
 

@@ -7,7 +7,6 @@ import queue
 import subprocess
 import tempfile
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -17,46 +16,7 @@ from voiceguide.errors import RenderError
 from voiceguide.plan import Chapter
 from voiceguide.render import CHANNELS, SAMPLE_RATE
 from voiceguide.render.metadata import Metadata, ffmetadata
-
-FORMATS = ("mp3", "wav", "flac", "ogg")
-# LAME -q 7 encodes this kind of audio (speech over a soft bed) 2.4× faster than the
-# library default of 3, with the same waveform SNR at 128 kbit/s (measured: docs/performance.md).
-DEFAULT_MP3_QUALITY = 7
-
-
-@dataclass(frozen=True)
-class Codec:
-    """How the session is encoded. ``mp3_quality`` is LAME's -q: 0 (slowest search) to 9 (fastest)."""
-
-    fmt: str = "mp3"
-    bitrate: str = "128k"
-    mp3_quality: int = DEFAULT_MP3_QUALITY
-
-    @property
-    def lossless(self) -> bool:
-        return self.fmt in ("wav", "flac")
-
-    def args(self) -> list[str]:
-        """ffmpeg output arguments, ending with the muxer (``-f NAME``)."""
-        return {
-            "mp3": [
-                "-c:a",
-                "libmp3lame",
-                "-b:a",
-                self.bitrate,
-                "-compression_level",
-                str(self.mp3_quality),
-                "-write_xing",
-                "1",
-                "-id3v2_version",
-                "3",
-                "-f",
-                "mp3",
-            ],
-            "wav": ["-c:a", "pcm_s16le", "-f", "wav"],
-            "flac": ["-c:a", "flac", "-f", "flac"],
-            "ogg": ["-c:a", "libvorbis", "-b:a", self.bitrate, "-f", "ogg"],
-        }[self.fmt]
+from voiceguide.render.settings import Codec
 
 
 def _widen_pipe(pipe: object) -> None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from voiceguide.plan import Plan
+from voiceguide.plan import ChimeSound, Plan, Sound
 from voiceguide.render import SAMPLE_RATE
 from voiceguide.render.dsp import moving_average, running_min
 from voiceguide.render.envelope import MusicEnvelope
@@ -35,7 +35,7 @@ CHUNK = SAMPLE_RATE // 100  # 10 ms: the resolution of the level model
 class Mastered:
     """What the mixer needs: every sound ready to add, and the music's gain."""
 
-    sounds: dict[object, np.ndarray]  # mono float32 clips at output level, keyed like the cues
+    sounds: dict[Sound, np.ndarray]  # mono float32 sounds at output level, keyed by ``Cue.sound``
     music_gain: float  # linear, applied with the envelope
     loudness_lufs: float  # predicted integrated loudness of the mix
     speech_lufs: float  # of the voice alone, before the master gain
@@ -113,13 +113,14 @@ def _chunks(x: np.ndarray) -> np.ndarray:
     return np.add.reduceat(x, np.arange(0, x.size, CHUNK)) if x.size else np.zeros(0)
 
 
-def _placed(plan: Plan, keys: list[object], cumulative: Mapping[object, np.ndarray], blocks: int) -> np.ndarray:
-    """Per-100 ms energies of the clips named by ``keys``, placed at their cues' times (10 ms precision)."""
+def _placed(plan: Plan, cumulative: Mapping[Sound, np.ndarray], blocks: int) -> np.ndarray:
+    """Per-100 ms energies of the sounds in ``cumulative``, placed at their cues' times (10 ms precision)."""
     energies = np.zeros(blocks)
-    for cue, key in zip(plan.cues, keys, strict=True):
-        if key is None:
+    for cue in plan.cues:
+        sound = cue.sound
+        if sound is None or sound not in cumulative:
             continue
-        c = cumulative[key]
+        c = cumulative[sound]
         start = round(cue.start_s * SAMPLE_RATE)
         first, last = start // STEP, (start + (c.size - 1) * CHUNK - 1) // STEP
         edges = np.clip(np.rint((np.arange(first, last + 2) * STEP - start) / CHUNK).astype(int), 0, c.size - 1)
@@ -127,31 +128,22 @@ def _placed(plan: Plan, keys: list[object], cumulative: Mapping[object, np.ndarr
     return energies
 
 
-def master(
-    plan: Plan,
-    keys: list[object],
-    clips: Mapping[object, np.ndarray],
-    target_lufs: float,
-    music: MusicLevels | None = None,
-) -> Mastered:
-    """Choose the music gain and the master gain; return every clip at its final level.
+def master(plan: Plan, clips: Mapping[Sound, np.ndarray], target_lufs: float, music: MusicLevels | None = None) -> Mastered:
+    """Choose the music gain and the master gain; return every sound at its final level.
 
-    ``clips`` are taken over: they are scaled in place. Speech clips should already be
-    evened out with ``compress``. ``keys[i]`` names the clip sounding at ``plan.cues[i]`` (None for pauses); chimes are
-    keyed ``("chime", seconds)``.
+    ``clips`` holds the sound of every cue that plays one (``Cue.sound``), mono float32;
+    they are taken over: scaled in place. Speech clips should already be evened out
+    with ``compress``.
     """
     blocks = math.ceil(plan.duration_s / SUB_BLOCK_S) + 1
-    used = [k for k in dict.fromkeys(keys) if k is not None]
-    speech = {k: _Sound(clips[k]) for k in used if not is_chime(k)}
-    speech_keys = [k if k in speech else None for k in keys]
-    speech_lufs = integrated_from_sub_blocks(
-        _placed(plan, speech_keys, {k: v.cumulative(1.0) for k, v in speech.items()}, blocks), SAMPLE_RATE
-    )
+    used = [k for k in dict.fromkeys(c.sound for c in plan.cues) if k is not None]
+    speech: dict[Sound, _Sound] = {k: _Sound(clips[k]) for k in used if not isinstance(k, ChimeSound)}
+    speech_lufs = integrated_from_sub_blocks(_placed(plan, {k: v.cumulative(1.0) for k, v in speech.items()}, blocks), SAMPLE_RATE)
     if not math.isfinite(speech_lufs):
         speech_lufs = target_lufs  # a routine of chimes and pauses only
     sounds = dict(speech)
     for k in used:
-        if is_chime(k):
+        if isinstance(k, ChimeSound):
             sounds[k] = _Sound(clips[k], _chime_scale(_Sound(clips[k]).cumulative(1.0), speech_lufs))
 
     music_gain = 0.0
@@ -164,7 +156,7 @@ def master(
 
     def loudness(level: float, ceiling: float | None) -> float:
         cumulative = {k: v.cumulative(level, ceiling) for k, v in sounds.items()}
-        return integrated_from_sub_blocks(music_energy * level**2 + _placed(plan, keys, cumulative, blocks), SAMPLE_RATE)
+        return integrated_from_sub_blocks(music_energy * level**2 + _placed(plan, cumulative, blocks), SAMPLE_RATE)
 
     # Find the gain whose limited mix meets the target: limiting flattens the response,
     # so step along the measured slope (secant) rather than assuming one dB per dB.
@@ -194,10 +186,6 @@ class MusicLevels:
     energy: Callable[[np.ndarray], np.ndarray]  # K-weighted energy of the 10 ms of music from each frame
     level_db: float  # wanted loudness in pauses, relative to the voice
     envelope: MusicEnvelope
-
-
-def is_chime(key: object) -> bool:
-    return isinstance(key, tuple) and len(key) == 2 and key[0] == "chime"
 
 
 def _chime_scale(cumulative: np.ndarray, speech_lufs: float) -> float:

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 
 import numpy as np
 
-from voiceguide.plan import Plan
+from voiceguide.plan import Plan, Sound
 from voiceguide.render import CHANNELS, SAMPLE_RATE
 from voiceguide.render.envelope import MusicEnvelope
 from voiceguide.render.music import LoopedMusic
@@ -20,8 +20,7 @@ def total_frames(plan: Plan) -> int:
 
 def render(
     plan: Plan,
-    keys: list[object],
-    sounds: Mapping[object, np.ndarray],
+    sounds: Mapping[Sound, np.ndarray],
     music: LoopedMusic | None = None,
     envelope: MusicEnvelope | None = None,
     music_gain: float = 0.0,
@@ -33,7 +32,7 @@ def render(
 
     Every sound starts at its cue's first frame; between cues only the music plays.
     """
-    placements = [(round(cue.start_s * SAMPLE_RATE), sounds[key]) for cue, key in zip(plan.cues, keys, strict=True) if key is not None]
+    placements = [(round(cue.start_s * SAMPLE_RATE), sounds[cue.sound]) for cue in plan.cues if cue.sound is not None]
     total = total_frames(plan) if stop is None else min(stop, total_frames(plan))
     upcoming = 0
     playing: list[tuple[int, np.ndarray]] = []

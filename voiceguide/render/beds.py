@@ -1,0 +1,95 @@
+"""The session's music bed: none, the built-in bed, or a music file, made ready while narration runs.
+
+A music file is checked at once (so bad music is refused before any synthesis) and
+decoded in a thread into a raw file beside the output; the built-in bed is generated
+once and kept in the cache folder. ``close`` removes whatever the bed left on disk,
+however the build ends.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from voiceguide import ffmpeg
+from voiceguide.errors import OutputError
+from voiceguide.narration.cache import cache_root
+from voiceguide.output import TEMP_MARK, replacing
+from voiceguide.render import SAMPLE_RATE
+from voiceguide.render import music as music_mod
+from voiceguide.render.tones import BED_VERSION, ambient_bed
+
+BUILTIN = "builtin"
+NONE = "none"
+MusicChoice = Path | str  # a music file, BUILTIN or NONE
+
+
+class MusicBed:
+    """The music of one build, loading in a background thread from ``start`` until ``result``; ``close`` cleans up."""
+
+    def __init__(self, choice: MusicChoice, workdir: Path) -> None:
+        self.choice = choice
+        self.workdir = workdir
+        self._prefix = f".music{TEMP_MARK}{os.getpid()}-"
+        self._music: music_mod.LoopedMusic | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._load, name="voiceguide-music", daemon=True)
+        if isinstance(choice, Path):
+            music_mod.check_music_file(choice)  # refuse bad music before any synthesis
+            # The thread must import nothing: an interrupt landing in an import on the main
+            # thread can leave the import lock held. Everything it needs is loaded first.
+            ffmpeg.ffmpeg_exe()
+
+    def start(self) -> None:
+        """Start loading; call inside a ``try`` whose ``finally`` calls ``close`` (an interrupt may come at once)."""
+        self._thread.start()
+
+    def _load(self) -> None:
+        try:
+            if isinstance(self.choice, Path):
+                self._music = music_mod.decode_music(self.choice, self.workdir, prefix=self._prefix)
+            elif self.choice != NONE:
+                self._music = music_mod.builtin_music(builtin_bed(SAMPLE_RATE))
+        except BaseException as err:  # noqa: BLE001 -- handed to the caller of result()
+            self._error = err
+
+    def result(self) -> music_mod.LoopedMusic | None:
+        """The looped music (None for no music); re-raises what went wrong in the thread."""
+        if self._thread.ident is None:
+            return None  # never started
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._music
+
+    def close(self) -> None:
+        if self._thread.ident is not None:
+            self._thread.join()
+        if self._music is not None:
+            self._music.close()
+            self._music = None
+        # whatever the thread left if an interrupt cut its hand-over short
+        for path in self.workdir.glob(f"{self._prefix}*"):
+            path.unlink(missing_ok=True)
+
+
+def builtin_bed(rate: int) -> np.ndarray:
+    """The generated bed, kept in the cache folder after its first use (it takes a moment to make)."""
+    path = cache_root() / f"bed-v{BED_VERSION}-{rate}.npy"
+    try:
+        bed = np.load(path, allow_pickle=False)
+        if bed.ndim == 2 and bed.shape[1] == 2 and bed.dtype == np.float32:
+            return bed
+    except (OSError, ValueError):
+        pass
+    bed = ambient_bed(rate)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with replacing(path) as temp, temp.open("wb") as handle:
+            np.save(handle, bed, allow_pickle=False)
+    except (OSError, OutputError):
+        pass  # a read-only cache only costs time
+    return bed

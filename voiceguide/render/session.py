@@ -1,0 +1,95 @@
+"""The render stage's one entry point: a timed plan and its clips in, an encoded, tagged file out.
+
+Every sound is prepared (speech clips read, resampled and evened out; chimes made), the
+levels are chosen from a loudness model (``master``), corrected for what the codec does
+to loudness on an excerpt (``calibrate``), and the session is rendered block by block
+(``mixer``) straight into the encoder (``encode``): memory stays flat however long it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from voiceguide.audio_io import read_wav_mono
+from voiceguide.plan import ChimeSound, Plan, Sound, Utterance
+from voiceguide.render import SAMPLE_RATE
+from voiceguide.render.beds import MusicBed
+from voiceguide.render.calibrate import codec_factor, excerpt_window
+from voiceguide.render.dsp import resample_clip
+from voiceguide.render.encode import Encoder
+from voiceguide.render.envelope import DuckShape, MusicEnvelope
+from voiceguide.render.master import MusicLevels, compress, master
+from voiceguide.render.metadata import Metadata
+from voiceguide.render.mixer import render, total_frames
+from voiceguide.render.settings import Codec, MixSettings
+from voiceguide.render.tones import chime
+
+
+@dataclass(frozen=True)
+class Rendered:
+    loudness_lufs: float  # predicted integrated loudness of the file
+
+
+def render_session(
+    plan: Plan,
+    clips: Mapping[Utterance, Path],
+    bed: MusicBed,
+    mix: MixSettings,
+    codec: Codec,
+    meta: Metadata,
+    path: Path,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> Rendered:
+    """Render ``plan`` over ``bed`` and encode it into ``path`` (a temporary file the caller moves into place).
+
+    ``clips`` gives the WAV file of every utterance in the plan. ``progress`` is called as
+    ``progress(stage, done, total)``.
+    """
+    sounds = load_sounds(plan, clips)
+    music = bed.result()
+    envelope = levels = None
+    if music is not None:
+        envelope = MusicEnvelope(
+            [(c.start_s, c.end_s) for c in plan.cues if c.kind == "speech"], plan.duration_s, DuckShape(depth_db=mix.duck_depth_db)
+        )
+        levels = MusicLevels(music.loudness_lufs, music.energy, mix.music_level_db, envelope)
+    mastered = master(plan, sounds, mix.target_lufs, levels)
+    total = total_frames(plan)
+    start, stop = excerpt_window((c.start_s for c in plan.cues if c.kind == "speech"), total)
+    excerpt = np.concatenate(
+        [np.zeros((0, 2), "<i2"), *render(plan, mastered.sounds, music, envelope, mastered.music_gain, start=start, stop=stop)]
+    )
+    mastered = mastered.scaled(codec_factor(excerpt, codec))
+
+    encoder = Encoder(path, codec, meta, plan.chapters)
+    try:
+        done = 0
+        for block in render(plan, mastered.sounds, music, envelope, mastered.music_gain):
+            encoder.write(block)
+            done += block.shape[0]
+            if progress is not None:
+                progress("rendering", done, total)
+        encoder.finish()
+    except BaseException:
+        encoder.abort()
+        raise
+    return Rendered(mastered.loudness_lufs)
+
+
+def load_sounds(plan: Plan, clips: Mapping[Utterance, Path]) -> dict[Sound, np.ndarray]:
+    """Every distinct sound of the plan as mono float32 at the output rate; speech evened out."""
+    sounds: dict[Sound, np.ndarray] = {}
+    for cue in plan.cues:
+        sound = cue.sound
+        if sound is None or sound in sounds:
+            continue
+        if isinstance(sound, ChimeSound):
+            sounds[sound] = chime(sound.seconds, SAMPLE_RATE)
+        else:
+            samples, clip_rate = read_wav_mono(clips[sound])
+            sounds[sound] = compress(resample_clip(samples, clip_rate, SAMPLE_RATE).astype(np.float32))
+    return sounds
