@@ -11,14 +11,17 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable, MutableMapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from voiceguide.errors import NarratorError
 from voiceguide.narration import cache as clip_cache
 from voiceguide.narration.base import Clip, VoiceInfo
 from voiceguide.narration.engines import ENGINES, Engine, engine_ref, load_engine
 from voiceguide.narration.voices import filter_voices, resolve_voice
-from voiceguide.narration.workers import Job, Made, run_jobs
 from voiceguide.plan import Utterance
+
+if TYPE_CHECKING:  # the workers (and numpy with them) load when something is narrated, not with the command line
+    from voiceguide.narration.workers import Job, Made
 
 __all__ = ["ENGINES", "Clip", "VoiceInfo", "default_timeout_s", "list_voices", "narrate"]
 
@@ -83,6 +86,8 @@ def narrate(
     Raises NarratorError for an unknown engine or voice, invalid settings, or an engine
     that fails, crashes or hangs.
     """
+    from voiceguide.narration.workers import Job, run_jobs
+
     cls = _engine(engine)
     ref = engine_ref(engine)
     wanted = list(dict.fromkeys(utterances))

@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import wave
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from voiceguide.output import replacing
+
+if TYPE_CHECKING:  # numpy loads with the first clip read or written: the clip cache's header checks need none
+    import numpy as np
 
 HEADER_BYTES = 44  # RIFF + fmt + data headers, as the wave module writes them
 
 
 def read_mono16(path: Path) -> tuple[np.ndarray, int]:
     """Samples as int16 mono (channels averaged) and the sample rate."""
+    import numpy as np
+
     with wave.open(str(path), "rb") as w:
         channels, width, rate = w.getnchannels(), w.getsampwidth(), w.getframerate()
         raw = w.readframes(w.getnframes())
@@ -37,6 +41,8 @@ def read_mono16(path: Path) -> tuple[np.ndarray, int]:
 
 def write_mono16_atomic(path: Path, samples: np.ndarray, rate: int) -> None:
     """Write ``samples`` next to ``path`` under a temporary name, then rename it into place."""
+    import numpy as np
+
     path.parent.mkdir(parents=True, exist_ok=True)
     with replacing(path) as temp, temp.open("wb") as f, wave.open(f, "wb") as w:
         w.setnchannels(1)
