@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime
+from importlib import resources
 
+import jsonschema
 import pytest
 from click.testing import CliRunner
 
@@ -287,3 +290,13 @@ def test_a_dialect_without_a_voice_of_its_own_gets_its_languages():
 def test_list_shows_each_routine_with_its_language():
     out = CliRunner().invoke(cli, ["list"], catch_exceptions=False).stdout
     assert re.search(r"^gentle-foot-unwind\s+en\s+Gentle foot unwind$", out, re.M)
+
+
+def test_the_schema_knows_phrases_and_release_true():
+    schema = json.loads(resources.files("voiceguide.routine").joinpath("schema.json").read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    assert set(schema["properties"]["phrases"]["properties"]) == set(PHRASE_KEYS)
+    good = {"title": "T", "language": "de", "phrases": {"right": "rechte"}, "techniques": [{"name": "A", "release": True}]}
+    assert not list(validator.iter_errors(good))
+    assert list(validator.iter_errors({**good, "phrases": {"lastcue": "x"}}))
+    assert all(code in schema["properties"]["language"]["description"] for code in known_languages())
