@@ -169,13 +169,17 @@ class Demuxed:
     chapters: list[DemuxedChapter]
 
 
-def ffmetadata(path: Path) -> Demuxed:
-    """Global tags and chapters as ffmpeg's demuxer reads them (``-f ffmetadata``; ffprobe uses the same demuxer)."""
-    text = _ffmpeg("-loglevel", "error", "-i", str(path), "-f", "ffmetadata", "-").stdout.decode("utf-8")
+def ffmetadata(path: Path, stream_tags: bool = False) -> Demuxed:
+    """Global tags and chapters as ffmpeg's demuxer reads them (``-f ffmetadata``; ffprobe uses the same demuxer).
+
+    ``stream_tags``: the audio stream's tags instead of the global ones (ffmpeg puts an Ogg file's comments there).
+    """
+    source = ["-map_metadata", "0:s:a:0"] if stream_tags else []
+    text = _ffmpeg("-loglevel", "error", "-i", str(path), *source, "-f", "ffmetadata", "-").stdout.decode("utf-8")
     tags: dict[str, str] = {}
     chapters: list[dict[str, str]] = []
     current = tags
-    for line in text.splitlines()[1:]:  # the first line is ";FFMETADATA1"
+    for line in _logical_lines(text)[1:]:  # the first line is ";FFMETADATA1"
         if line == "[CHAPTER]":
             chapters.append({})
             current = chapters[-1]
@@ -183,12 +187,28 @@ def ffmetadata(path: Path) -> Demuxed:
             current = {}  # [STREAM] sections: not needed here
         elif "=" in line and not line.startswith((";", "#")):
             key, value = line.split("=", 1)
-            current[key.lower()] = re.sub(r"\\(.)", r"\1", value)
+            current[key.lower()] = re.sub(r"\\(.)", r"\1", value, flags=re.S)
     out = []
     for chapter in chapters:
         num, den = (int(v) for v in chapter["timebase"].split("/"))
         out.append(DemuxedChapter(chapter.get("title", ""), int(chapter["start"]) * num / den, int(chapter["end"]) * num / den))
     return Demuxed(tags, out)
+
+
+def _logical_lines(text: str) -> list[str]:
+    """FFMETADATA lines, joined where a backslash escapes the newline (the escapes are kept)."""
+    lines, current, escaped = [], "", False
+    for ch in text:
+        if escaped:
+            current, escaped = current + "\\" + ch, False
+        elif ch == "\\":
+            escaped = True
+        elif ch == "\n":
+            lines.append(current)
+            current = ""
+        else:
+            current += ch
+    return [*lines, current] if current else lines
 
 
 def ffprobe_chapters(path: Path) -> list[DemuxedChapter] | None:

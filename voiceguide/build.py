@@ -104,7 +104,7 @@ def build(routine_arg: str | Path, options: BuildOptions, progress: Progress | N
             session = prepare(routine, voice=options.voice, rate=options.rate, engine=options.engine, progress=progress)
             timings["narrate"] = time.perf_counter() - clock
             meta = Metadata(
-                routine.title, routine.author, routine.album or "voiceguide", routine.year, routine.description, routine.cover,
+                routine.title, routine.author, routine.album, routine.year, routine.description, routine.cover,
                 language=language(routine.language).iso639_2,
             )  # fmt: skip
             clips = {u: clip.path for u, clip in session.clips.items()}

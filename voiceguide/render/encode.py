@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import queue
 import subprocess
 import tempfile
@@ -13,9 +12,7 @@ import numpy as np
 
 from voiceguide import ffmpeg
 from voiceguide.errors import RenderError
-from voiceguide.plan import Chapter
 from voiceguide.render import CHANNELS, SAMPLE_RATE
-from voiceguide.render.metadata import Metadata, ffmetadata
 from voiceguide.render.settings import Codec
 
 
@@ -30,46 +27,21 @@ def _widen_pipe(pipe: object) -> None:
 
 
 class Encoder:
-    """An ffmpeg process turning raw stereo s16le on its stdin into ``path``, tagged and with chapters.
+    """An ffmpeg process turning raw stereo s16le on its stdin into ``path``: bare audio, tagged afterwards (``metadata``).
 
-    The metadata goes in through a second pipe, so no side file is needed. Output is
-    bit-exact (no encoder version or time stamps), so the same input gives the same bytes.
+    One input only, so ffmpeg reads the audio as fast as it comes. Output is bit-exact
+    (no encoder version or time stamps), so the same input gives the same bytes.
     """
 
-    def __init__(self, path: Path, codec: Codec, meta: Metadata | None = None, chapters: tuple[Chapter, ...] = ()) -> None:
+    def __init__(self, path: Path, codec: Codec) -> None:
         self.path = path
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 -- closed by finish() or abort()
-        read_end, write_end = os.pipe()
-        with os.fdopen(write_end, "w", encoding="utf-8") as pipe:
-            pipe.write(ffmetadata(meta or Metadata(title=path.stem), chapters))  # small: fits the pipe's buffer
-        inputs = [
-            "-f",
-            "s16le",
-            "-ar",
-            str(SAMPLE_RATE),
-            "-ac",
-            str(CHANNELS),
-            "-i",
-            "pipe:0",
-            "-f",
-            "ffmetadata",
-            "-i",
-            f"pipe:{read_end}",
-        ]
-        maps = ["-map", "0:a", "-map_metadata", "1", "-map_chapters", "1"]
-        if meta is not None and meta.cover is not None and codec.fmt == "mp3":
-            inputs += ["-protocol_whitelist", "file", "-f", "image2", "-pattern_type", "none", "-i", str(meta.cover)]
-            maps += ["-map", "2:v:0", "-c:v", "copy", "-disposition:v:0", "attached_pic", "-metadata:s:v", "comment=Cover (front)"]
+        raw = ["-f", "s16le", "-ar", str(SAMPLE_RATE), "-ac", str(CHANNELS), "-i", "pipe:0"]
         command = [
-            ffmpeg.ffmpeg_exe(), "-hide_banner", "-loglevel", "error", *inputs, *maps,
+            ffmpeg.ffmpeg_exe(), "-hide_banner", "-loglevel", "error", *raw, "-map", "0:a", "-map_metadata", "-1",
             "-fflags", "+bitexact", "-flags:a", "+bitexact", *codec.args(), "-y", str(path),
         ]  # fmt: skip
-        try:
-            self.process = subprocess.Popen(
-                command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._stderr, pass_fds=(read_end,)
-            )
-        finally:
-            os.close(read_end)
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._stderr)
         _widen_pipe(self.process.stdin)
         self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=4)
         self._error: BaseException | None = None

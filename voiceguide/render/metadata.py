@@ -1,16 +1,40 @@
-"""Metadata and chapters in ffmpeg's FFMETADATA form, which ffmpeg turns into each format's own tags.
+"""Tags and chapters, written into the encoded file after encoding.
 
-For MP3 that is an ID3v2.3 tag with one CHAP frame per chapter and a CTOC frame listing
-them in order (podcast apps need both); FLAC and OGG get Vorbis comments with CHAPTERnnn
-entries.
+The encoder writes bare audio; ``write_tags`` then gives each container its own tags,
+through mutagen, except ID3, whose chapter frames must stay in time order (``id3``):
+
+- MP3 and WAV: an ID3v2.3 tag (WAV: in an ``id3 `` chunk). TIT2 title, TPE1 artist, TALB
+  album, TYER year, COMM description, TLAN language, APIC front cover, and one CHAP frame
+  per chapter (start and end in ms, TIT2 title) plus a top-level, ordered CTOC frame
+  listing them: podcast apps need both (ID3v2 Chapter Frame Addendum 1.0).
+- FLAC, Ogg Vorbis: Vorbis comments TITLE, ARTIST, ALBUM, DATE, COMMENT, LANGUAGE, and
+  chapters as ``CHAPTERnnn=HH:MM:SS.mmm`` with ``CHAPTERnnnNAME`` (Xiph's chapter extension,
+  numbered 001–999); the cover as a FLAC PICTURE block, in Ogg as METADATA_BLOCK_PICTURE.
+
+Every value is written as it is: no text format to escape, so titles with ``=``, ``;``,
+``#`` or newlines come back unchanged. An album is written only when the routine has one.
 """
 
 from __future__ import annotations
 
+import base64
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from mutagen import MutagenError
+from mutagen.flac import FLAC, Picture
+from mutagen.oggvorbis import OggVorbis
+
+from voiceguide.errors import RenderError
+from voiceguide.images import ImageInfo, image_info
 from voiceguide.plan import Chapter
+from voiceguide.render import id3
+
+FRONT_COVER = 3  # picture type in ID3 APIC and FLAC PICTURE
+MAX_VORBIS_CHAPTERS = 999  # CHAPTER001 … CHAPTER999
+UNDETERMINED = "und"  # ISO 639-2 for a language not known
 
 
 @dataclass(frozen=True)
@@ -24,25 +48,132 @@ class Metadata:
     language: str = ""  # ISO 639-2, three letters (deu): ID3 TLAN, Vorbis LANGUAGE
 
 
-def _escape(value: str) -> str:
-    """FFMETADATA escaping: = ; # \\ and newlines take a backslash."""
-    out = value
-    for ch in ("\\", "=", ";", "#", "\n"):
-        out = out.replace(ch, "\\" + ch)
-    return out
+@dataclass(frozen=True)
+class Cover:
+    data: bytes
+    info: ImageInfo
 
 
-def ffmetadata(meta: Metadata, chapters: tuple[Chapter, ...]) -> str:
-    lines = [";FFMETADATA1"]
-    fields = {"title": meta.title, "artist": meta.artist, "album": meta.album, "date": str(meta.year or ""), "comment": meta.comment}
-    fields["language"] = meta.language  # ID3 TLAN
-    lines += [f"{key}={_escape(value)}" for key, value in fields.items() if value]
-    for chapter in chapters:
-        lines += [
-            "[CHAPTER]",
-            "TIMEBASE=1/1000",
-            f"START={round(chapter.start_s * 1000)}",
-            f"END={round(chapter.end_s * 1000)}",
-            f"title={_escape(chapter.title)}",
-        ]
-    return "\n".join(lines) + "\n"
+def write_tags(path: Path, fmt: str, meta: Metadata, chapters: tuple[Chapter, ...]) -> None:
+    """Tag the encoded file ``path`` (of format ``fmt``, see settings.FORMATS); RenderError if that fails."""
+    writer = _WRITERS.get(fmt)
+    if writer is None:
+        raise RenderError(f"no tag writer for {fmt} files")
+    cover = _cover(meta.cover)
+    try:
+        writer(path, meta, chapters, cover)
+    except (OSError, ValueError, MutagenError) as err:
+        raise RenderError(f"cannot write the tags of {path.name} ({err})") from None
+
+
+def _cover(path: Path | None) -> Cover | None:
+    if path is None:
+        return None
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise RenderError(f"cannot read the cover image {path} ({err.strerror})") from None
+    info = image_info(data)
+    if info is None:
+        raise RenderError(f"the cover image {path} is not a JPEG or PNG file inside — save it as JPEG or PNG")
+    return Cover(data, info)
+
+
+def text(value: str) -> str:
+    """A tag value: NUL characters would split it into several values in ID3 and end it early elsewhere."""
+    return value.replace("\x00", "")
+
+
+# --------------------------------------------------------------------------- ID3
+
+
+def id3_frames(meta: Metadata, chapters: tuple[Chapter, ...], cover: Cover | None) -> list[bytes]:
+    """Every frame of the ID3 tag, in the order they are written: chapters last, in time order."""
+    frames = [id3.text_frame("TIT2", text(meta.title))]
+    if meta.artist:
+        frames.append(id3.text_frame("TPE1", text(meta.artist)))
+    if meta.album:
+        frames.append(id3.text_frame("TALB", text(meta.album)))
+    if meta.year is not None:
+        frames.append(id3.text_frame("TYER", str(meta.year)))
+    if meta.comment:
+        frames.append(id3.comment_frame(meta.language or UNDETERMINED, text(meta.comment)))
+    if meta.language:
+        frames.append(id3.text_frame("TLAN", meta.language))
+    if cover is not None:
+        frames.append(id3.picture_frame(cover.info.mime, cover.data, FRONT_COVER))
+    marks = [
+        id3.ChapterMark(f"chp{index}", round(c.start_s * 1000), round(c.end_s * 1000), text(c.title))
+        for index, c in enumerate(sorted(chapters, key=lambda c: c.start_s))
+    ]
+    return frames + id3.chapter_frames(marks)
+
+
+def _mp3(path: Path, meta: Metadata, chapters: tuple[Chapter, ...], cover: Cover | None) -> None:
+    id3.write_mp3(path, id3.tag(id3_frames(meta, chapters, cover)))
+
+
+def _wav(path: Path, meta: Metadata, chapters: tuple[Chapter, ...], cover: Cover | None) -> None:
+    id3.write_wav(path, id3.tag(id3_frames(meta, chapters, cover)))
+
+
+# ---------------------------------------------------------------- Vorbis comments
+
+
+def vorbis_comments(meta: Metadata, chapters: tuple[Chapter, ...]) -> list[tuple[str, str]]:
+    """Every Vorbis comment but the picture, in order."""
+    fields = [("TITLE", meta.title), ("ARTIST", meta.artist), ("ALBUM", meta.album)]
+    fields += [("DATE", str(meta.year) if meta.year is not None else ""), ("COMMENT", meta.comment), ("LANGUAGE", meta.language)]
+    comments = [(key, text(value)) for key, value in fields if value]
+    for number, chapter in enumerate(chapters[:MAX_VORBIS_CHAPTERS], start=1):
+        comments += [(f"CHAPTER{number:03d}", clock_ms(chapter.start_s)), (f"CHAPTER{number:03d}NAME", text(chapter.title))]
+    return comments
+
+
+def clock_ms(seconds: float) -> str:
+    """``3723.5`` → ``01:02:03.500``, the time form of Vorbis chapters."""
+    ms = max(0, round(seconds * 1000))
+    return f"{ms // 3_600_000:02d}:{ms // 60_000 % 60:02d}:{ms // 1000 % 60:02d}.{ms % 1000:03d}"
+
+
+def _picture(cover: Cover) -> Picture:
+    picture = Picture()
+    picture.type = FRONT_COVER
+    picture.mime = cover.info.mime
+    picture.width, picture.height = cover.info.width, cover.info.height
+    picture.depth = 24
+    picture.data = cover.data
+    return picture
+
+
+def _flac(path: Path, meta: Metadata, chapters: tuple[Chapter, ...], cover: Cover | None) -> None:
+    audio = FLAC(path)
+    audio.delete()  # the encoder's own comment and any picture
+    audio.clear_pictures()
+    if audio.tags is None:
+        audio.add_tags()
+    audio.tags.extend(vorbis_comments(meta, chapters))
+    if cover is not None:
+        audio.add_picture(_picture(cover))
+    audio.save()
+
+
+def _ogg(path: Path, meta: Metadata, chapters: tuple[Chapter, ...], cover: Cover | None, kind: Callable[[Path], Any]) -> None:
+    audio = kind(path)
+    audio.tags.clear()
+    audio.tags.extend(vorbis_comments(meta, chapters))
+    if cover is not None:
+        audio.tags.append(("METADATA_BLOCK_PICTURE", base64.b64encode(_picture(cover).write()).decode("ascii")))
+    audio.save(padding=lambda _info: 0)  # ffmpeg warns about bytes left after the comments
+
+
+def _vorbis(path: Path, meta: Metadata, chapters: tuple[Chapter, ...], cover: Cover | None) -> None:
+    _ogg(path, meta, chapters, cover, OggVorbis)
+
+
+_WRITERS: dict[str, Callable[[Path, Metadata, tuple[Chapter, ...], Cover | None], None]] = {
+    "mp3": _mp3,
+    "wav": _wav,
+    "flac": _flac,
+    "ogg": _vorbis,
+}

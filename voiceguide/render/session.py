@@ -4,6 +4,7 @@ Every sound is prepared (speech clips read, resampled and evened out; chimes mad
 levels are chosen from a loudness model (``master``), corrected for what the codec does
 to loudness on an excerpt (``calibrate``), and the session is rendered block by block
 (``mixer``) straight into the encoder (``encode``): memory stays flat however long it is.
+Tags and chapters are written into the finished file (``metadata``).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from voiceguide.render.dsp import resample_clip
 from voiceguide.render.encode import Encoder
 from voiceguide.render.envelope import DuckShape, MusicEnvelope
 from voiceguide.render.master import MusicLevels, compress, master
-from voiceguide.render.metadata import Metadata
+from voiceguide.render.metadata import Metadata, write_tags
 from voiceguide.render.mixer import render, total_frames
 from voiceguide.render.settings import Codec, MixSettings
 from voiceguide.render.tones import chime
@@ -65,7 +66,7 @@ def render_session(
     )
     mastered = mastered.scaled(codec_factor(excerpt, codec))
 
-    encoder = Encoder(path, codec, meta, plan.chapters)
+    encoder = Encoder(path, codec)
     try:
         done = 0
         for block in render(plan, mastered.sounds, music, envelope, mastered.music_gain):
@@ -77,6 +78,7 @@ def render_session(
     except BaseException:
         encoder.abort()
         raise
+    write_tags(path, codec.fmt, meta, plan.chapters)
     return Rendered(mastered.loudness_lufs)
 
 

@@ -53,7 +53,7 @@ class Codec:
                 "-write_xing",
                 "1",
                 "-id3v2_version",
-                "3",
+                "0",  # tags come afterwards (metadata.write_tags)
                 "-f",
                 "mp3",
             ],
