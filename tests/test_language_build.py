@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from audio_checks import decode, onset_s, rms_dbfs, span
 from mutagen.id3 import ID3
+from test_language import CUSTOM, LANGUAGES
 
 from voiceguide.build import BuildOptions, build
 from voiceguide.language import language
@@ -21,16 +22,6 @@ from voiceguide.plan import Plan
 from voiceguide.routine import builtin_routines, load_routine
 
 ONSET_TOLERANCE_S = 0.080  # as in the build tests: a 5 ms window at −45 dBFS finds the first sound
-LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pt")
-CUSTOM = {
-    "en": "Press {n} of {total}.",
-    "de": "Nummer {n} von {total}.",
-    "fr": "Numéro {n} sur {total}.",
-    "es": "Número {n} de {total}.",
-    "it": "Numero {n} di {total}.",
-    "nl": "Nummer {n} van {total}.",
-    "pt": "Número {n} de {total}.",
-}
 
 
 def tiny(code: str) -> str:
