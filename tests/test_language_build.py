@@ -8,6 +8,8 @@ too, decoded at a low rate to keep the test light, and timed the same way.
 
 from __future__ import annotations
 
+import shutil
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +19,8 @@ from mutagen.id3 import ID3
 from test_language import CUSTOM, LANGUAGES
 
 from voiceguide.build import BuildOptions, build
+from voiceguide.export.feed import PODCAST, FeedInfo, write_feed
+from voiceguide.export.sidecars import write_sidecars
 from voiceguide.language import language
 from voiceguide.plan import Plan
 from voiceguide.routine import builtin_routines, load_routine
@@ -86,3 +90,19 @@ def test_a_shipped_translation_builds_with_exact_timing(tmp_path: Path, name: st
     assert result.plan.chapters[0].title == language(result.plan.language).phrases.introduction
     rate = 8000  # a ten-minute session decoded at 44.1 kHz would take half a gigabyte
     check_timing(decode(result.path, rate), result.plan, rate)
+
+
+def test_the_feed_takes_its_language_from_the_sessions(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    for code, sidecars in (("de", False), ("es", True)):
+        routine = tmp_path / f"{code}.yaml"
+        routine.write_text(tiny(code).lstrip("\n"), encoding="utf-8")
+        result = build(routine, BuildOptions(output=site / f"b-{code}.mp3", music="none"))
+        if sidecars:
+            write_sidecars(result.path, result.plan)
+    shutil.copy(site / "b-de.mp3", site / "a-de.mp3")  # two German sessions, read from their tags alone
+    write_feed(site, FeedInfo("Pies y Füße", "https://example.com/feet"))
+    channel = ET.parse(site / "feed.xml").getroot().find("channel")
+    assert channel is not None and channel.findtext("language") == "de"
+    transcripts = [t.get("language") for t in channel.iter(f"{{{PODCAST}}}transcript")]
+    assert transcripts == ["es", "es"]  # captions exist for the Spanish session only: vtt and srt
