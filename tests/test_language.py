@@ -300,3 +300,13 @@ def test_the_schema_knows_phrases_and_release_true():
     assert not list(validator.iter_errors(good))
     assert list(validator.iter_errors({**good, "phrases": {"lastcue": "x"}}))
     assert all(code in schema["properties"]["language"]["description"] for code in known_languages())
+
+
+def test_validate_points_at_an_unknown_language(write_routine):
+    path = write_routine("title: T\nlanguage: xx\ntechniques:\n  - name: A\n")
+    result = CliRunner().invoke(cli, ["validate", str(path)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.stderr.strip() == (
+        f"{path}:2:11: language 'xx' is not one voiceguide speaks"
+        " — use one of de, en, es, fr, it, nl, pt (a dialect such as pt-br uses its language's phrases)"
+    )
