@@ -56,14 +56,12 @@ class Silent:
 def decode_stream(path: Path, position_s: float = 0.0, frames: int = 1024) -> tuple[Generator[Any, int, None], int, int]:
     """Decoded 16-bit PCM chunks of ``path`` from ``position_s`` on, with its sample rate and channel count."""
     miniaudio = _miniaudio()
-    try:
+    with _decoding(path):
         info = miniaudio.get_file_info(str(path))
         stream = miniaudio.stream_file(
             str(path), nchannels=info.nchannels, sample_rate=info.sample_rate, frames_to_read=frames,
             seek_frame=max(0, round(position_s * info.sample_rate)),
         )  # fmt: skip
-    except miniaudio.DecodeError as err:
-        raise PlaybackError(f"cannot decode {path} ({err}) — rebuild it, or add --no-audio") from None
     return stream, info.sample_rate, info.nchannels
 
 
@@ -75,7 +73,9 @@ class Speaker:
             raise PlaybackError(f"cannot play {path.name}: sound is played from {', '.join(DECODES)} files — {NO_AUDIO_HINT}")
         self.path = path
         miniaudio = _miniaudio()
-        _, self.rate, self.channels = decode_stream(path)
+        with _decoding(path):
+            info = miniaudio.get_file_info(str(path))
+        self.rate, self.channels = info.sample_rate, info.nchannels
         try:
             with _quiet_stderr():  # ALSA prints pages of complaints on a machine without sound
                 self._device = miniaudio.PlaybackDevice(
@@ -126,6 +126,15 @@ def _miniaudio() -> Any:
     except ImportError:
         raise PlaybackError(f"playing sound needs the miniaudio package (pip install miniaudio) — or {NO_AUDIO_HINT}") from None
     return miniaudio
+
+
+@contextlib.contextmanager
+def _decoding(path: Path) -> Iterator[None]:
+    """A file miniaudio cannot read becomes one line."""
+    try:
+        yield
+    except _miniaudio().DecodeError as err:
+        raise PlaybackError(f"cannot decode {path} ({err}) — rebuild it, or add --no-audio") from None
 
 
 @contextlib.contextmanager
