@@ -40,6 +40,8 @@ from voiceguide.plan import Plan
 from voiceguide.render.envelope import DuckShape
 from voiceguide.render.music import CROSSFADE_S
 
+pytestmark = pytest.mark.slow  # end-to-end: real builds decoded and measured
+
 # About 50 s: a long opening hold (it spans the test tone's first loop seam), counted
 # holds with rests, and single lines, in three chapters and a closing one.
 ROUTINE = """

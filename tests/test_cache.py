@@ -143,6 +143,7 @@ print(json.dumps({"stats": stats, "clips": {u.text: [str(c.path), c.duration_s] 
 """
 
 
+@pytest.mark.slow
 def test_two_processes_share_one_cache(cache_dir: Path) -> None:
     texts = [f"Round {n}: circle the ankle gently." for n in ("one", "two", "three", "four", "five", "six")]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}

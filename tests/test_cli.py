@@ -53,6 +53,7 @@ def test_list_shows_builtin_routines(run):
     assert len(result.output.strip().splitlines()) == len(builtin_routines())
 
 
+@pytest.mark.slow
 def test_plan_json_is_one_sorted_gap_free_object(run, tiny_routine):
     result = run("plan", str(tiny_routine), "--json")
     assert result.exit_code == 0
@@ -65,6 +66,7 @@ def test_plan_json_is_one_sorted_gap_free_object(run, tiny_routine):
     assert next(c["text"] for c in cues if c["kind"] == "speech") == "Welcome."
 
 
+@pytest.mark.slow
 def test_rate_120_speaks_about_twice_as_long_as_240(run, tiny_routine):
     def speech_s(rate: int) -> float:
         data = json.loads(run("plan", str(tiny_routine), "--json", "--rate", str(rate)).stdout)

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from installed import VOICEGUIDE
 
 from voiceguide import ffmpeg, narration
 from voiceguide.build import BuildOptions, build
@@ -30,8 +31,6 @@ from voiceguide.render import music as music_mod
 from voiceguide.render.music import MAX_MUSIC_BYTES, check_music_file, decode_music
 from voiceguide.routine import load_routine
 
-REPO = Path(__file__).resolve().parents[1]
-VOICEGUIDE = REPO / ".venv" / "bin" / "voiceguide"
 ROUTINE = "title: Music test\nintro:\n  - Welcome.\ntechniques:\n  - name: Toe press\n    steps: [Press your toes.]\noutro:\n  - Done.\n"
 
 
@@ -251,7 +250,7 @@ def test_cli_refuses_with_one_line_and_narrates_nothing(kind: str, words: str, t
     music = _hostile(kind, tmp_path)
     cache = tmp_path / "cli-cache"
     done = subprocess.run(
-        [str(VOICEGUIDE), "build", str(routine), "-o", str(tmp_path / "out.mp3"), "--music", str(music)],
+        [*VOICEGUIDE, "build", str(routine), "-o", str(tmp_path / "out.mp3"), "--music", str(music)],
         capture_output=True, text=True, timeout=120, env={**os.environ, "VOICEGUIDE_CACHE": str(cache)}, cwd=tmp_path, check=False,
     )  # fmt: skip
     lines = done.stderr.splitlines()
@@ -262,7 +261,7 @@ def test_cli_refuses_with_one_line_and_narrates_nothing(kind: str, words: str, t
 
 def test_cli_music_given_as_a_url(tmp_path: Path, routine: Path) -> None:
     done = subprocess.run(
-        [str(VOICEGUIDE), "build", str(routine), "-o", str(tmp_path / "out.mp3"), "--music", "https://example.com/calm.mp3"],
+        [*VOICEGUIDE, "build", str(routine), "-o", str(tmp_path / "out.mp3"), "--music", "https://example.com/calm.mp3"],
         capture_output=True, text=True, timeout=120, env={**os.environ, "VOICEGUIDE_CACHE": str(tmp_path / "cache")}, cwd=tmp_path, check=False,
     )  # fmt: skip
     assert done.returncode == 1

@@ -23,13 +23,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from installed import VOICEGUIDE
 
 from voiceguide import ffmpeg
 from voiceguide.narration import wav
 from voiceguide.output import TEMP_MARK
 
-REPO = Path(__file__).resolve().parents[1]
-VOICEGUIDE = REPO / ".venv" / "bin" / "voiceguide"
+pytestmark = pytest.mark.slow  # real builds in processes, interrupted
+
 OLD = b"ID3 an existing session the user cares about\n" * 100
 INTERRUPTED = "voiceguide: interrupted; nothing was written"
 
@@ -104,7 +105,7 @@ def start_build(
     _MARKERS.add(marker)
     environment = {**os.environ, **(env or {}), "VOICEGUIDE_CACHE": str(cache), "TMPDIR": str(tmpdir), "VOICEGUIDE_TEST_RUN": marker}
     music = [] if any(arg.startswith("--music") for arg in extra) else ["--no-music"]
-    command = [*(python or [str(VOICEGUIDE)]), "build", str(folder / "routine.yaml"), "-o", str(out), "--force", *music, *extra]
+    command = [*(python or VOICEGUIDE), "build", str(folder / "routine.yaml"), "-o", str(out), "--force", *music, *extra]
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment, cwd=folder, start_new_session=group
     )

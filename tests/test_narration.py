@@ -109,6 +109,7 @@ def test_rate_changes_take_effect_in_one_worker(cache_dir: Path) -> None:
     assert d[0] < d[4] < d[1]
 
 
+@pytest.mark.slow
 def test_same_utterance_gives_the_same_bytes_whatever_was_said_before(cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """espeak-ng carries state from one utterance to the next inside a process; no clip may depend on it."""
     target = say("Let your shoulders drop and breathe out slowly.")
@@ -288,6 +289,7 @@ def test_trim_never_pads_sound_at_the_edges() -> None:
 # --- faults: hangs, crashes, errors, interrupts -----------------------------------
 
 
+@pytest.mark.slow
 def test_hanging_engine_is_stopped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VOICEGUIDE_TEST_PID_DIR", str(tmp_path))
     start = time.monotonic()

@@ -117,6 +117,7 @@ def test_page_has_the_accessibility_hooks():
         assert f'aria-keyshortcuts="{key}"' in page
 
 
+@pytest.mark.slow
 def test_feed_links_to_the_page_when_it_exists(tmp_path):
     audio = build_session(tmp_path / "site")
     other = audio.with_name("other.mp3")

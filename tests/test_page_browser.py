@@ -17,9 +17,12 @@ from voiceguide.player.timeline import moment, next_chapter, previous_target
 
 BROWSER = next((shutil.which(name) for name in ("chromium", "chromium-browser") if shutil.which(name)), None)
 DRIVER = shutil.which("chromedriver")
-pytestmark = pytest.mark.skipif(
-    BROWSER is None or DRIVER is None, reason="no chromium and chromedriver here (Debian: apt-get install chromium chromium-driver)"
-)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        BROWSER is None or DRIVER is None, reason="no chromium and chromedriver here (Debian: apt-get install chromium chromium-driver)"
+    ),
+]
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "output" / "player"
 PHONE, DESKTOP = (390, 844), (1280, 800)
 CHROMIUM_FLAGS = [

@@ -22,6 +22,8 @@ from voiceguide import ffmpeg
 from voiceguide.player.audio import NoAudioDevice, Speaker, decode_stream
 from voiceguide.player.timeline import moment
 
+pytestmark = pytest.mark.slow  # the real command in a pseudo-terminal
+
 ROWS, COLUMNS = 24, 80
 WAIT_S = 10.0  # generous: the figure that matters (first screen in well under a second) is measured, not asserted
 

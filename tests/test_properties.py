@@ -29,6 +29,8 @@ from voiceguide.routine.builder import (
 )
 from voiceguide.routine.yamlsafe import YamlReject, compose
 
+pytestmark = pytest.mark.slow  # hundreds of generated routines each
+
 SETTINGS = settings(
     max_examples=200, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
 )

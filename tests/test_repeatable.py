@@ -20,13 +20,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from installed import VOICEGUIDE
 
 from voiceguide import ffmpeg
 from voiceguide.build import BuildOptions, build
 from voiceguide.narration import wav
 
-REPO = Path(__file__).resolve().parents[1]
-VOICEGUIDE = REPO / ".venv" / "bin" / "voiceguide"
+pytestmark = pytest.mark.slow  # end-to-end: real builds compared byte for byte
 
 ROUTINE = """\
 title: Repeatable
@@ -131,7 +131,7 @@ def test_command_line_gives_the_library_s_bytes(builder: Builder, cold_then_warm
     cold, _, cache = cold_then_warm
     out = tmp_path / "cli.mp3"
     done = subprocess.run(
-        [str(VOICEGUIDE), "build", str(builder.routine), "-o", str(out), "--no-music", "--quiet"],
+        [*VOICEGUIDE, "build", str(builder.routine), "-o", str(out), "--no-music", "--quiet"],
         capture_output=True, text=True, timeout=180, env={**os.environ, "VOICEGUIDE_CACHE": str(cache)}, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from installed import VOICEGUIDE
 from yaml.nodes import Node
 
 from voiceguide.errors import LimitError, RoutineError
@@ -23,8 +24,6 @@ from voiceguide.routine import Routine, Step, builtin_routines, load_routine
 from voiceguide.routine.checks import MAX_PROBLEMS
 from voiceguide.routine.limits import MAX_COVER_BYTES, MAX_FILE_BYTES, MAX_TEXT
 from voiceguide.routine.yamlsafe import YamlReject, compose
-
-VOICEGUIDE = Path(__file__).resolve().parents[1] / ".venv" / "bin" / "voiceguide"
 
 GOOD = """
 title: Good
@@ -458,7 +457,7 @@ def test_validate_does_not_hang_on_a_fifo(tmp_path: Path) -> None:
     fifo = tmp_path / "routine.yaml"
     os.mkfifo(fifo)
     try:
-        done = subprocess.run([str(VOICEGUIDE), "validate", str(fifo)], capture_output=True, text=True, timeout=60, check=False)
+        done = subprocess.run([*VOICEGUIDE, "validate", str(fifo)], capture_output=True, text=True, timeout=60, check=False)
     finally:
         with contextlib.suppress(OSError):
             os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
@@ -520,6 +519,7 @@ HUGE = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("head, repeated", list(HUGE.values()), ids=list(HUGE))
 def test_files_near_the_size_limit_are_handled_quickly(tmp_path: Path, head: str, repeated: str) -> None:
     path = tmp_path / "routine.yaml"
@@ -663,7 +663,7 @@ def test_validate_lists_a_session_limit_like_any_problem_and_goes_on(tmp_path: P
     long.write_text("title: Long\ntechniques:\n  - name: A\n    repetitions: 1000\n    hold: 1h\n")
     bad = tmp_path / "bad.yaml"
     bad.write_text("title: T\ntechniques:\n  - name: A\n    repetitons: 3\n")
-    done = subprocess.run([str(VOICEGUIDE), "validate", str(long), str(bad)], capture_output=True, text=True, timeout=60, check=False)
+    done = subprocess.run([*VOICEGUIDE, "validate", str(long), str(bad)], capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 1
     lines = done.stderr.splitlines()
     assert len(lines) == 2 and lines[0].startswith(f"{long}:3:1: ") and lines[1].startswith(f"{bad}:4:5: "), lines

@@ -189,5 +189,7 @@ class MusicLevels:
 
 
 def _chime_scale(cumulative: np.ndarray, speech_lufs: float) -> float:
-    chime_lufs = integrated_from_sub_blocks(np.diff(cumulative[::STEP]), SAMPLE_RATE)
+    """The gain that puts a chime ``CHIME_RELATIVE_DB`` from the voice; ``cumulative`` is per 10 ms chunk."""
+    per_sub_block = STEP // CHUNK
+    chime_lufs = integrated_from_sub_blocks(np.diff(cumulative[::per_sub_block]), SAMPLE_RATE)
     return gain(speech_lufs + CHIME_RELATIVE_DB - chime_lufs) if math.isfinite(chime_lufs) else 1.0
