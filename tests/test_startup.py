@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # each command in a fresh interpreter
+
 ROUTINES = Path(__file__).resolve().parent.parent / "routines"
 
 GUARD = """
