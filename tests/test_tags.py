@@ -16,12 +16,13 @@ import pytest
 from audio_checks import decode, ffmetadata
 from mutagen.flac import FLAC, Picture
 from mutagen.id3 import ID3, CTOCFlags
+from mutagen.mp4 import MP4, Atoms
+from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 from mutagen.wave import WAVE
 
 from voiceguide import ffmpeg
 from voiceguide.errors import RenderError
-from voiceguide.images import image_info
 from voiceguide.plan import Chapter
 from voiceguide.render import SAMPLE_RATE
 from voiceguide.render.encode import Encoder
@@ -32,7 +33,10 @@ SECONDS = 6.0
 TITLE = 'Toes = first; #1 \\ "quoted"\nsecond line'
 COMMENT = "Wake up the toes.\nThen rest; breathe = calm #2."
 CHAPTERS = (Chapter("Introduction", 0.0, 1.25), Chapter("Toe press = 1; #a \\ b", 1.25, 4.0), Chapter("Zoë's ending", 4.0, SECONDS))
-TAGGED = ["mp3", "wav", "flac", "ogg"]
+pytestmark = pytest.mark.slow  # the real encoder, then ffmpeg and mutagen reading back
+TAGGED = ["mp3", "m4b", "m4a", "flac", "opus", "ogg", "wav"]
+OGG = ("opus", "ogg")
+MP4_FORMATS = ("m4b", "m4a")  # ffmpeg puts an Ogg file's comments on its audio stream
 
 
 def make_cover(path: Path, size: str = "1400x1400") -> Path:
@@ -75,11 +79,11 @@ def test_ffmpeg_reads_back_every_tag_and_chapter(fmt: str, tmp_path: Path, cover
     before = pcm_digest(path)
     write_tags(path, fmt, meta(cover, album="Foot care"), CHAPTERS)
     assert pcm_digest(path) == before  # tagging leaves the audio alone
-    demuxed = ffmetadata(path, stream_tags=fmt == "ogg")  # ffmpeg puts an Ogg file's comments on its stream
+    demuxed = ffmetadata(path, stream_tags=fmt in OGG)
     tags = demuxed.tags
     assert (tags["title"], tags["artist"], tags["album"], tags["comment"]) == (TITLE, "Zoë Example", "Foot care", COMMENT)
     assert tags["date"] == "2024"
-    assert tags["language"] == "deu"
+    assert (ffmetadata(path, stream_tags=True) if fmt in MP4_FORMATS else demuxed).tags["language"] == "deu"  # MP4: the track's language
     assert [c.title for c in demuxed.chapters] == [c.title for c in CHAPTERS]
     # ffmpeg -f ffmetadata shifts an MP3's chapters by its encoder delay (1105 samples, 25 ms); `ffmpeg -i` shows them exact
     slack = 0.026 if fmt == "mp3" else 0.001
@@ -118,11 +122,11 @@ def test_id3_frames(fmt: str, tmp_path: Path, cover: Path) -> None:
     assert toc.child_element_ids == [f.element_id for f in chaps]
 
 
-@pytest.mark.parametrize("fmt", ["flac", "ogg"])
+@pytest.mark.parametrize("fmt", ["flac", "opus", "ogg"])
 def test_vorbis_comments_and_picture(fmt: str, tmp_path: Path, cover: Path) -> None:
     path = encode(tmp_path / f"s.{fmt}", fmt)
     write_tags(path, fmt, meta(cover), CHAPTERS)
-    audio = FLAC(path) if fmt == "flac" else OggVorbis(path)
+    audio = {"flac": FLAC, "opus": OggOpus, "ogg": OggVorbis}[fmt](path)
     assert audio.tags is not None
     comments = list(audio.tags)
     assert [(k, v) for k, v in comments if k != "METADATA_BLOCK_PICTURE"] == vorbis_comments(meta(cover), CHAPTERS)
@@ -137,6 +141,46 @@ def test_vorbis_comments_and_picture(fmt: str, tmp_path: Path, cover: Path) -> N
     assert picture.data == cover.read_bytes()
 
 
+@pytest.mark.parametrize("fmt", MP4_FORMATS)
+def test_mp4_atoms_chapter_track_and_nero_chapters(fmt: str, tmp_path: Path, cover: Path) -> None:
+    path = encode(tmp_path / f"s.{fmt}", fmt)
+    write_tags(path, fmt, meta(cover), CHAPTERS)
+    audio = MP4(path)
+    assert audio.tags is not None
+    assert (audio.tags["\xa9nam"], audio.tags["\xa9ART"], audio.tags["\xa9day"]) == ([TITLE], ["Zoë Example"], ["2024"])
+    assert audio.tags["\xa9cmt"] == audio.tags["desc"] == [COMMENT]
+    assert "\xa9alb" not in audio.tags
+    assert bytes(audio.tags["covr"][0]) == cover.read_bytes()
+    assert audio.tags.get("stik") == ([2] if fmt == "m4b" else None)  # the audiobook media kind
+    assert audio.chapters is not None  # mutagen reads the Nero chpl atom
+    assert [(c.title, c.start) for c in audio.chapters] == [(c.title, pytest.approx(c.start_s, abs=0.001)) for c in CHAPTERS]
+    with path.open("rb") as f:
+        top = Atoms(f).atoms
+    names = [a.name for a in top]
+    assert names.index(b"moov") < names.index(b"mdat")  # faststart: players can start before the whole file is in
+    traks = [a for a in top[names.index(b"moov")].children if a.name == b"trak"]
+    assert len(traks) == 2  # the audio, and the QuickTime chapter track (text) it refers to through tref/chap
+    assert "Data: bin_data (text" in _streams(path)
+    with path.open("rb") as f:
+        head = f.read(12)
+    assert head[8:12] == (b"M4B " if fmt == "m4b" else b"M4A ")
+
+
+def test_mp4_chapter_track_alone_carries_the_titles(tmp_path: Path) -> None:
+    """Apple Books reads the QuickTime chapter track only: without the chpl atom, ffmpeg still finds every title."""
+    path = encode(tmp_path / "s.m4b", "m4b")
+    write_tags(path, "m4b", meta(), CHAPTERS)
+    with path.open("rb") as f:
+        (chpl,) = Atoms(f).path(b"moov", b"udta", b"chpl")[-1:]
+    with path.open("r+b") as f:  # the chpl atom becomes a free atom: same size, ignored by every reader
+        f.seek(chpl.offset + 4)
+        f.write(b"free")
+    assert MP4(path).chapters is None
+    demuxed = ffmetadata(path)
+    assert [c.title for c in demuxed.chapters] == [c.title for c in CHAPTERS]
+    assert [c.start_s for c in demuxed.chapters] == pytest.approx([c.start_s for c in CHAPTERS], abs=0.001)
+
+
 @pytest.mark.parametrize("fmt", TAGGED)
 def test_tagging_again_replaces_the_tags(fmt: str, tmp_path: Path, cover: Path) -> None:
     path = encode(tmp_path / f"s.{fmt}", fmt)
@@ -144,7 +188,7 @@ def test_tagging_again_replaces_the_tags(fmt: str, tmp_path: Path, cover: Path) 
     write_tags(path, fmt, meta(cover, album="Old"), CHAPTERS)
     write_tags(path, fmt, Metadata("New title"), CHAPTERS[:1])
     assert pcm_digest(path) == before
-    demuxed = ffmetadata(path, stream_tags=fmt == "ogg")
+    demuxed = ffmetadata(path, stream_tags=fmt in OGG)
     assert demuxed.tags.get("title") == "New title"
     assert not {"album", "artist", "comment"} & set(demuxed.tags)
     assert [c.title for c in demuxed.chapters] == ["Introduction"]
@@ -196,32 +240,3 @@ def test_a_file_that_is_not_what_its_format_says_is_a_render_error(tmp_path: Pat
     path.write_bytes(b"not flac at all" * 100)
     with pytest.raises(RenderError, match=r"cannot write the tags of s\.flac"):
         write_tags(path, "flac", Metadata("T"), ())
-
-
-@pytest.mark.parametrize("name, size", [("a.png", (1400, 1400)), ("b.jpg", (3000, 1687)), ("c.jpg", (640, 640))])
-def test_image_info_reads_the_size_from_the_header(tmp_path: Path, name: str, size: tuple[int, int]) -> None:
-    path = make_cover(tmp_path / name, f"{size[0]}x{size[1]}")
-    info = image_info(path.read_bytes())
-    assert info is not None and (info.width, info.height) == size
-    assert info.kind == ("png" if name.endswith(".png") else "jpeg")
-
-
-def test_image_info_skips_jpeg_segments_before_the_frame(tmp_path: Path) -> None:
-    data = make_cover(tmp_path / "a.jpg", "1500x1500").read_bytes()
-    exif = b"\xff\xe1" + (2 + 300).to_bytes(2, "big") + b"Exif\x00\x00" + bytes(294)  # an APP1 segment first
-    info = image_info(data[:2] + exif + data[2:])
-    assert info is not None and (info.width, info.height) == (1500, 1500)
-
-
-@pytest.mark.parametrize(
-    "data",
-    [
-        b"",
-        b"GIF89a....",
-        b"\x89PNG\r\n\x1a\n",
-        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x00\x00\x00\x00\x01",
-        b"\xff\xd8\xff\xe0\x00",
-    ],
-)
-def test_image_info_refuses_what_is_not_a_whole_header(data: bytes) -> None:
-    assert image_info(data) is None

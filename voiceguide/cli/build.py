@@ -10,7 +10,7 @@ from voiceguide.cli import cli
 from voiceguide.cli.options import engine_option, rate_option, voice_option
 from voiceguide.durations import format_clock
 from voiceguide.progress import Progress
-from voiceguide.render.settings import DEFAULT_TARGET_LUFS, FORMATS, Codec
+from voiceguide.render.settings import DEFAULT_TARGET_LUFS, FORMAT, FORMATS, Codec
 
 
 @cli.command(name="build")
@@ -36,9 +36,13 @@ from voiceguide.render.settings import DEFAULT_TARGET_LUFS, FORMATS, Codec
     "--format",
     "fmt",
     type=click.Choice(FORMATS),
-    help=f"Audio format. Default: from the output file's name (-o session.flac), else {Codec.fmt}.",
+    help=f"Audio format (m4b: an audiobook with chapters). Default: from the output file's name (-o session.flac), else {Codec.fmt}.",
 )
-@click.option("--bitrate", metavar="B", help=f"Bitrate for MP3 and OGG, e.g. 96k, 128k, 192k. Default: {Codec.bitrate}.")
+@click.option(
+    "--bitrate",
+    metavar="B",
+    help=f"Bitrate of the lossy formats, e.g. 96k, 128k, 192k. Default: {FORMAT['mp3'].bitrate}, Opus {FORMAT['opus'].bitrate}.",
+)
 @click.option(
     "--mp3-quality",
     type=click.IntRange(0, 9),

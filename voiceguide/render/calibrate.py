@@ -32,8 +32,8 @@ def codec_factor(pcm: np.ndarray, codec: Codec) -> float:
     if codec.lossless or pcm.shape[0] < SAMPLE_RATE:
         return 1.0
     raw = ["-f", "s16le", "-ar", str(SAMPLE_RATE), "-ac", str(CHANNELS)]
-    encoded = ffmpeg.run([*raw, "-i", "pipe:0", *codec.args(), "pipe:1"], "measuring the codec", 60, pcm.tobytes()).stdout
-    decoded = ffmpeg.run(["-f", codec.fmt, "-i", "pipe:0", *raw, "pipe:1"], "measuring the codec", 60, encoded).stdout
+    encoded = ffmpeg.run([*raw, "-i", "pipe:0", *codec.args(stream=True), "pipe:1"], "measuring the codec", 60, pcm.tobytes()).stdout
+    decoded = ffmpeg.run(["-f", codec.format.demuxer, "-i", "pipe:0", *raw, "pipe:1"], "measuring the codec", 60, encoded).stdout
     after = np.frombuffer(decoded, dtype="<i2").reshape(-1, CHANNELS).astype(np.float64)
     before = pcm.astype(np.float64)
     energy_before = float(np.square(k_weighted(before, SAMPLE_RATE)).sum())

@@ -7,7 +7,12 @@ through mutagen, except ID3, whose chapter frames must stay in time order (``id3
   album, TYER year, COMM description, TLAN language, APIC front cover, and one CHAP frame
   per chapter (start and end in ms, TIT2 title) plus a top-level, ordered CTOC frame
   listing them: podcast apps need both (ID3v2 Chapter Frame Addendum 1.0).
-- FLAC, Ogg Vorbis: Vorbis comments TITLE, ARTIST, ALBUM, DATE, COMMENT, LANGUAGE, and
+- MP4 (m4b, m4a): iTunes atoms ©nam, ©ART, ©alb, ©day, ©cmt and desc (the description),
+  covr, and for m4b the audiobook media kind (stik 2). mutagen cannot write MP4 chapters,
+  so ffmpeg's MP4 muxer writes them first, in a stream copy: a QuickTime chapter track
+  (what Apple Books reads) and a Nero ``chpl`` atom (what many other players read), with
+  the track's language, and the index moved to the front (faststart) for streaming.
+- FLAC, Ogg Vorbis, Ogg Opus: Vorbis comments TITLE, ARTIST, ALBUM, DATE, COMMENT, LANGUAGE, and
   chapters as ``CHAPTERnnn=HH:MM:SS.mmm`` with ``CHAPTERnnnNAME`` (Xiph's chapter extension,
   numbered 001–999); the cover as a FLAC PICTURE block, in Ogg as METADATA_BLOCK_PICTURE.
 
@@ -25,16 +30,22 @@ from typing import Any
 
 from mutagen import MutagenError
 from mutagen.flac import FLAC, Picture
+from mutagen.mp4 import MP4, MP4Cover
+from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 
+from voiceguide import ffmpeg
 from voiceguide.errors import RenderError
 from voiceguide.images import ImageInfo, image_info
+from voiceguide.output import temp_path
 from voiceguide.plan import Chapter
 from voiceguide.render import id3
 
 FRONT_COVER = 3  # picture type in ID3 APIC and FLAC PICTURE
 MAX_VORBIS_CHAPTERS = 999  # CHAPTER001 … CHAPTER999
 UNDETERMINED = "und"  # ISO 639-2 for a language not known
+AUDIOBOOK = 2  # MP4 stik (media kind)
+REMUX_TIMEOUT_S = 600.0
 
 
 @dataclass(frozen=True)
@@ -117,6 +128,77 @@ def _wav(path: Path, meta: Metadata, chapters: tuple[Chapter, ...], cover: Cover
     id3.write_wav(path, id3.tag(id3_frames(meta, chapters, cover)))
 
 
+# --------------------------------------------------------------------------- MP4
+
+
+def ffmetadata_chapters(chapters: tuple[Chapter, ...]) -> str:
+    """The chapters in ffmpeg's FFMETADATA text, which its MP4 muxer turns into a chapter track and ``chpl``."""
+    lines = [";FFMETADATA1"]
+    for chapter in chapters:
+        start, end = round(chapter.start_s * 1000), round(chapter.end_s * 1000)
+        lines += ["[CHAPTER]", "TIMEBASE=1/1000", f"START={start}", f"END={end}", f"title={_escape(text(chapter.title))}"]
+    return "\n".join(lines) + "\n"
+
+
+def _escape(value: str) -> str:
+    """FFMETADATA escaping: = ; # \\ and newlines take a backslash."""
+    for ch in ("\\", "=", ";", "#", "\n"):
+        value = value.replace(ch, "\\" + ch)
+    return value
+
+
+def _mp4_chapters(path: Path, chapters: tuple[Chapter, ...], language: str, audiobook: bool) -> None:
+    """Rewrite ``path`` by stream copy with its chapters, the track's language and the index in front."""
+    temp = temp_path(path, ".chapters.mp4")
+    # -map_metadata 1 takes the (empty) global tags of the chapter input: -1 would drop the chapter titles too
+    args = [
+        *ffmpeg.SAFE_INPUT,
+        "-i",
+        str(path),
+        "-f",
+        "ffmetadata",
+        "-i",
+        "pipe:0",
+        "-map",
+        "0:a",
+        "-map_metadata",
+        "1",
+        "-map_chapters",
+        "1",
+    ]
+    args += ["-c", "copy", "-metadata:s:a:0", f"language={language or UNDETERMINED}", "-movflags", "+faststart"]
+    args += [*(["-brand", "M4B "] if audiobook else []), "-fflags", "+bitexact", "-flags:a", "+bitexact", "-f", "ipod", "-y", str(temp)]
+    try:
+        ffmpeg.run(args, f"writing the chapters of {path.name}", REMUX_TIMEOUT_S, ffmetadata_chapters(chapters).encode("utf-8"))
+        temp.replace(path)
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def _mp4(path: Path, meta: Metadata, chapters: tuple[Chapter, ...], cover: Cover | None, audiobook: bool) -> None:
+    _mp4_chapters(path, chapters, meta.language, audiobook)
+    audio = MP4(path)
+    if audio.tags is None:
+        audio.add_tags()
+    audio.tags.clear()
+    fields = {"\xa9nam": meta.title, "\xa9ART": meta.artist, "\xa9alb": meta.album, "\xa9cmt": meta.comment, "desc": meta.comment}
+    fields["\xa9day"] = str(meta.year) if meta.year is not None else ""
+    audio.tags.update({key: [text(value)] for key, value in fields.items() if value})
+    if cover is not None:
+        audio.tags["covr"] = [MP4Cover(cover.data, MP4Cover.FORMAT_PNG if cover.info.kind == "png" else MP4Cover.FORMAT_JPEG)]
+    if audiobook:
+        audio.tags["stik"] = [AUDIOBOOK]
+    audio.save()
+
+
+def _m4b(path: Path, meta: Metadata, chapters: tuple[Chapter, ...], cover: Cover | None) -> None:
+    _mp4(path, meta, chapters, cover, audiobook=True)
+
+
+def _m4a(path: Path, meta: Metadata, chapters: tuple[Chapter, ...], cover: Cover | None) -> None:
+    _mp4(path, meta, chapters, cover, audiobook=False)
+
+
 # ---------------------------------------------------------------- Vorbis comments
 
 
@@ -171,9 +253,16 @@ def _vorbis(path: Path, meta: Metadata, chapters: tuple[Chapter, ...], cover: Co
     _ogg(path, meta, chapters, cover, OggVorbis)
 
 
+def _opus(path: Path, meta: Metadata, chapters: tuple[Chapter, ...], cover: Cover | None) -> None:
+    _ogg(path, meta, chapters, cover, OggOpus)
+
+
 _WRITERS: dict[str, Callable[[Path, Metadata, tuple[Chapter, ...], Cover | None], None]] = {
     "mp3": _mp3,
-    "wav": _wav,
+    "m4b": _m4b,
+    "m4a": _m4a,
     "flac": _flac,
+    "opus": _opus,
     "ogg": _vorbis,
+    "wav": _wav,
 }

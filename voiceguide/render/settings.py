@@ -22,7 +22,28 @@ class MixSettings:
         return max(12.0, self.music_level_db + 26.0)
 
 
-FORMATS = ("mp3", "wav", "flac", "ogg")
+@dataclass(frozen=True)
+class Format:
+    """One output format: how ffmpeg encodes it, and what a feed calls it."""
+
+    encoder: tuple[str, ...]  # ffmpeg codec arguments, bitrate aside
+    muxer: str  # for the file
+    stream_muxer: str  # for a pipe (MP4 needs a seekable file; AAC streams as ADTS)
+    demuxer: str  # reads what stream_muxer writes
+    mime: str
+    bitrate: str = ""  # default bitrate; empty for lossless formats
+
+
+FORMAT = {
+    "mp3": Format(("-c:a", "libmp3lame"), "mp3", "mp3", "mp3", "audio/mpeg", "128k"),
+    "m4b": Format(("-c:a", "aac"), "ipod", "adts", "aac", "audio/x-m4b", "128k"),  # an audiobook: MP4 with chapters
+    "m4a": Format(("-c:a", "aac"), "ipod", "adts", "aac", "audio/x-m4a", "128k"),
+    "flac": Format(("-c:a", "flac"), "flac", "flac", "flac", "audio/flac"),
+    "opus": Format(("-c:a", "libopus"), "opus", "opus", "ogg", "audio/ogg", "96k"),  # Ogg Opus (RFC 7845: audio/ogg); 48 kHz
+    "ogg": Format(("-c:a", "libvorbis"), "ogg", "ogg", "ogg", "audio/ogg", "128k"),  # Ogg Vorbis
+    "wav": Format(("-c:a", "pcm_s16le"), "wav", "wav", "wav", "audio/wav"),
+}
+FORMATS = tuple(FORMAT)
 # LAME -q 7 encodes this kind of audio (speech over a soft bed) 2.4× faster than the
 # library default of 3, with the same waveform SNR at 128 kbit/s (measured: docs/performance.md).
 DEFAULT_MP3_QUALITY = 7
@@ -30,34 +51,27 @@ DEFAULT_MP3_QUALITY = 7
 
 @dataclass(frozen=True)
 class Codec:
-    """How the session is encoded. ``mp3_quality`` is LAME's -q: 0 (slowest search) to 9 (fastest)."""
+    """How the session is encoded. ``bitrate`` empty: the format's own default. ``mp3_quality`` is LAME's -q: 0 (slowest search) to 9 (fastest)."""
 
     fmt: str = "mp3"
-    bitrate: str = "128k"
+    bitrate: str = ""
     mp3_quality: int = DEFAULT_MP3_QUALITY
 
     @property
-    def lossless(self) -> bool:
-        return self.fmt in ("wav", "flac")
+    def format(self) -> Format:
+        return FORMAT[self.fmt]
 
-    def args(self) -> list[str]:
-        """ffmpeg output arguments, ending with the muxer (``-f NAME``)."""
-        return {
-            "mp3": [
-                "-c:a",
-                "libmp3lame",
-                "-b:a",
-                self.bitrate,
-                "-compression_level",
-                str(self.mp3_quality),
-                "-write_xing",
-                "1",
-                "-id3v2_version",
-                "0",  # tags come afterwards (metadata.write_tags)
-                "-f",
-                "mp3",
-            ],
-            "wav": ["-c:a", "pcm_s16le", "-f", "wav"],
-            "flac": ["-c:a", "flac", "-f", "flac"],
-            "ogg": ["-c:a", "libvorbis", "-b:a", self.bitrate, "-f", "ogg"],
-        }[self.fmt]
+    @property
+    def lossless(self) -> bool:
+        return not self.format.bitrate
+
+    def args(self, stream: bool = False) -> list[str]:
+        """ffmpeg output arguments, ending with the muxer (``-f NAME``); ``stream``: for a pipe rather than a file."""
+        form = self.format
+        args = list(form.encoder)
+        if form.bitrate:
+            args += ["-b:a", self.bitrate or form.bitrate]
+        if self.fmt == "mp3":
+            # the Xing/LAME frame gives players the length and the encoder delay; tags come afterwards (metadata)
+            args += ["-compression_level", str(self.mp3_quality), "-write_xing", "1", "-id3v2_version", "0"]
+        return [*args, "-f", form.stream_muxer if stream else form.muxer]
