@@ -181,7 +181,7 @@ def test_running_min_and_moving_average_match_their_definitions() -> None:
 def test_encoder_writes_the_frames_it_is_given(fmt: str, tmp_path: Path) -> None:
     pcm = (np.stack([tone(1.5, 440), tone(1.5, 660)], axis=1) * 32767).astype("<i2")
     path = tmp_path / f"out.{fmt}"
-    encoder = Encoder(path, Codec(fmt), Metadata(title="T"), ())
+    encoder = Encoder(path, Codec(fmt))
     for block in np.array_split(pcm, 7):
         encoder.write(block)
     encoder.finish()
@@ -192,7 +192,7 @@ def test_encoder_writes_the_frames_it_is_given(fmt: str, tmp_path: Path) -> None
 
 
 def test_abort_stops_the_encoder_and_leaves_no_process(tmp_path: Path) -> None:
-    encoder = Encoder(tmp_path / "out.mp3", Codec("mp3"), None, ())
+    encoder = Encoder(tmp_path / "out.mp3", Codec("mp3"))
     encoder.write(np.zeros((4410, 2), dtype="<i2"))
     encoder.abort()
     assert encoder.process.poll() is not None
