@@ -1,28 +1,41 @@
-"""Benchmark voiceguide builds against references measured in the same run.
+"""Benchmark voiceguide builds against references measured in the same run, like for like.
 
-For each session length it generates a routine, builds it cold (empty clip cache) and
-warm, and compares with (a) a bare ffmpeg encode of the same audio with the same
-settings, the floor for any tool writing this MP3, and (b) the usual pydub approach
-(../shared/bench/naive_pydub.py) on the same length. Peak memory is the largest
-resident set of the build process itself (VmHWM); the encoder's is the bare
-encode's, about 30 MB.
+Each comparison runs its two sides in turn (A B A B …), both with the same ffmpeg binary
+and the same encoder settings, and reports the median of the paired ratios A/B with the
+machine's load during the runs: the 1-minute load average when each run started, and the
+cores other programs kept busy while it ran (from /proc/stat, minus the run's own CPU time).
 
-usage: scripts/bench [--minutes 30 120] [--naive-minutes 30] [--long-minutes 180] [--keep DIR]
+References:
+- bare encode: ffmpeg encoding the very same session audio (decoded from the build to a
+  raw file first, untimed) with the build's encoder arguments. The floor for writing this
+  MP3 with one encoder.
+- split floor: two ffmpeg processes each encoding half of that audio at once, against one
+  on the whole: what a second core can give at best.
+- naive pydub: scripts/naive_pydub.py (``+=``, ``overlay(loop=True)``, export) on the same
+  length with speech clips from the build's cache and the built-in bed, at the same LAME quality.
+
+usage: scripts/bench [--minutes 30] [--repeat 3] [--ffmpeg PATH] [--qualities 7 3]
+                     [--naive-minutes 30] [--long-minutes 180] [--keep DIR] [--json FILE]
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+NAIVE = ROOT / "scripts" / "naive_pydub.py"
 PY = sys.executable
 RUNNER = r"""
 import json, re, resource, sys
@@ -40,10 +53,139 @@ print("BENCH " + json.dumps({"code": code, "self_kb": me, "children_kb": kids}),
 """
 
 
-def ffmpeg() -> str:
-    from voiceguide.ffmpeg import ffmpeg_exe
+@dataclass(frozen=True)
+class Run:
+    """One timed program run."""
 
-    return ffmpeg_exe()
+    wall_s: float
+    cpu_s: float  # the program and every child it waited for
+    peak_mb: float  # the program's own peak resident memory
+    child_peak_mb: float  # the largest of its children's
+    load1: float  # 1-minute load average when it started
+    others: float  # cores other programs kept busy while it ran
+
+
+def _busy_s() -> float:
+    """CPU seconds all cores have spent busy since boot (/proc/stat)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def timed(command: list[str], env: dict[str, str] | None = None) -> tuple[Run, str]:
+    """Run ``command``; its time, CPU, memory and the load around it, and its stderr."""
+    load1 = os.getloadavg()[0]
+    busy, start = _busy_s(), time.perf_counter()
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=err, env=env)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        busy = _busy_s() - busy
+        err.seek(0)
+        stderr = err.read().decode(errors="replace")
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        sys.exit(f"bench: {' '.join(command[:4])} … failed:\n{stderr[-2000:]}")
+    cpu = usage.ru_utime + usage.ru_stime
+    run = Run(wall, cpu, usage.ru_maxrss / 1024, 0.0, load1, max(0.0, (busy - cpu) / wall))
+    return run, stderr
+
+
+class Bench:
+    """Everything measured in one benchmark run, with one ffmpeg."""
+
+    def __init__(self, work: Path, ffmpeg: str) -> None:
+        self.work, self.ffmpeg = work, ffmpeg
+        self.env = {**os.environ, "VOICEGUIDE_FFMPEG": ffmpeg}
+
+    def build(self, routine: Path, cache: Path, out: Path, *extra: str, cold: bool = False) -> Run:
+        if cold:
+            shutil.rmtree(cache, ignore_errors=True)
+        args = [PY, "-c", RUNNER, "build", str(routine), "-o", str(out), "--force", "--quiet", *extra]
+        run, stderr = timed(args, {**self.env, "VOICEGUIDE_CACHE": str(cache)})
+        report = next((json.loads(line[6:]) for line in stderr.splitlines() if line.startswith("BENCH ")), None)
+        if report is None or report["code"] != 0:
+            sys.exit(f"bench: build failed:\n{stderr[-2000:]}")
+        return Run(run.wall_s, run.cpu_s, report["self_kb"] / 1024, report["children_kb"] / 1024, run.load1, run.others)
+
+    def raw_of(self, mp3: Path) -> Path:
+        """The build's audio as raw s16le stereo (untimed): what the references encode."""
+        raw = mp3.with_suffix(".raw")
+        subprocess.run([self.ffmpeg, "-v", "error", "-y", "-i", str(mp3), "-f", "s16le", "-ac", "2", "-ar", "44100", str(raw)], check=True)
+        return raw
+
+    def encode_args(self, quality: int) -> list[str]:
+        from voiceguide.render.settings import Codec
+
+        return Codec(mp3_quality=quality).args()  # the build's own arguments
+
+    def bare(self, raw: Path, quality: int) -> Run:
+        raw_in = ["-f", "s16le", "-ar", "44100", "-ac", "2"]
+        out = self.work / "bare.mp3"
+        return timed([self.ffmpeg, "-v", "error", "-y", *raw_in, "-i", str(raw), *self.encode_args(quality), str(out)])[0]
+
+    def halves(self, raw: Path, quality: int) -> Run:
+        """Two ffmpeg processes at once, each encoding half of ``raw`` (cut at a frame boundary)."""
+        frames = raw.stat().st_size // 4
+        half = frames // 2 // 1152 * 1152
+        script = "\n".join(
+            f"{self.ffmpeg!r} -v error -y -f s16le -ar 44100 -ac 2 -ss {start / 44100!r} -t {length / 44100!r} -i {str(raw)!r} "
+            f"{' '.join(self.encode_args(quality))} {str(self.work / f'half{i}.mp3')!r} &"
+            for i, (start, length) in enumerate([(0, half), (half, frames - half)])
+        )
+        return timed(["sh", "-c", script + "\nwait"])[0]
+
+    def naive(self, cache: Path, minutes: float, quality: int) -> Run:
+        clips = sorted((cache / "clips").rglob("*.wav"))[:8]
+        bed = self.work / "bed.wav"
+        if not bed.exists():
+            code = (
+                "import wave, numpy as np; from voiceguide.render.tones import ambient_bed; "
+                "b = (ambient_bed(44100) * 32767).astype('<i2'); "
+                f"w = wave.open({str(bed)!r}, 'wb'); w.setnchannels(2); w.setsampwidth(2); w.setframerate(44100); "
+                "w.writeframes(b.tobytes()); w.close()"
+            )
+            subprocess.run([PY, "-c", code], check=True)
+        args = [PY, str(NAIVE), *[a for c in clips for a in ("--clip", str(c))], "--minutes", str(minutes), "--music", str(bed)]
+        args += ["--quality", str(quality), "--ffmpeg", self.ffmpeg, "-o", str(self.work / "naive.mp3")]
+        return timed(args)[0]
+
+
+@dataclass(frozen=True)
+class Pair:
+    """A against B, run in turn."""
+
+    name: str
+    a_label: str
+    b_label: str
+    a: list[Run]
+    b: list[Run]
+
+    @property
+    def ratios(self) -> list[float]:
+        return [x.wall_s / y.wall_s for x, y in zip(self.a, self.b, strict=True)]
+
+    def row(self) -> str:
+        ratios = self.ratios
+        med = statistics.median
+        a, b = med(r.wall_s for r in self.a), med(r.wall_s for r in self.b)
+        loads = [r.load1 for r in self.a + self.b]
+        others = [r.others for r in self.a + self.b]
+        peak = f"{med(r.peak_mb for r in self.a):.0f} / {med(r.peak_mb for r in self.b):.0f}"
+        spread = f"{min(ratios):.2f}–{max(ratios):.2f}" if len(ratios) > 1 else ""
+        return (
+            f"| {self.name} | {self.a_label} {a:.1f} s | {self.b_label} {b:.1f} s | **{med(ratios):.2f}** {spread} | {peak} "
+            f"| {med(loads):.1f} ({min(loads):.1f}–{max(loads):.1f}) | {med(others):.2f} ({max(others):.2f}) |"
+        )
+
+
+def paired(name: str, a_label: str, b_label: str, a: Callable[[], Run], b: Callable[[], Run], repeat: int) -> Pair:
+    runs_a, runs_b = [], []
+    for i in range(repeat):
+        print(f"  {name}: round {i + 1}/{repeat}", file=sys.stderr)
+        runs_a.append(a())
+        runs_b.append(b())
+    return Pair(name, a_label, b_label, runs_a, runs_b)
 
 
 def routine_yaml(minutes: float) -> str:
@@ -55,8 +197,8 @@ def routine_yaml(minutes: float) -> str:
         f"description: About {minutes:g} minutes, generated for benchmarking.",
         "intro:",
         "  - Welcome to this generated benchmark session. Sit comfortably.",
+        "techniques:",
     ]
-    lines.append("techniques:")
     for t in range(1, techniques + 1):
         lines += [
             f"  - name: Technique number {t}",
@@ -73,161 +215,123 @@ def routine_yaml(minutes: float) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run_build(routine: Path, output: Path, cache: Path, *extra: str) -> dict[str, float]:
-    env = {**os.environ, "VOICEGUIDE_CACHE": str(cache)}
-    start = time.perf_counter()
-    proc = subprocess.run(
-        [PY, "-c", RUNNER, "build", str(routine), "-o", str(output), "--force", "--quiet", *extra],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    wall = time.perf_counter() - start
-    report = next((json.loads(line[6:]) for line in proc.stderr.splitlines() if line.startswith("BENCH ")), None)
-    if proc.returncode != 0 or report is None or report["code"] != 0:
-        sys.exit(f"bench: build failed:\n{proc.stderr}")
-    return {"wall_s": wall, "peak_mb": report["self_kb"] / 1024, "child_peak_mb": report["children_kb"] / 1024}
-
-
-def timed(command: list[str], env: dict[str, str] | None = None) -> dict[str, float]:
-    start = time.perf_counter()
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        assert proc.stderr is not None
-        sys.exit(f"bench: {' '.join(command[:3])} failed:\n{proc.stderr.read().decode()}")
-    return {"wall_s": wall, "peak_mb": usage.ru_maxrss / 1024}  # wait4: this child (and what it reaped)
-
-
-def bare_encode(mp3: Path, work: Path) -> dict[str, float]:
-    """ffmpeg encoding the same session audio (decoded from our MP3) with the same settings (bitrate, LAME -q).
-
-    Also gives the session's decoded length. The audio goes through a file, never through
-    this process, which stays small so that the peaks measured for its children are theirs.
-    """
-    raw = work / "session.raw"
-    subprocess.run([ffmpeg(), "-v", "error", "-y", "-i", str(mp3), "-f", "s16le", "-ac", "2", "-ar", "44100", str(raw)], check=True)
-    length_s = raw.stat().st_size / 4 / 44100
-    from voiceguide.render.settings import Codec
-
-    codec = Codec()  # the build's default settings
-    result = timed(
-        [ffmpeg(), "-v", "error", "-y", "-f", "s16le", "-ar", "44100", "-ac", "2", "-i", str(raw), *codec.args(), str(work / "bare.mp3")]
-    )
-    raw.unlink()
-    return {**result, "length_s": length_s}
-
-
-def naive(script: Path, cache: Path, minutes: float, work: Path) -> dict[str, float]:
-    """The pydub tutorial approach on the same length, with speech clips from our cache and our bed as music."""
-    clips = sorted(cache.rglob("*.wav"))[:8]
-    bin_dir = work / "bin"
-    bin_dir.mkdir(exist_ok=True)
-    link = bin_dir / "ffmpeg"
-    if not link.exists():
-        link.symlink_to(ffmpeg())
-    bed = work / "bed.wav"
-    subprocess.run(
-        [
-            PY,
-            "-c",
-            f"import numpy as np, wave; from voiceguide.render.tones import ambient_bed; b=(ambient_bed(44100)*32767).astype('<i2'); w=wave.open({str(bed)!r},'wb'); w.setnchannels(2); w.setsampwidth(2); w.setframerate(44100); w.writeframes(b.tobytes()); w.close()",
-        ],
-        check=True,
-    )
-    args = [
-        PY,
-        str(script),
-        *[a for c in clips for a in ("--speech", str(c))],
-        "--minutes",
-        str(minutes),
-        "--music",
-        str(bed),
-        "-o",
-        str(work / "naive.mp3"),
-    ]
-    return timed(args, env={**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"})
-
-
-def long_music(work: Path) -> Path:
+def long_music(bench: Bench) -> Path:
     """Ten minutes of varied music-like audio, as MP3."""
-    path = work / "ten-minutes.mp3"
+    path = bench.work / "ten-minutes.mp3"
     graph = "sine=f=220:d=600,volume=0.3[a];anoisesrc=d=600:c=pink:a=0.05[b];[a][b]amix=inputs=2,aformat=channel_layouts=stereo"
-    subprocess.run([ffmpeg(), "-v", "error", "-y", "-filter_complex", graph, "-c:a", "libmp3lame", "-b:a", "128k", str(path)], check=True)
+    subprocess.run(
+        [bench.ffmpeg, "-v", "error", "-y", "-filter_complex", graph, "-c:a", "libmp3lame", "-b:a", "128k", str(path)], check=True
+    )
     return path
+
+
+def session(bench: Bench, minutes: float, args: argparse.Namespace) -> tuple[float, list[Pair]]:
+    """Every comparison for one session length; its decoded length in seconds and the pairs."""
+    routine = bench.work / f"bench-{minutes:g}.yaml"
+    routine.write_text(routine_yaml(minutes))
+    cache, out = bench.work / f"cache-{minutes:g}", bench.work / f"bench-{minutes:g}.mp3"
+
+    print(f"[{minutes:g} min] first build (untimed) …", file=sys.stderr)
+    bench.build(routine, cache, out, cold=True)
+    raw = bench.raw_of(out)
+    length_s = raw.stat().st_size / 4 / 44100
+    q = args.qualities[0]
+    build = functools.partial(bench.build, routine, cache, out)
+
+    def pair(name: str, labels: tuple[str, str], a: Callable[[], Run], b: Callable[[], Run]) -> Pair:
+        return paired(name, *labels, a, b, args.repeat)
+
+    pairs = [
+        pair(
+            f"cold build ÷ bare encode, q{q}",
+            ("build", "bare"),
+            lambda: build("--mp3-quality", str(q), cold=True),
+            lambda: bench.bare(raw, q),
+        ),
+        pair(f"warm build ÷ bare encode, q{q}", ("build", "bare"), lambda: build("--mp3-quality", str(q)), lambda: bench.bare(raw, q)),
+    ]
+    for other in args.qualities[1:]:
+        pairs.append(
+            pair(
+                f"warm build ÷ bare encode, q{other}",
+                ("build", "bare"),
+                functools.partial(build, "--mp3-quality", str(other)),
+                functools.partial(bench.bare, raw, other),
+            )
+        )
+    pairs.append(
+        pair(
+            f"two encoders on halves ÷ one on the whole, q{q}",
+            ("halves", "whole"),
+            lambda: bench.halves(raw, q),
+            lambda: bench.bare(raw, q),
+        )
+    )
+    if minutes in args.naive_minutes:
+        for quality in args.qualities:
+            pairs.append(
+                pair(
+                    f"naive pydub ÷ warm build, q{quality}",
+                    ("naive", "build"),
+                    functools.partial(bench.naive, cache, length_s / 60, quality),
+                    functools.partial(build, "--mp3-quality", str(quality)),
+                )
+            )
+    raw.unlink()
+    return length_s, pairs
+
+
+def ffmpeg_version(path: str) -> str:
+    first = subprocess.run([path, "-version"], capture_output=True, text=True, check=True).stdout.split("\n", 1)[0]
+    return first.split(" Copyright")[0].removeprefix("ffmpeg version ")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--minutes", type=float, nargs="+", default=[30, 120])
-    parser.add_argument(
-        "--naive-minutes", type=float, nargs="*", default=[30], help="lengths to run the naive script on (it is slow and memory-hungry)"
-    )
-    parser.add_argument("--naive-script", type=Path, default=ROOT.parent / "shared" / "bench" / "naive_pydub.py")
+    parser.add_argument("--minutes", type=float, nargs="+", default=[30])
+    parser.add_argument("--repeat", type=int, default=3, help="rounds of each A B pair")
+    parser.add_argument("--ffmpeg", help="the ffmpeg for every side (default: the one voiceguide finds)")
+    parser.add_argument("--qualities", type=int, nargs="+", default=[7, 3], help="LAME -q values: ours first, then others (3 is LAME's)")
+    parser.add_argument("--naive-minutes", type=float, nargs="*", default=[30], help="lengths to run the naive script on")
     parser.add_argument(
         "--long-minutes", type=float, default=180, help="session length for the memory check with a 10-minute music file (0 to skip)"
     )
     parser.add_argument("--keep", type=Path, help="keep generated files in this folder")
+    parser.add_argument("--json", type=Path, help="also write every run here")
     args = parser.parse_args()
+    from voiceguide.ffmpeg import ffmpeg_exe
+
+    ffmpeg = str(Path(args.ffmpeg).resolve()) if args.ffmpeg else ffmpeg_exe()
     work = Path(tempfile.mkdtemp(prefix="voiceguide-bench-")) if args.keep is None else args.keep
     work.mkdir(parents=True, exist_ok=True)
-    rows: list[str] = []
-    results: dict[float, dict[str, dict[str, float]]] = {}
-    print(f"voiceguide benchmark — {os.cpu_count()} cores, Python {sys.version.split()[0]}, ffmpeg {ffmpeg()}", file=sys.stderr)
+    bench = Bench(work, ffmpeg)
+    version = ffmpeg_version(ffmpeg)
+    print(f"voiceguide benchmark — {os.cpu_count()} cores, Python {sys.version.split()[0]}, ffmpeg {version}", file=sys.stderr)
+    lines, record = [], {"ffmpeg": version, "cores": os.cpu_count(), "sessions": {}}
     try:
         for minutes in args.minutes:
-            routine = work / f"bench-{minutes:g}.yaml"
-            routine.write_text(routine_yaml(minutes))
-            cache = work / f"cache-{minutes:g}"
-            shutil.rmtree(cache, ignore_errors=True)
-            out = work / f"bench-{minutes:g}.mp3"
-            print(f"[{minutes:g} min] cold build …", file=sys.stderr)
-            cold = run_build(routine, out, cache)
-            print(f"[{minutes:g} min] warm build …", file=sys.stderr)
-            warm = run_build(routine, out, cache)
-            print(f"[{minutes:g} min] bare ffmpeg encode of the same audio …", file=sys.stderr)
-            bare = bare_encode(out, work)
-            entry = {"cold": cold, "warm": warm, "bare": bare, "length": {"s": bare["length_s"]}}
-            if minutes in args.naive_minutes and args.naive_script.exists():
-                print(f"[{minutes:g} min] naive pydub script …", file=sys.stderr)
-                entry["naive"] = naive(args.naive_script, cache, minutes, work)
-            results[minutes] = entry
+            length_s, pairs = session(bench, minutes, args)
+            lines.append(f"\n{length_s / 60:.1f}-minute session, ffmpeg {version}, {args.repeat} rounds (A B A B …):\n")
+            lines.append(
+                "| comparison | A (median) | B (median) | A/B: median, range | peak MB A / B | load avg (range) | others' cores (max) |"
+            )
+            lines.append("|---|---|---|---|---|---|---|")
+            lines += [p.row() for p in pairs]
+            record["sessions"][f"{minutes:g}"] = {"length_s": length_s, "pairs": [asdict(p) | {"ratios": p.ratios} for p in pairs]}
         if args.long_minutes:
             minutes = args.long_minutes
             routine = work / f"bench-{minutes:g}.yaml"
             routine.write_text(routine_yaml(minutes))
             print(f"[{minutes:g} min] build with a 10-minute music file …", file=sys.stderr)
-            long_run = run_build(routine, work / f"bench-{minutes:g}.mp3", work / f"cache-{minutes:g}", "--music", str(long_music(work)))
-        rows.append("| session | build | wall s | peak MB | × bare encode | vs naive pydub |")
-        rows.append("|---|---|---|---|---|---|")
-        for entry in results.values():
-            bare = entry["bare"]["wall_s"]
-            for kind in ("cold", "warm"):
-                r = entry[kind]
-                vs_naive = f"{entry['naive']['wall_s'] / r['wall_s']:.1f}× faster" if "naive" in entry else "—"
-                rows.append(
-                    f"| {entry['length']['s'] / 60:.1f} min | {kind} | {r['wall_s']:.1f} | {r['peak_mb']:.0f} | {r['wall_s'] / bare:.2f} | {vs_naive} |"
-                )
-            rows.append(
-                f"| {entry['length']['s'] / 60:.1f} min | bare ffmpeg encode | {bare:.1f} | {entry['bare']['peak_mb']:.0f} | 1.00 | |"
+            run = bench.build(routine, work / f"cache-{minutes:g}", work / f"bench-{minutes:g}.mp3", "--music", str(long_music(bench)))
+            lines.append(
+                f"\n{minutes:g}-minute session with a 10-minute music file: {run.wall_s:.1f} s, "
+                f"peak {run.peak_mb:.0f} MB (encoders {run.child_peak_mb:.0f} MB each at most), load {run.load1:.1f}"
             )
-            if "naive" in entry:
-                n = entry["naive"]
-                rows.append(
-                    f"| {entry['length']['s'] / 60:.1f} min | naive pydub | {n['wall_s']:.1f} | {n['peak_mb']:.0f} | {n['wall_s'] / bare:.2f} | 1.0× |"
-                )
-        if len(results) >= 2:
-            first, last = next(iter(results)), list(results)[-1]
-            growth = results[last]["cold"]["wall_s"] / results[first]["cold"]["wall_s"]
-            rows.append(f"\n{last:g}-minute cold build / {first:g}-minute cold build: {growth:.2f}× (length ratio {last / first:.1f}×)")
-        if args.long_minutes:
-            rows.append(
-                f"{args.long_minutes:g}-minute session with a 10-minute music file: {long_run['wall_s']:.1f} s, peak {long_run['peak_mb']:.0f} MB"
-            )
-        print("\n".join(rows))
+            record["long"] = asdict(run)
+        print("\n".join(lines))
+        if args.json:
+            args.json.write_text(json.dumps(record, indent=1))
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
