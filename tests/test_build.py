@@ -76,7 +76,7 @@ TONE_HZ = 440.0
 TONE_FRAMES = 10 * RATE + 25
 CROSSFADE_FRAMES = int(min(CROSSFADE_S, TONE_FRAMES / RATE / 3) * RATE)
 LOOP_PERIOD_S = (TONE_FRAMES - CROSSFADE_FRAMES) / RATE
-RAMP_MARGIN_S = 0.7  # distance kept from duck ramps and fades when measuring the music alone
+RAMP_MARGIN_S = 0.2  # distance kept from duck ramps and fades when measuring the music alone
 LEVEL_WINDOW_S = 0.5
 
 
@@ -158,11 +158,12 @@ def speech_cues(plan: Plan) -> list[tuple[float, float]]:
 
 
 def music_only(plan: Plan) -> list[tuple[float, float]]:
-    """Holds (runs of pauses of at least 2 s) shrunk away from duck ramps and fades: the music plays alone and at full level."""
+    """Holds (runs of pauses the music rises in) shrunk away from duck ramps and fades: the music plays alone and at full level."""
     shape = DuckShape()
     lo, hi = shape.fade_in_s + RAMP_MARGIN_S, plan.duration_s - shape.fade_out_s - RAMP_MARGIN_S
+    up, down = shape.hang_s + shape.release_s + RAMP_MARGIN_S, shape.attack_s + RAMP_MARGIN_S
     holds = merge_spans((c.start_s, c.end_s) for c in plan.cues if c.kind == "pause")
-    out = [(max(lo, a + RAMP_MARGIN_S), min(hi, b - RAMP_MARGIN_S)) for a, b in holds if b - a >= 2.0]
+    out = [(max(lo, a + up), min(hi, b - down)) for a, b in holds if b - a >= shape.bridge_s]
     return [(a, b) for a, b in out if b - a >= LEVEL_WINDOW_S]
 
 
