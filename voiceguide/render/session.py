@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from voiceguide.audio_io import read_wav_mono
+from voiceguide.narration.wav import read_mono16
 from voiceguide.plan import ChimeSound, Plan, Sound, Utterance
 from voiceguide.render import SAMPLE_RATE
 from voiceguide.render.beds import MusicBed
@@ -92,6 +92,6 @@ def load_sounds(plan: Plan, clips: Mapping[Utterance, Path]) -> dict[Sound, np.n
         if isinstance(sound, ChimeSound):
             sounds[sound] = chime(sound.seconds, SAMPLE_RATE)
         else:
-            samples, clip_rate = read_wav_mono(clips[sound])
-            sounds[sound] = compress(resample_clip(samples, clip_rate, SAMPLE_RATE).astype(np.float32))
+            samples, clip_rate = read_mono16(clips[sound])
+            sounds[sound] = compress(resample_clip(samples * np.float32(1 / 32768), clip_rate, SAMPLE_RATE).astype(np.float32))
     return sounds
