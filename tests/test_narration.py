@@ -212,7 +212,7 @@ def test_list_voices_filters_by_language() -> None:
     assert "gmw/en-us" in {v.id for v in english}
     assert all(any(lang == "en" or lang.startswith("en-") for lang in v.languages) for v in english)
     assert len(list_voices()) > len(english)
-    assert ENGINES == ("pyttsx3", "espeak-cli")
+    assert ENGINES == ("pyttsx3", "espeak-cli", "kokoro", "piper")
 
 
 def test_unknown_engine() -> None:
@@ -356,7 +356,7 @@ VOICE_TABLE = """Pty Language       Age/Gender VoiceName          File          
 
 def test_parse_voice_table() -> None:
     voices = parse_voice_table(VOICE_TABLE)
-    assert voices[1] == VoiceInfo("gmw/en", "English (Great Britain)", ("en-gb", "en"), (2, 2))
+    assert voices[1] == VoiceInfo("gmw/en", "English (Great Britain)", ("en-gb", "en"), (2, 2), gender="male", licence="GPL-3.0-or-later")
     assert resolve_voice("en-us", voices, "espeak-cli").id == "gmw/en-us"
 
 

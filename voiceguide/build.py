@@ -35,7 +35,7 @@ class BuildOptions:
     music_level_db: float | None = None
     voice: str | None = None
     rate: int | None = None
-    engine: str = "pyttsx3"
+    engine: str | None = None  # None: the routine's, else the user's default, else voiceguide's
     fmt: str | None = None  # default: from the output file's suffix, else the codec's default
     bitrate: str | None = None
     mp3_quality: int | None = None  # LAME -q

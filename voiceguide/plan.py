@@ -157,27 +157,33 @@ def chapter_titles(routine: Routine) -> list[str]:
     return [opening, *(t.name for t in routine.techniques), p.closing]
 
 
-def script(routine: Routine, overrides: Narration = NO_OVERRIDES) -> list[Event]:
-    """The routine as an ordered list of untimed events. ``overrides`` (from the command line) win over every level."""
-    return list(iter_script(routine, overrides))
+def script(routine: Routine, overrides: Narration = NO_OVERRIDES, defaults: Narration = NO_OVERRIDES) -> list[Event]:
+    """The routine as an ordered list of untimed events.
+
+    ``overrides`` (from the command line) win over every level; ``defaults`` (the user's own
+    narrator) apply where the routine says nothing, before the language's and voiceguide's.
+    """
+    return list(iter_script(routine, overrides, defaults=defaults))
 
 
-def iter_script(routine: Routine, overrides: Narration = NO_OVERRIDES, respelled: bool = True) -> Iterator[Event]:
+def iter_script(
+    routine: Routine, overrides: Narration = NO_OVERRIDES, respelled: bool = True, defaults: Narration = NO_OVERRIDES
+) -> Iterator[Event]:
     """The events of ``script`` one at a time, so a caller can stop early (the routine limits do).
 
     With ``respelled=False`` utterances keep the written text as their spoken text: cheaper,
     and enough for anything that only counts or times the silences.
     """
-    return _Scripter(routine, overrides, respelled).run()
+    return _Scripter(routine, overrides, respelled, defaults).run()
 
 
 class _Scripter:
-    def __init__(self, routine: Routine, overrides: Narration, respelled: bool) -> None:
+    def __init__(self, routine: Routine, overrides: Narration, respelled: bool, defaults: Narration = NO_OVERRIDES) -> None:
         self.routine = routine
         self.overrides = overrides
         self.respelled = respelled
         self.speech = speech_of(routine)
-        self.base = routine.narration.over(Narration(voice=routine.language)).over(ROUTINE_NARRATION)
+        self.base = routine.narration.over(defaults).over(Narration(voice=routine.language)).over(ROUTINE_NARRATION)
         self.last: CueKind | None = None
         self.mark: Mark | None = None  # set while inside a technique's repetitions
 

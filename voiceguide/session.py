@@ -13,6 +13,7 @@ from voiceguide.narration.base import Clip
 from voiceguide.plan import Plan, Utterance, build_plan, script, utterances
 from voiceguide.progress import Progress
 from voiceguide.routine import Narration, Routine, find_routine, load_routine
+from voiceguide.user_defaults import user_defaults
 
 
 @dataclass(frozen=True)
@@ -29,12 +30,17 @@ def prepare(
     *,
     voice: str | None = None,
     rate: int | None = None,
-    engine: str = "pyttsx3",
+    engine: str | None = None,
     progress: Progress | None = None,
 ) -> Session:
-    """Load the routine, synthesise (or fetch from cache) every line, and lay out the plan."""
+    """Load the routine, synthesise (or fetch from cache) every line, and lay out the plan.
+
+    ``engine`` None: the user's default engine (see ``user_defaults``), else voiceguide's.
+    """
     routine = routine_arg if isinstance(routine_arg, Routine) else load_routine(find_routine(str(routine_arg)))
-    events = script(routine, Narration(voice=voice, rate=rate))
+    mine = user_defaults()
+    engine = mine.engine_for(engine)
+    events = script(routine, Narration(voice=voice, rate=rate), Narration(voice=mine.voice_for(engine)))
     lines = utterances(events)
     stats: dict[str, int] = {}
 

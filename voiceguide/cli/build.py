@@ -73,7 +73,7 @@ from voiceguide.render.settings import DEFAULT_TARGET_LUFS, FORMAT, FORMATS, Cod
 @click.option("--quiet", "-q", is_flag=True, help="No progress and no final line.")
 def build_command(
     routine: str, output: Path | None, music_file: Path | None, no_music: bool, music_level: float | None, voice: str | None,
-    rate: int | None, engine: str, fmt: str | None, bitrate: str | None, mp3_quality: int, target_lufs: float, sidecars: bool,
+    rate: int | None, engine: str | None, fmt: str | None, bitrate: str | None, mp3_quality: int, target_lufs: float, sidecars: bool,
     player: bool, force: bool, quiet: bool,
 ) -> None:  # fmt: skip
     """Build ROUTINE (a file or a built-in name) into an audio session.

@@ -5,5 +5,6 @@ from voiceguide.cli import (  # noqa: F401
     feed,
     play,
     routines,
+    say,
     voices,
 )

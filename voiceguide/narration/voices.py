@@ -33,13 +33,15 @@ def resolve_voice(spec: str, voices: list[VoiceInfo], engine: str) -> VoiceInfo:
     if not want:
         raise NarratorError(f"no voice given for engine {engine} — name a voice id, voice name or language code")
     for v in voices:
-        if v.id.lower() == want:
+        if _norm(v.id) == want:
             return v
     for v in voices:
         if v.name.strip().lower() == spec.strip().lower():
             return v
     ranked: list[tuple[int, int, VoiceInfo]] = []
     for order, v in enumerate(voices):
+        if not v.by_language:
+            continue
         for index, lang in enumerate(v.languages):
             if lang.lower() == want:
                 priority = v.priorities[index] if index < len(v.priorities) else 100
@@ -47,11 +49,19 @@ def resolve_voice(spec: str, voices: list[VoiceInfo], engine: str) -> VoiceInfo:
     if ranked:
         return min(ranked, key=lambda r: (r[0], r[1]))[2]
     for v in voices:
-        if v.id.lower().rsplit("/", 1)[-1] == want:
+        if _norm(v.id).rsplit("/", 1)[-1] == want:
             return v
     if re.fullmatch(r"[a-z]{2,3}-([a-z]{2}|[0-9]{3})", want):  # language-REGION without a voice of its own (de-ch): the language's
         return resolve_voice(want.split("-", 1)[0], voices, engine)
     raise NarratorError(_unknown(spec, voices, engine))
+
+
+def usable_voice(spec: str, voices: list[VoiceInfo], engine: str) -> VoiceInfo:
+    """``resolve_voice``, refusing a voice the engine lists but has not installed."""
+    voice = resolve_voice(spec, voices, engine)
+    if not voice.installed:
+        raise NarratorError(f"voice {voice.id} of engine {engine} is not installed — run: voiceguide voices install {engine}")
+    return voice
 
 
 def _unknown(spec: str, voices: list[VoiceInfo], engine: str) -> str:

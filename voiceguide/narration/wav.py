@@ -51,6 +51,18 @@ def write_mono16_atomic(path: Path, samples: np.ndarray, rate: int) -> None:
         w.writeframes(np.asarray(samples, dtype="<i2").tobytes())
 
 
+def write_float(path: Path, audio: np.ndarray, rate: int, volume: float = 1.0) -> None:
+    """Write float samples (full scale ±1) times ``volume`` as mono 16-bit PCM, clipping what exceeds full scale."""
+    import numpy as np
+
+    scaled = np.round(np.asarray(audio, dtype=np.float64).ravel() * volume * 32767.0)
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(np.clip(scaled, -32768, 32767).astype("<i2").tobytes())
+
+
 def stored_frames(path: Path) -> tuple[int, int] | None:
     """(frames, rate) from the header of a clip this module wrote, or None if it is missing, foreign or truncated."""
     try:

@@ -4,7 +4,11 @@ A small pool of our own (``multiprocessing.Pool`` hangs when a worker dies): eac
 worker is a spawned process doing one job at a time, so the parent always knows
 which text a worker is on and since when.
 
-Each worker is a zygote: it loads the engine once (``Engine.preload``) but never
+Engines whose output depends only on their input and that start threads of their own
+(ONNX Runtime) set ``fork_per_clip`` False: their worker loads the model once and makes
+every clip itself, and the parent's deadline stops it if it hangs.
+
+Otherwise each worker is a zygote: it loads the engine once (``Engine.preload``) but never
 starts it, and forks a child per clip that starts the engine, makes that one clip
 and exits. espeak-ng keeps state from one utterance to the next inside a process
 (the same line said again comes out with other samples and another length), and
@@ -42,7 +46,7 @@ from typing import NoReturn
 
 from voiceguide.errors import NarratorError
 from voiceguide.narration import wav
-from voiceguide.narration.engines import Engine, load_engine
+from voiceguide.narration.engines import DEFAULT_ENGINE, Engine, load_engine
 from voiceguide.narration.trim import trim
 
 STOP_GRACE_S = 5.0  # how long a worker may take to exit after being asked, or to report a hung child
@@ -183,11 +187,20 @@ def clip_in_child(cls: type[Engine], job: Job, scratch: Path, keep_closed: Seque
             os.waitpid(pid, 0)
 
 
+def clip_here(engine: Engine, job: Job, scratch: Path) -> tuple[str, object]:
+    """Make ``job``'s clip in this process (engines with ``fork_per_clip`` False); a hang is the parent's to stop."""
+    try:
+        return ("ok", make_clip(engine, job, scratch))
+    except Exception as exc:  # noqa: BLE001 -- any engine failure goes back to the parent as NarratorError
+        return ("error", _message(exc))
+
+
 def serve(conn: Connection, ref: str, scratch: str) -> None:
-    """Worker main loop: receive a Job (None to stop), make its clip in a child, send back the child's reply."""
+    """Worker main loop: receive a Job (None to stop), make its clip (in a child, or here), send back the reply."""
     _detach()
     tempfile.tempdir = scratch  # engines' temporary files go where the parent cleans up
     cls: type[Engine] | None = None
+    engine: Engine | None = None
     while True:
         try:
             job = conn.recv()
@@ -200,7 +213,11 @@ def serve(conn: Connection, ref: str, scratch: str) -> None:
                 loaded = load_engine(ref)
                 loaded.preload()
                 cls = loaded
-            reply = clip_in_child(cls, job, Path(scratch), keep_closed=(conn,))
+            if cls.fork_per_clip:
+                reply = clip_in_child(cls, job, Path(scratch), keep_closed=(conn,))
+            else:
+                engine = engine or cls()
+                reply = clip_here(engine, job, Path(scratch))
         except Exception as exc:  # noqa: BLE001 -- any engine failure goes back to the parent as NarratorError
             reply = ("error", _message(exc))
         try:
@@ -272,7 +289,7 @@ def _how(exitcode: int | None) -> str:
 class _Failure:
     def __init__(self, engine: str) -> None:
         self.engine = engine
-        other = "pyttsx3" if engine == "espeak-cli" else "espeak-cli"
+        other = "espeak-cli" if engine not in ("espeak-cli", "kokoro", "piper") else DEFAULT_ENGINE
         self.fix = f"try --engine {other} or check the voice"
 
     def hung(self, job: Job) -> NarratorError:

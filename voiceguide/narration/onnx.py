@@ -1,0 +1,49 @@
+"""ONNX Runtime sessions as the narration workers need them: CPU, one thread, a fixed random seed.
+
+A worker loads a model once and forks a child per clip; forking is only safe while the
+worker runs one thread, and ONNX Runtime starts a pool of ``intra_op_num_threads - 1``
+threads per session. With one thread per session there is no pool, so the worker can
+still fork, and the workers (one per core) together use every core without
+oversubscribing them (threads × workers = cores).
+
+Some models draw random numbers inside the graph (Piper's noise). Their generators are
+seeded when a session is made, so every session starts from the same fixed seed, and
+each clip, made in a fresh child of the worker, draws the same numbers for the same text.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+from pathlib import Path
+from typing import Any
+
+from voiceguide.errors import NarratorError
+
+THREADS_PER_SESSION = 1
+SEED = 20240501
+
+
+def require(modules: tuple[str, ...], extra: str) -> None:
+    """Raise NarratorError saying how to install ``extra`` unless every module can be imported."""
+    missing = [m for m in modules if importlib.util.find_spec(m) is None]
+    if missing:
+        raise NarratorError(f"the {extra} engine needs {', '.join(missing)}, which is not installed — pip install 'voiceguide[{extra}]'")
+
+
+def versions(*distributions: str) -> str:
+    """``name version`` of each installed distribution, for cache keys."""
+    return "; ".join(f"{d} {importlib.metadata.version(d)}" for d in distributions)
+
+
+def session(model: Path) -> Any:
+    """A CPU inference session for ``model``: one thread, seeded, quiet."""
+    import onnxruntime as ort
+
+    ort.set_seed(SEED)
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = THREADS_PER_SESSION
+    options.inter_op_num_threads = THREADS_PER_SESSION
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.log_severity_level = 3  # errors only: warnings would land on the build's terminal
+    return ort.InferenceSession(str(model), sess_options=options, providers=["CPUExecutionProvider"])
