@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import textwrap
+import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,15 +15,32 @@ from pathlib import Path
 import feedparser
 import pytest
 from click.testing import CliRunner
+from test_tags import make_cover
 
 import voiceguide.cli.commands  # noqa: F401  (registers the subcommands)
 from voiceguide import ffmpeg
 from voiceguide.build import BuildOptions, BuildResult, build
 from voiceguide.cli import cli
 from voiceguide.errors import OutputError
+from voiceguide.export.artwork import RULE
 from voiceguide.export.chapters import clock
-from voiceguide.export.feed import HINT, ITUNES, PODCAST, Episode, FeedInfo, episode_guid, feed_xml, file_url, parse_ffmetadata, write_feed
+from voiceguide.export.feed import (
+    ATOM,
+    HINT,
+    ITUNES,
+    PODCAST,
+    Episode,
+    FeedInfo,
+    episode_guid,
+    feed_xml,
+    file_url,
+    parse_ffmetadata,
+    plan_artwork,
+    podcast_guid,
+    write_feed,
+)
 from voiceguide.export.sidecars import sidecar_path, write_sidecars
+from voiceguide.render.metadata import read_tags
 
 BASE = "https://example.com/feet/"
 ROUTINES = {
@@ -31,6 +49,7 @@ ROUTINES = {
         title: "Toes = first; #1"
         description: Wake up the toes.
         author: Test Author
+        cover: teal.png
         music: none
         intro:
           - Welcome.
@@ -47,6 +66,7 @@ ROUTINES = {
     "b heel é": """
         title: Heel rub
         description: Warm the heel.
+        cover: small.jpg
         music: none
         intro:
           - Hello.
@@ -72,12 +92,15 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     root = tmp_path_factory.mktemp("feed-build")
     out = root / "out"
     out.mkdir()
+    make_cover(root / "teal.png", "1400x1400")
+    make_cover(root / "small.jpg", "800x600")
     results = {}
     for name, text in ROUTINES.items():
         source = root / f"{name}.yaml"
         source.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
         results[name] = build(source, BuildOptions(output=out, music="none"))
     write_sidecars(results["a-toes"].path, results["a-toes"].plan)
+    build(root / "a-toes.yaml", BuildOptions(output=out, music="none", fmt="opus"))  # the same session as Opus
     return Built(out, results)
 
 
@@ -99,16 +122,19 @@ def items(feed: Path) -> list[ET.Element]:
 
 
 def test_feed_parses_and_describes_every_episode(site: Path, built: Built) -> None:
-    code, out, err = run_feed(str(site), "--base-url", BASE, "--title", "Foot care", "--image", "https://example.com/c.jpg")
-    assert (code, err) == (0, "")
+    args = ["--base-url", BASE, "--title", "Foot care", "--image", "https://example.com/c.jpg", "--email", "me@example.com"]
+    code, out, err = run_feed(str(site), *args)
+    assert code == 0
+    assert err == "voiceguide: warning: the cover of b heel é.mp3 is 800×600 px, not square: " + RULE + "\n"
     feed = site / "feed.xml"
-    assert out == f"wrote {feed} — 2 episodes\n"
+    assert out.splitlines()[0] == f"wrote {feed} — 2 episodes"
     parsed = feedparser.parse(feed.read_bytes())
     assert not parsed.bozo, parsed.get("bozo_exception")
     assert parsed.version == "rss20"
     channel = parsed.feed
     assert (channel.title, channel.link, channel.language, channel.author) == ("Foot care", BASE, "en", "Test Author")
     assert channel.image.href == "https://example.com/c.jpg"
+    assert (channel.publisher_detail.name, channel.publisher_detail.email) == ("Test Author", "me@example.com")  # itunes:owner
     assert [t.term for t in channel.tags] == ["Health & Fitness"]
     names = ["a-toes.mp3", "b heel é.mp3"]  # sorted by file name
     assert [e.enclosures[0].href for e in parsed.entries] == [BASE + "a-toes.mp3", BASE + "b%20heel%20%C3%A9.mp3"]
@@ -139,10 +165,12 @@ def test_podcast_elements_only_for_side_files_that_exist(site: Path) -> None:
 def test_guid_is_stable_across_runs_and_rebuilds(site: Path, tmp_path: Path) -> None:
     info = FeedInfo("Foot care", BASE)
     write_feed(site, info, tmp_path / "first.xml")
-    write_feed(site, info, tmp_path / "second.xml")
-    assert (tmp_path / "first.xml").read_bytes() == (tmp_path / "second.xml").read_bytes()
+    first = (tmp_path / "first.xml").read_bytes()
+    write_feed(site, info, tmp_path / "first.xml")
+    assert (tmp_path / "first.xml").read_bytes() == first
     source = tmp_path / "a-toes.yaml"
     source.write_text(textwrap.dedent(ROUTINES["a-toes"]).lstrip("\n"), encoding="utf-8")
+    make_cover(tmp_path / "teal.png")
     rebuilt = build(source, BuildOptions(output=site, music="none", rate=220, force=True))  # another delivery, other bytes
     write_sidecars(rebuilt.path, rebuilt.plan)
     write_feed(site, info, tmp_path / "rebuilt.xml")
@@ -186,9 +214,12 @@ def test_output_option_and_default_path(site: Path, tmp_path: Path) -> None:
     target = tmp_path / "public" / "podcast.xml"
     target.parent.mkdir()
     code, out, _ = run_feed(str(site), "--base-url", BASE, "--title", "T", "-o", str(target))
-    assert code == 0 and out == f"wrote {target} — 2 episodes\n"
+    covers = sorted(site.glob("cover-*"))
+    assert code == 0 and out.splitlines() == [f"wrote {target} — 2 episodes", *(f"wrote {c}" for c in covers)]
+    assert len(covers) == 2  # the artwork is served with the audio, from DIR
     assert target.is_file() and not (site / "feed.xml").exists()
     assert not [p for p in target.parent.iterdir() if p != target]  # no temp files left
+    assert not list(site.glob(".*"))
 
 
 def _missing(tmp: Path) -> Path:
@@ -273,3 +304,123 @@ def test_feed_xml_drops_characters_xml_cannot_carry() -> None:
     assert (item.findtext("title"), item.findtext("description")) == ("Bell & <toes>", "onetwo")
     assert item.findtext(f"{{{ITUNES}}}duration") == "61"
     assert item.findtext("pubDate") == "Mon, 01 Jan 2024 00:00:00 GMT"
+
+
+# ------------------------------------------------------------------ what directories ask for
+
+
+def test_artwork_comes_from_the_sessions_covers(site: Path, tmp_path: Path) -> None:
+    code, out, err = run_feed(str(site), "--base-url", BASE, "--title", "Foot care", "--email", "me@example.com")
+    assert code == 0 and "800×600 px, not square" in err and "no artwork" not in err
+    channel = ET.parse(site / "feed.xml").getroot().find("channel")
+    assert channel is not None
+    image = channel.find(f"{{{ITUNES}}}image")
+    assert image is not None
+    served = image.get("href", "").removeprefix(BASE)
+    assert served.startswith("cover-") and served.endswith(".png")
+    assert (site / served).read_bytes() == read_tags(site / "a-toes.mp3").cover  # the routine's cover, copied as it is
+    first, second = items(site / "feed.xml")
+    assert first.find(f"{{{ITUNES}}}image") is None  # it shows the channel's
+    own = second.find(f"{{{ITUNES}}}image")
+    assert own is not None and own.get("href", "").endswith(".jpg")
+    assert f"wrote {site / served}" in out.splitlines()
+
+
+def _episode(name: str, cover: bytes | None) -> Episode:
+    return Episode(name, name, "", "", 60.0, 10, datetime(2024, 1, 1, tzinfo=UTC), cover=cover)
+
+
+@pytest.mark.parametrize(
+    "size, pix_fmt, warning",
+    [("1400x1400", "", None), ("3000x3000", "", None), ("1200x1200", "", "is 1200×1200 px"), ("3200x3200", "", "is 3200×3200 px"),
+     ("1500x1400", "", "is 1500×1400 px, not square"), ("1400x1400", "rgba", "is rgb with alpha"), ("1400x1400", "gray", "is grey")],
+)  # fmt: skip
+def test_artwork_is_checked_from_its_header(tmp_path: Path, size: str, pix_fmt: str, warning: str | None) -> None:
+    cover = make_cover(tmp_path / "c.png", size, pix_fmt).read_bytes()
+    pictures, files, warnings = plan_artwork(FeedInfo("T", BASE), [_episode("a.mp3", cover), _episode("b.mp3", None)])
+    (name,) = files
+    assert files[name] == cover and pictures.channel == BASE + name and pictures.items == {}
+    assert warnings == ([] if warning is None else [f"the cover of a.mp3 {warning}: {RULE}"])
+
+
+def test_no_artwork_is_a_clear_warning(site: Path) -> None:
+    pictures, files, warnings = plan_artwork(FeedInfo("T", BASE), [_episode("a.mp3", None)])
+    assert (pictures.channel, files) == (None, {})
+    assert len(warnings) == 1 and "no artwork, which Apple Podcasts requires" in warnings[0] and "--image" in warnings[0]
+
+
+def test_the_most_common_cover_is_the_channels(tmp_path: Path) -> None:
+    a, b = make_cover(tmp_path / "a.png", "1400x1400").read_bytes(), make_cover(tmp_path / "b.png", "1500x1500").read_bytes()
+    episodes = [_episode("1.mp3", a), _episode("2.mp3", b), _episode("3.mp3", b)]
+    pictures, files, warnings = plan_artwork(FeedInfo("T", BASE), episodes)
+    assert pictures.channel is not None and files[pictures.channel.removeprefix(BASE)] == b
+    assert list(pictures.items) == ["1.mp3"] and files[pictures.items["1.mp3"].removeprefix(BASE)] == a
+    assert warnings == []
+
+
+def test_channel_elements_directories_ask_for(site: Path) -> None:
+    code, _, _ = run_feed(str(site), "--base-url", BASE, "--title", "Foot care", "--email", "me@example.com", "-o", str(site / "pod.xml"))
+    assert code == 0
+    root = ET.parse(site / "pod.xml").getroot()
+    channel = root.find("channel")
+    assert channel is not None
+    self_link = channel.find(f"{{{ATOM}}}link")
+    assert self_link is not None and self_link.attrib == {"href": BASE + "pod.xml", "rel": "self", "type": "application/rss+xml"}
+    guid = channel.findtext(f"{{{PODCAST}}}guid") or ""
+    assert uuid.UUID(guid).version == 5 and guid == podcast_guid(BASE + "pod.xml") == podcast_guid("example.com/feet/pod.xml/")
+    owner = channel.find(f"{{{ITUNES}}}owner")
+    assert owner is not None and owner.findtext(f"{{{ITUNES}}}email") == "me@example.com"
+    assert owner.findtext(f"{{{ITUNES}}}name") == "Test Author"
+    category = channel.find(f"{{{ITUNES}}}category")
+    assert category is not None and category.get("text") == "Health & Fitness"
+    assert channel.findtext(f"{{{ITUNES}}}explicit") == "false"
+
+
+def test_podcast_guid_matches_the_specifications_example() -> None:
+    """The Podcasting 2.0 namespace's own example: this feed URL has this podcast:guid."""
+    assert podcast_guid("https://mp3s.nashownotes.com/pc20rss.xml") == "917393e3-1b1e-5cef-ace4-edaa54e1f810"
+
+
+# What the Podcasting 2.0 XSD (podcast-namespace, podcast.xsd) allows on the elements the feed writes.
+XSD_ATTRIBUTES = {"transcript": ({"url", "type"}, {"language", "rel"}), "chapters": ({"url", "type"}, set())}
+
+
+def test_podcast_elements_follow_the_namespace_schema(site: Path) -> None:
+    write_feed(site, FeedInfo("Foot care", BASE, email="me@example.com"))
+    root = ET.parse(site / "feed.xml").getroot()
+    found = [e for e in root.iter() if e.tag.startswith(f"{{{PODCAST}}}")]
+    assert {e.tag.split("}")[1] for e in found} == {"guid", "transcript", "chapters"}
+    for element in found:
+        name = element.tag.split("}")[1]
+        if name == "guid":
+            assert element.attrib == {} and uuid.UUID(element.text or "").version == 5
+            continue
+        required, optional = XSD_ATTRIBUTES[name]
+        assert required <= set(element.attrib) <= required | optional, (name, element.attrib)
+        assert element.attrib["url"].startswith(BASE)
+
+
+def test_a_base_url_with_a_space_is_percent_encoded(site: Path) -> None:
+    code, _, _ = run_feed(str(site), "--base-url", "https://example.com/foot care/é", "--title", "T")
+    assert code == 0
+    parsed = feedparser.parse((site / "feed.xml").read_bytes())
+    base = "https://example.com/foot%20care/%C3%A9/"
+    assert parsed.feed.link == base.rstrip("/")
+    assert [e.enclosures[0].href for e in parsed.entries] == [base + "a-toes.mp3", base + "b%20heel%20%C3%A9.mp3"]
+    assert all(" " not in e.get("href", "") for e in ET.parse(site / "feed.xml").getroot().iter())
+
+
+@pytest.mark.parametrize("email", ["me", "me@", "me @example.com", "a@b"])
+def test_a_bad_email_is_refused(site: Path, email: str) -> None:
+    code, _, err = run_feed(str(site), "--base-url", BASE, "--title", "T", "--email", email)
+    assert code == 2 and "not an e-mail address" in err
+    assert not (site / "feed.xml").exists()
+
+
+def test_an_opus_feed(site: Path, built: Built) -> None:
+    code, _, err = run_feed(str(site), "--base-url", BASE, "--title", "T", "--email", "me@example.com", "--format", "opus")
+    assert code == 0 and "Apple Podcasts plays MP3 and M4A episodes only" in err
+    (entry,) = feedparser.parse((site / "feed.xml").read_bytes()).entries
+    assert entry.title == "Toes = first; #1"  # from the Opus file's own comments
+    assert (entry.enclosures[0].href, entry.enclosures[0].type) == (BASE + "a-toes.opus", "audio/ogg")
+    assert int(entry.itunes_duration) == round(built.results["a-toes"].plan.duration_s)

@@ -37,3 +37,13 @@ def test_image_info_skips_jpeg_segments_before_the_frame(tmp_path: Path) -> None
 )
 def test_image_info_refuses_what_is_not_a_whole_header(data: bytes) -> None:
     assert image_info(data) is None
+
+
+@pytest.mark.parametrize(
+    "name, pix_fmt, colour",
+    [("a.png", "rgb24", "rgb"), ("b.png", "rgba", "rgb with alpha"), ("c.png", "gray", "grey"), ("d.jpg", "yuvj420p", "rgb")],
+)  # fmt: skip (ffmpeg writes no grey JPEG)
+def test_image_info_tells_the_colours(tmp_path: Path, name: str, pix_fmt: str, colour: str) -> None:
+    path = make_cover(tmp_path / name, "64x64", pix_fmt)
+    info = image_info(path.read_bytes())
+    assert info is not None and info.colour == colour

@@ -26,7 +26,7 @@ from voiceguide.errors import RenderError
 from voiceguide.plan import Chapter
 from voiceguide.render import SAMPLE_RATE
 from voiceguide.render.encode import Encoder
-from voiceguide.render.metadata import MAX_VORBIS_CHAPTERS, Metadata, clock_ms, vorbis_comments, write_tags
+from voiceguide.render.metadata import MAX_VORBIS_CHAPTERS, Metadata, Tags, clock_ms, read_tags, vorbis_comments, write_tags
 from voiceguide.render.settings import Codec
 
 SECONDS = 6.0
@@ -39,10 +39,12 @@ OGG = ("opus", "ogg")
 MP4_FORMATS = ("m4b", "m4a")  # ffmpeg puts an Ogg file's comments on its audio stream
 
 
-def make_cover(path: Path, size: str = "1400x1400") -> Path:
+def make_cover(path: Path, size: str = "1400x1400", pix_fmt: str = "") -> Path:
     """A real image of the given size, made by ffmpeg (its kind from the suffix)."""
+    colours = ["-pix_fmt", pix_fmt] if pix_fmt else []
     subprocess.run(
-        [ffmpeg.ffmpeg_exe(), "-nostdin", "-v", "error", "-f", "lavfi", "-i", f"color=c=teal:s={size}", "-frames:v", "1", "-y", str(path)],
+        [ffmpeg.ffmpeg_exe(), "-nostdin", "-v", "error", "-f", "lavfi", "-i", f"color=c=teal:s={size}", "-frames:v", "1", *colours,
+         "-y", str(path)],
         check=True, timeout=60,
     )  # fmt: skip
     return path
@@ -179,6 +181,29 @@ def test_mp4_chapter_track_alone_carries_the_titles(tmp_path: Path) -> None:
     demuxed = ffmetadata(path)
     assert [c.title for c in demuxed.chapters] == [c.title for c in CHAPTERS]
     assert [c.start_s for c in demuxed.chapters] == pytest.approx([c.start_s for c in CHAPTERS], abs=0.001)
+
+
+@pytest.mark.parametrize("fmt", TAGGED)
+def test_read_tags_gives_back_what_was_written(fmt: str, tmp_path: Path, cover: Path) -> None:
+    path = encode(tmp_path / f"s.{fmt}", fmt)
+    assert read_tags(path).title == ""
+    write_tags(path, fmt, meta(cover), CHAPTERS)
+    found = read_tags(path)
+    assert (found.title, found.artist, found.comment, found.cover) == (TITLE, "Zoë Example", COMMENT, cover.read_bytes())
+    assert found.language == ("" if fmt in MP4_FORMATS else "deu")  # MP4 keeps it on the track, where mutagen does not look
+    assert [title for _, title in found.chapters] == [c.title for c in CHAPTERS]
+    assert [start for start, _ in found.chapters] == pytest.approx([c.start_s for c in CHAPTERS], abs=0.001)
+    assert found.duration_s == pytest.approx(SECONDS, abs=0.05)
+
+
+def test_read_tags_of_what_is_no_audio(tmp_path: Path) -> None:
+    text = tmp_path / "notes.txt"
+    text.write_text("not audio", encoding="utf-8")
+    assert read_tags(text) == Tags()
+    fake = tmp_path / "notes.mp3"
+    fake.write_text("not audio", encoding="utf-8")
+    with pytest.raises(RenderError, match=r"cannot read the tags of notes\.mp3"):
+        read_tags(fake)
 
 
 @pytest.mark.parametrize("fmt", TAGGED)

@@ -1,4 +1,4 @@
-"""What an image file is, from its header alone: JPEG or PNG, and its size in pixels.
+"""What an image file is, from its header alone: JPEG or PNG, its size in pixels and its colours.
 
 Enough to tag audio with a cover and to check podcast artwork without an image library.
 PNG: the IHDR chunk right after the signature holds width and height (PNG spec, 11.2.2).
@@ -17,11 +17,16 @@ _SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 
 _STANDALONE = {0x01, *range(0xD0, 0xD8)}  # TEM and RSTn carry no length
 
 
+_PNG_COLOUR = {0: "grey", 2: "rgb", 3: "indexed", 4: "grey with alpha", 6: "rgb with alpha"}  # IHDR colour type
+_JPEG_COLOUR = {1: "grey", 3: "rgb", 4: "cmyk"}  # by number of components (YCbCr counts as rgb)
+
+
 @dataclass(frozen=True)
 class ImageInfo:
     kind: str  # "jpeg" or "png"
     width: int
     height: int
+    colour: str = "rgb"  # rgb, rgb with alpha, grey, indexed, cmyk
 
     @property
     def mime(self) -> str:
@@ -48,14 +53,15 @@ def image_info(data: bytes) -> ImageInfo | None:
         if len(data) < 24 or data[12:16] != b"IHDR":
             return None
         width, height = struct.unpack(">II", data[16:24])
-        return ImageInfo("png", width, height) if width and height else None
+        colour = _PNG_COLOUR.get(data[25], "unknown") if len(data) > 25 else "unknown"
+        return ImageInfo("png", width, height, colour) if width and height else None
     if kind == "jpeg":
-        size = _jpeg_size(data)
-        return ImageInfo("jpeg", *size) if size else None
+        frame = _jpeg_frame(data)
+        return ImageInfo("jpeg", *frame) if frame else None
     return None
 
 
-def _jpeg_size(data: bytes) -> tuple[int, int] | None:
+def _jpeg_frame(data: bytes) -> tuple[int, int, str] | None:
     at = 2
     while at + 4 <= len(data):
         if data[at] != 0xFF:
@@ -69,10 +75,10 @@ def _jpeg_size(data: bytes) -> tuple[int, int] | None:
             continue
         (length,) = struct.unpack(">H", data[at + 2 : at + 4])
         if marker in _SOF:
-            if at + 9 > len(data):
+            if at + 10 > len(data):
                 return None
             height, width = struct.unpack(">HH", data[at + 5 : at + 9])
-            return (width, height) if width and height else None
+            return (width, height, _JPEG_COLOUR.get(data[at + 9], "unknown")) if width and height else None
         if marker == 0xDA or length < 2:  # start of scan before any frame header: not a valid image
             return None
         at += 2 + length

@@ -23,13 +23,16 @@ Every value is written as it is: no text format to escape, so titles with ``=``,
 from __future__ import annotations
 
 import base64
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import mutagen
 from mutagen import MutagenError
 from mutagen.flac import FLAC, Picture
+from mutagen.id3 import ID3
 from mutagen.mp4 import MP4, MP4Cover
 from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
@@ -266,3 +269,102 @@ _WRITERS: dict[str, Callable[[Path, Metadata, tuple[Chapter, ...], Cover | None]
     "ogg": _vorbis,
     "wav": _wav,
 }
+
+
+# ----------------------------------------------------------------- reading back
+
+
+@dataclass(frozen=True)
+class Tags:
+    """What a file's own tags say (empty strings where they say nothing)."""
+
+    title: str = ""
+    artist: str = ""
+    comment: str = ""
+    language: str = ""  # as written: ISO 639-2 from voiceguide
+    cover: bytes | None = None
+    chapters: tuple[tuple[float, str], ...] = ()  # (start in seconds, title), by start
+    duration_s: float | None = None
+
+
+def read_tags(path: Path) -> Tags:
+    """The tags, cover, chapters and length of an audio file of any format voiceguide writes.
+
+    RenderError when mutagen cannot read the file; an unknown format gives empty Tags.
+    """
+    try:
+        audio = mutagen.File(path)
+    except (OSError, ValueError, MutagenError) as err:
+        raise RenderError(f"cannot read the tags of {path.name} ({err})") from None
+    if audio is None:
+        return Tags()
+    duration = float(audio.info.length) if getattr(audio, "info", None) and audio.info.length else None
+    tags = audio.tags
+    if isinstance(tags, ID3):
+        found = _id3_tags(tags)
+    elif isinstance(audio, MP4):
+        found = _mp4_tags(audio)
+    elif tags is not None and hasattr(tags, "as_dict"):
+        found = _vorbis_tags(tags.as_dict(), getattr(audio, "pictures", []))
+    else:
+        found = Tags()
+    return dataclasses.replace(found, duration_s=duration)
+
+
+def _id3_tags(tags: ID3) -> Tags:
+    def first(frame_id: str) -> str:
+        frames = tags.getall(frame_id)
+        return str(frames[0]) if frames else ""
+
+    comments = [f for f in tags.getall("COMM") if not f.desc]
+    pictures = sorted(tags.getall("APIC"), key=lambda f: f.type != FRONT_COVER)
+    chapters = sorted((f.start_time / 1000, str(f.sub_frames.get("TIT2", ""))) for f in tags.getall("CHAP"))
+    return Tags(
+        first("TIT2"), first("TPE1"), str(comments[0]) if comments else "", first("TLAN"),
+        bytes(pictures[0].data) if pictures else None, tuple(chapters),
+    )  # fmt: skip
+
+
+def _mp4_tags(audio: MP4) -> Tags:
+    tags = audio.tags or {}
+
+    def first(key: str) -> str:
+        values = tags.get(key) or [""]
+        return str(values[0])
+
+    covers = tags.get("covr") or []
+    chapters = tuple((float(c.start), str(c.title)) for c in audio.chapters or ())
+    return Tags(first("\xa9nam"), first("\xa9ART"), first("desc") or first("\xa9cmt"), "", bytes(covers[0]) if covers else None, chapters)
+
+
+def _vorbis_tags(comments: dict[str, list[str]], pictures: list[Picture]) -> Tags:
+    def first(*keys: str) -> str:
+        return next((values[0] for key in keys if (values := comments.get(key.lower())) and values), "")
+
+    pictures = list(pictures)
+    if not pictures:
+        for encoded in comments.get("metadata_block_picture", []):
+            try:
+                pictures.append(Picture(base64.b64decode(encoded)))
+            except (ValueError, MutagenError):
+                continue
+    pictures = sorted(pictures, key=lambda p: p.type != FRONT_COVER)
+    chapters = []
+    for key, values in comments.items():
+        if len(key) == 10 and key.startswith("chapter") and key[7:].isdigit() and values:
+            start = _clock_seconds(values[0])
+            if start is not None:
+                chapters.append((start, first(key + "name")))
+    return Tags(
+        first("title"), first("artist"), first("comment", "description"), first("language"),
+        bytes(pictures[0].data) if pictures else None, tuple(sorted(chapters)),
+    )  # fmt: skip
+
+
+def _clock_seconds(value: str) -> float | None:
+    """``01:02:03.500`` → 3723.5; None if it is not such a time."""
+    try:
+        hours, minutes, seconds = value.strip().split(":")
+        return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+    except ValueError:
+        return None
