@@ -25,6 +25,8 @@ from voiceguide.language import language
 from voiceguide.plan import Plan
 from voiceguide.routine import builtin_routines, load_routine
 
+pytestmark = pytest.mark.slow
+
 ONSET_TOLERANCE_S = 0.080  # as in the build tests: a 5 ms window at −45 dBFS finds the first sound
 
 
