@@ -17,10 +17,11 @@ from voiceguide.errors import NarratorError, RoutineError
 from voiceguide.export.captions import to_srt, to_webvtt
 from voiceguide.export.feed import Episode, FeedInfo, _episode_language, feed_language
 from voiceguide.language import PHRASE_KEYS, known_languages, language, number_words
-from voiceguide.narration import list_voices
+from voiceguide.narration import list_voices, voice_speaks
 from voiceguide.narration.voices import resolve_voice
 from voiceguide.plan import build_plan, script, utterances
 from voiceguide.routine import load_routine
+from voiceguide.session import prepare
 
 LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pt")
 
@@ -310,3 +311,13 @@ def test_validate_points_at_an_unknown_language(write_routine):
         f"{path}:2:11: language 'xx' is not one voiceguide speaks"
         " — use one of de, en, es, fr, it, nl, pt (a dialect such as pt-br uses its language's phrases)"
     )
+
+
+def test_a_persons_own_voice_gives_way_to_the_routines_language(write_routine, monkeypatch):
+    monkeypatch.setenv("VOICEGUIDE_CONFIG", str(write_routine("", "no-config.toml")))
+    monkeypatch.setenv("VOICEGUIDE_VOICE", "gmw/en-us")
+    assert voice_speaks("gmw/en-us", "en") and voice_speaks("roa/pt-br", "pt") and not voice_speaks("gmw/en-us", "de")
+    for code, voice in (("en", "gmw/en-us"), ("de", "de")):
+        path = write_routine(f"title: T\nlanguage: {code}\nmusic: none\ntechniques:\n  - name: A\n", f"{code}.yaml")
+        session = prepare(path)
+        assert {c.utterance.voice for c in session.plan.cues if c.utterance} == {voice}

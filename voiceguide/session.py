@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from voiceguide.narration import narrate
+from voiceguide.narration import narrate, voice_speaks
 from voiceguide.narration.base import Clip
 from voiceguide.plan import Plan, Utterance, build_plan, script, utterances
 from voiceguide.progress import Progress
@@ -40,7 +40,10 @@ def prepare(
     routine = routine_arg if isinstance(routine_arg, Routine) else load_routine(find_routine(str(routine_arg)))
     mine = user_defaults()
     engine = mine.engine_for(engine)
-    events = script(routine, Narration(voice=voice, rate=rate), Narration(voice=mine.voice_for(engine)))
+    own = mine.voice_for(engine)
+    if own is not None and not voice_speaks(own, routine.language, engine):
+        own = None  # this person's voice does not speak the routine's language: the language's own voice instead
+    events = script(routine, Narration(voice=voice, rate=rate), Narration(voice=own))
     lines = utterances(events)
     stats: dict[str, int] = {}
 

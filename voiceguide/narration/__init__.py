@@ -18,13 +18,15 @@ from voiceguide.errors import NarratorError
 from voiceguide.narration import cache as clip_cache
 from voiceguide.narration.base import Clip, VoiceInfo
 from voiceguide.narration.engines import DEFAULT_ENGINE, ENGINES, Engine, engine_ref, load_engine
-from voiceguide.narration.voices import filter_voices, usable_voice
+from voiceguide.narration.voices import filter_voices, resolve_voice, speaks, usable_voice
 from voiceguide.plan import Utterance
 
 if TYPE_CHECKING:  # the workers (and numpy with them) load when something is narrated, not with the command line
     from voiceguide.narration.workers import Job, Made
 
-__all__ = ["DEFAULT_ENGINE", "ENGINES", "Clip", "Listed", "VoiceInfo", "catalogue", "default_timeout_s", "list_voices", "narrate"]
+__all__ = [
+    "DEFAULT_ENGINE", "ENGINES", "Clip", "Listed", "VoiceInfo", "catalogue", "default_timeout_s", "list_voices", "narrate", "voice_speaks",
+]  # fmt: skip
 
 BASE_TIMEOUT_S = 20.0
 TIMEOUT_PER_CHAR_S = 0.2
@@ -64,6 +66,19 @@ class Listed:
     engine: str
     voice: VoiceInfo
     ready: bool  # the engine runs here and the voice's files are installed
+
+
+def voice_speaks(spec: str, language: str, engine: str = DEFAULT_ENGINE) -> bool:
+    """Whether the voice ``spec`` names speaks ``language`` or a dialect of its language.
+
+    True where the engine cannot say (it lists no languages for the voice) or cannot tell
+    which voice is meant: narrating then reports what is wrong.
+    """
+    try:
+        voice = resolve_voice(spec, list(_voices(_engine(engine))), engine)
+    except NarratorError:
+        return True
+    return not voice.languages or speaks(voice, language.split("-", 1)[0])
 
 
 def catalogue(engines: Iterable[str] = ENGINES, language: str | None = None) -> list[Listed]:
