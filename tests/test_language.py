@@ -87,7 +87,8 @@ def test_every_phrase_file_is_whole():
 
 
 def test_a_dialect_uses_its_language_and_an_unknown_code_is_refused():
-    assert language("pt-BR").code == "pt" and language("de_CH").code == "de"
+    assert language("pt-BR").code == "pt-br" and language("pt-PT").code == "pt" and language("de_CH").code == "de"
+    assert number_words(16, "pt-br") == "dezesseis" and number_words(16, "pt") == "dezasseis"
     with pytest.raises(LookupError, match="de, en, es"):
         language("xx")
 
@@ -228,7 +229,7 @@ def test_phrases_override_the_language(write_routine):
 @pytest.mark.parametrize(
     ("text", "where", "message"),
     [
-        ("language: xx\n", (2, 11), "language 'xx' is not one voiceguide speaks — use one of de, en, es, fr, it, nl, pt"),
+        ("language: xx\n", (2, 11), "language 'xx' is not one voiceguide speaks — use one of de, en, es, fr, it, nl, pt, pt-br"),
         ("language: 'de 1'\n", (2, 11), "language 'de 1' is not a language code"),
         ("phrases: {lastcue: x}\n", (2, 11), "unknown key 'lastcue' in phrases — did you mean 'last_cue'?"),
         ("phrases: {switch: 'Now {n}.'}\n", (2, 19), "phrase switch uses the unknown placeholder {n} — use {side}"),
@@ -309,7 +310,7 @@ def test_validate_points_at_an_unknown_language(write_routine):
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert result.stderr.strip() == (
         f"{path}:2:11: language 'xx' is not one voiceguide speaks"
-        " — use one of de, en, es, fr, it, nl, pt (a dialect such as pt-br uses its language's phrases)"
+        " — use one of de, en, es, fr, it, nl, pt, pt-br (a dialect such as de-ch uses its language's phrases)"
     )
 
 

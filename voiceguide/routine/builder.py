@@ -70,7 +70,7 @@ class _Builder:
             c.problem(
                 node,
                 f"language '{shown(code)}' is not one voiceguide speaks",
-                f"use one of {', '.join(known_languages())} (a dialect such as pt-br uses its language's phrases)",
+                f"use one of {', '.join(known_languages())} (a dialect such as de-ch uses its language's phrases)",
             )
             return DEFAULT_LANGUAGE
         return code.lower().replace("_", "-")
