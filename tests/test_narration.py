@@ -163,7 +163,7 @@ def test_voice_changes_the_audio() -> None:
 def test_unknown_voice_lists_close_matches() -> None:
     with pytest.raises(NarratorError, match="unknown voice 'en-usa'") as err:
         narrate([say(voice="en-usa")])
-    assert "close matches" in str(err.value) and "en-us" in str(err.value)
+    assert "did you mean" in str(err.value) and "en-us" in str(err.value)
     assert "\n" not in str(err.value)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -101,3 +102,90 @@ def test_a_bad_engine_variable_fails_the_command_in_one_line(config: Path, monke
     monkeypatch.setenv("VOICEGUIDE_ENGINE", "festival")
     result = run("plan", str(tiny_routine))
     assert result.exit_code == 1 and "$VOICEGUIDE_ENGINE" in result.output and result.output.count("\n") == 1
+
+
+# --- engine and voice in routines: checked before anything is synthesised --------------------
+
+NOBODY = """
+title: Nobody speaks
+narration:
+  engine: kokoro
+  voice: af_nobody
+techniques:
+  - name: Toe press
+    steps:
+      - Press your toes.
+"""
+
+
+def test_validate_locates_an_unknown_voice_with_a_did_you_mean(write_routine) -> None:
+    path = write_routine(NOBODY, "nobody.yaml")
+    result = run("validate", str(path))
+    assert result.exit_code == 1
+    assert result.output == f"{path}:4:10: unknown voice 'af_nobody' for engine kokoro — did you mean 'af_nova'?\n"
+
+
+def test_build_refuses_an_unknown_voice_before_synthesis(write_routine, tmp_path: Path, cache_dir: Path) -> None:
+    path = write_routine(NOBODY, "nobody.yaml")
+    result = run("build", str(path), "-o", str(tmp_path / "out.mp3"))
+    assert result.exit_code == 1 and result.output.count("\n") == 1 and ":4:10: unknown voice 'af_nobody'" in result.output
+    assert not (tmp_path / "out.mp3").exists() and not (cache_dir / "clips").exists()
+
+
+@pytest.fixture
+def fresh_engines() -> Iterator[None]:
+    """Forget which engines were found working: a test changes what is installed."""
+    from voiceguide import narration
+
+    for cached in (narration._engine, narration._voices, narration._version):
+        cached.cache_clear()
+    yield
+    for cached in (narration._engine, narration._voices, narration._version):
+        cached.cache_clear()
+
+
+@pytest.mark.usefixtures("fresh_engines")
+def test_an_engine_that_is_not_installed_is_located(write_routine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VOICEGUIDE_DATA", str(tmp_path / "empty"))
+    path = write_routine(NOBODY.replace("voice: af_nobody", "voice: af_heart"), "heart.yaml")
+    result = run("validate", str(path))
+    assert result.exit_code == 1 and result.output.startswith(f"{path}:3:11: ")
+    assert "install" in result.output and result.output.count("\n") == 1
+
+
+def test_a_rate_the_engine_cannot_reach_is_located(write_routine) -> None:
+    require("kokoro")
+    path = write_routine(NOBODY.replace("voice: af_nobody", "voice: af_heart\n  rate: 90"), "slow.yaml")
+    result = run("validate", str(path))
+    assert result.exit_code == 1 and result.output.startswith(f"{path}:5:9: rate 90 is beyond the kokoro engine")
+
+
+def test_a_technique_may_name_its_own_engine(write_routine) -> None:
+    from voiceguide.plan import script, utterances
+    from voiceguide.routine import load_routine
+
+    path = write_routine(
+        """
+        title: Two narrators
+        narration: {voice: en-us}
+        techniques:
+          - name: Toe press
+            steps: [Press your toes.]
+          - name: Arch
+            narration: {engine: kokoro}
+            steps: [Press the arch.]
+        """,
+        "two.yaml",
+    )
+    lines = {u.text: u for u in utterances(script(load_routine(path)))}
+    assert (lines["Press your toes."].engine, lines["Press your toes."].voice) == ("", "en-us")
+    assert (lines["Press the arch."].engine, lines["Press the arch."].voice) == ("kokoro", "en")  # its own voice for the language
+
+
+def test_schema_names_every_engine() -> None:
+    from importlib import resources
+
+    from voiceguide.narration import ENGINES
+
+    schema = json.loads(resources.files("voiceguide.routine").joinpath("schema.json").read_text(encoding="utf-8"))
+    assert schema["$defs"]["narration"]["properties"]["engine"]["enum"] == list(ENGINES)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from voiceguide.errors import LimitError
@@ -32,6 +32,7 @@ class Utterance:
     voice: str
     rate: int
     volume: float
+    engine: str = ""  # "": whichever engine the narration is given
 
 
 @dataclass(frozen=True)
@@ -208,7 +209,7 @@ class _Scripter:
         if self.last == "speech" and n.gap_s:
             yield from self.pause(n.gap_s, chapter)  # two lines in a row: a breath between them
         spoken = respell(text, self.routine.pronunciations) if self.respelled else text
-        yield from self.event("speech", chapter, Utterance(text, spoken, n.voice, n.rate, n.volume))
+        yield from self.event("speech", chapter, Utterance(text, spoken, n.voice, n.rate, n.volume, n.engine or ""))
 
     def pause(self, seconds: float, chapter: int, role: PauseRole = "") -> Iterator[Event]:
         if seconds > 0:
@@ -225,7 +226,10 @@ class _Scripter:
                 yield from self.event("chime", chapter, seconds=step.seconds)
 
     def technique(self, t: Technique, chapter: int) -> Iterator[Event]:
-        narration = t.narration.over(self.base)
+        own = t.narration
+        if own.engine is not None and own.voice is None and own.engine != self.base.engine:
+            own = replace(own, voice=self.routine.language)  # another engine: its own voice for the language, not the routine's
+        narration = own.over(self.base)
         if t.chime:
             yield from self.event("chime", chapter, seconds=DEFAULT_CHIME_S)
         if t.announce:

@@ -12,7 +12,7 @@ from voiceguide.durations import format_clock
 from voiceguide.errors import RoutineError
 from voiceguide.progress import Progress
 from voiceguide.routine import builtin_routines, find_routine, load_routine
-from voiceguide.session import prepare
+from voiceguide.session import check_narration, prepare
 
 
 @cli.command()
@@ -25,11 +25,12 @@ def validate(files: tuple[str, ...]) -> None:
     problems = 0
     for name in files:
         try:
-            load_routine(find_routine(name))
+            found = check_narration(load_routine(find_routine(name)))
         except RoutineError as err:
-            problems += len(err.problems)
-            for problem in err.problems:
-                click.echo(str(problem), err=True)
+            found = err.problems
+        problems += len(found)
+        for problem in found:
+            click.echo(str(problem), err=True)
     if problems:
         raise click.exceptions.Exit(1)
     click.echo(f"{len(files)} routine{'s' if len(files) != 1 else ''} valid")

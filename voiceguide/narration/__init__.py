@@ -19,10 +19,10 @@ from voiceguide.narration import cache as clip_cache
 from voiceguide.narration.base import Clip, VoiceInfo
 from voiceguide.narration.engines import DEFAULT_ENGINE, ENGINES, Engine, engine_ref, load_engine
 from voiceguide.narration.voices import filter_voices, resolve_voice, speaks, usable_voice
-from voiceguide.plan import Utterance
 
 if TYPE_CHECKING:  # the workers (and numpy with them) load when something is narrated, not with the command line
     from voiceguide.narration.workers import Job, Made
+    from voiceguide.plan import Utterance  # the plan imports the routine model, which names the engines
 
 __all__ = [
     "DEFAULT_ENGINE", "ENGINES", "Clip", "Listed", "VoiceInfo", "catalogue", "default_timeout_s", "list_voices", "narrate", "voice_speaks",
@@ -119,7 +119,8 @@ def narrate(
 ) -> dict[Utterance, Clip]:
     """A trimmed clip for every utterance, keyed by the utterances given.
 
-    engine: a name from ``ENGINES`` or an importable ``"module:Class"`` Engine path.
+    engine: a name from ``ENGINES`` or an importable ``"module:Class"`` Engine path, for
+        every utterance that names no engine of its own (``Utterance.engine``).
     progress: called as ``progress(done, total)`` each time an uncached clip is stored
         (``total`` counts uncached clips only; not called when everything is cached).
     cache_dir: the clip cache; default ``cache.cache_root()`` ($VOICEGUIDE_CACHE, XDG, ~/.cache).
@@ -131,23 +132,22 @@ def narrate(
     """
     from voiceguide.narration.workers import Job, run_jobs
 
-    cls = _engine(engine)
-    ref = engine_ref(engine)
     wanted = list(dict.fromkeys(utterances))
     for u in wanted:
-        _check(u, cls)
-    voices = list(_voices(cls))
-    version = _version(cls)
+        _check(u, _engine(u.engine or engine))
     root = clip_cache.cache_root(cache_dir)
 
     key_of: dict[Utterance, str] = {}
     clips: dict[str, Clip] = {}
-    jobs: dict[str, Job] = {}
+    jobs: dict[str, dict[str, Job]] = {}  # by engine, then clip key
+    queued: set[str] = set()
     for u in wanted:
-        voice = usable_voice(u.voice, voices, cls.name).id
-        key = clip_cache.clip_key(cls.name, version, voice, u.rate, u.volume, u.spoken)
+        name = u.engine or engine
+        cls = _engine(name)
+        voice = usable_voice(u.voice, list(_voices(cls)), cls.name).id
+        key = clip_cache.clip_key(cls.name, _version(cls), voice, u.rate, u.volume, u.spoken)
         key_of[u] = key
-        if key in clips or key in jobs:
+        if key in clips or key in queued:
             continue
         path = clip_cache.clip_path(root, key)
         found = clip_cache.lookup(path)
@@ -155,7 +155,8 @@ def narrate(
             clips[key] = found
         else:
             limit = timeout_s if timeout_s is not None else default_timeout_s(u.spoken, cls.timeout_factor)
-            jobs[key] = Job(key, u.spoken, voice, int(u.rate), float(u.volume), path, limit)
+            jobs.setdefault(name, {})[key] = Job(key, u.spoken, voice, int(u.rate), float(u.volume), path, limit)
+            queued.add(key)
 
     cached = len(clips)
     done = 0
@@ -165,10 +166,11 @@ def narrate(
         clips[job.key] = Clip(job.out, result.frames / result.sample_rate, result.sample_rate)
         done += 1
         if progress is not None:
-            progress(done, len(jobs))
+            progress(done, len(queued))
 
-    run_jobs(list(jobs.values()), ref, cls.name, made)
+    for name, mine in jobs.items():  # one engine at a time: its workers use every core
+        run_jobs(list(mine.values()), engine_ref(name), _engine(name).name, made)
     if stats is not None:
         stats.clear()
-        stats.update(synthesised=len(jobs), cached=cached)
+        stats.update(synthesised=len(queued), cached=cached)
     return {u: clips[key_of[u]] for u in wanted}

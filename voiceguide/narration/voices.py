@@ -8,6 +8,8 @@ import re
 from voiceguide.errors import NarratorError
 from voiceguide.narration.base import VoiceInfo
 
+_LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(-[a-z0-9]{2,8})*")
+
 
 def _norm(text: str) -> str:
     return text.strip().lower().replace("_", "-")
@@ -67,10 +69,13 @@ def usable_voice(spec: str, voices: list[VoiceInfo], engine: str) -> VoiceInfo:
 def _unknown(spec: str, voices: list[VoiceInfo], engine: str) -> str:
     candidates: dict[str, str] = {}
     for v in voices:
-        for label in (v.id, v.name, *v.languages):
+        for label in (v.id, v.name, *(v.languages if v.by_language else ())):
             candidates.setdefault(label.lower(), label)
-    close = difflib.get_close_matches(spec.strip().lower(), list(candidates), n=6, cutoff=0.6)
+    close = [c for c in difflib.get_close_matches(spec.strip().lower(), list(candidates), n=6, cutoff=0.6) if c != _norm(spec)]
     head = f"unknown voice {spec!r} for engine {engine}"
     if close:
-        return head + " — close matches: " + ", ".join(candidates[c] for c in close)
-    return head + f" — none of its {len(voices)} voices is close; list them to pick one"
+        others = f" (close matches: {', '.join(candidates[c] for c in close[1:])})" if len(close) > 1 else ""
+        return head + f" — did you mean '{candidates[close[0]]}'?{others}"
+    if _LANGUAGE_CODE.fullmatch(_norm(spec)):
+        return f"no {engine} voice speaks {spec!r} — name a voice with voice: ('voiceguide voices --engine {engine}' lists them)"
+    return head + f" — none of its {len(voices)} voices is close; 'voiceguide voices --engine {engine}' lists them"

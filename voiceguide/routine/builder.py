@@ -10,6 +10,7 @@ from typing import Any
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from voiceguide.language import PHRASE_FIELDS, PHRASE_KEYS, Language, known_languages, language
+from voiceguide.narration.engines import ENGINES
 from voiceguide.routine.checks import Checker, describe, shown
 from voiceguide.routine.files import file_kind
 from voiceguide.routine.limits import MAX_COVER_BYTES, MAX_NAME, MAX_PAUSE_S, MAX_TEXT, RATE_RANGE, REPETITIONS_RANGE
@@ -31,7 +32,7 @@ ROOT_KEYS = (
     "title", "description", "author", "album", "year", "language", "phrases", "narration", "music", "cover",
     "pronunciations", "intro", "precautions", "techniques", "outro",
 )  # fmt: skip
-NARRATION_KEYS = ("voice", "rate", "volume", "gap")
+NARRATION_KEYS = ("engine", "voice", "rate", "volume", "gap")
 MUSIC_KEYS = ("file", "level")
 TECHNIQUE_KEYS = (
     "name", "steps", "repetitions", "cue", "last_cue", "hold", "rest", "release", "sides", "first_side",
@@ -55,6 +56,10 @@ class _Builder:
         self.path = path
         self.check = Checker(path)
         self.speech: Language = language(DEFAULT_LANGUAGE)  # the routine's language once read, with its own phrases
+        self.places: list[tuple[str, int, int]] = []  # see Routine.places
+
+    def mark(self, key: str, node: Node) -> None:
+        self.places.append((key, node.start_mark.line + 1, node.start_mark.column + 1))
 
     def language(self, node: Node) -> str:
         c = self.check
@@ -109,9 +114,11 @@ class _Builder:
         album = c.text(keys["album"], "album", max_len=MAX_NAME, allow_empty=True) if "album" in keys else ""
         year = c.integer(keys["year"], "year", 1900, 2100) if "year" in keys else None
         language = self.language(keys["language"]) if "language" in keys else DEFAULT_LANGUAGE
+        if "language" in keys:
+            self.mark("language", keys["language"])
         phrases = self.phrases(keys["phrases"]) if "phrases" in keys else ()
         self.speech = self.speech.with_phrases(dict(phrases))
-        narration = self.narration(keys["narration"], "narration") if "narration" in keys else Narration()
+        narration = self.narration(keys["narration"], "narration", "narration") if "narration" in keys else Narration()
         base = narration.over(ROUTINE_NARRATION)
         music = self.music(keys["music"]) if "music" in keys else Music()
         cover = self.cover(keys["cover"]) if "cover" in keys else None
@@ -133,17 +140,21 @@ class _Builder:
         return Routine(
             name=self.path.stem, source=self.path, title=title, description=description or "", author=author or "", album=album or "", year=year,
             language=language, narration=base, music=music, cover=cover, intro=intro, precautions=precautions,
-            techniques=tuple(techniques), outro=outro, pronunciations=pronunciations, phrases=phrases,
+            techniques=tuple(techniques), outro=outro, pronunciations=pronunciations, phrases=phrases, places=tuple(self.places),
         )  # fmt: skip
 
-    def narration(self, node: Node, where: str) -> Narration:
+    def narration(self, node: Node, where: str, key: str) -> Narration:
         c = self.check
         keys = c.mapping(node, where, NARRATION_KEYS)
+        for name in ("engine", "voice", "rate"):
+            if name in keys:
+                self.mark(f"{key}.{name}", keys[name])
+        engine = c.choice(keys["engine"], f"{where} engine", ENGINES) if "engine" in keys else None
         voice = c.text(keys["voice"], f"{where} voice", max_len=100) if "voice" in keys else None
         rate = c.integer(keys["rate"], f"{where} rate (words per minute)", *RATE_RANGE) if "rate" in keys else None
         volume = c.number(keys["volume"], f"{where} volume", 0.0, 1.0) if "volume" in keys else None
         gap = c.duration(keys["gap"], f"{where} gap", max_s=10.0) if "gap" in keys else None
-        return Narration(voice, rate, volume, gap)
+        return Narration(voice, rate, volume, gap, engine)
 
     def music(self, node: Node) -> Music:
         c = self.check
@@ -330,7 +341,9 @@ class _Builder:
             pause_after_s=opt(lambda n: c.duration(n, f"{where} pause_after", MAX_PAUSE_S), "pause_after", 0.0),
             chime=opt(lambda n: c.boolean(n, f"{where} chime"), "chime", False),
             announce=opt(lambda n: c.boolean(n, f"{where} announce"), "announce", True),
-            narration=self.narration(keys["narration"], f"{where} narration") if "narration" in keys else Narration(),
+            narration=self.narration(keys["narration"], f"{where} narration", f"techniques.{number}.narration")
+            if "narration" in keys
+            else Narration(),
             line=node.start_mark.line + 1,
         )
         if not technique.steps and technique.cue == "none" and not technique.announce:

@@ -31,6 +31,7 @@ class Narration:
     rate: int | None = None
     volume: float | None = None
     gap_s: float | None = None
+    engine: str | None = None  # None at every level: the user's default engine, else voiceguide's
 
     def over(self, base: Narration) -> Narration:
         """These settings laid over ``base``: each field set here wins."""
@@ -39,6 +40,7 @@ class Narration:
             rate=self.rate if self.rate is not None else base.rate,
             volume=self.volume if self.volume is not None else base.volume,
             gap_s=self.gap_s if self.gap_s is not None else base.gap_s,
+            engine=self.engine if self.engine is not None else base.engine,
         )
 
 
@@ -110,3 +112,10 @@ class Routine:
     outro: tuple[Step, ...] = ()
     pronunciations: tuple[tuple[str, str], ...] = ()
     phrases: tuple[tuple[str, str], ...] = ()  # the routine's own wording of built-in phrases, over its language's
+    # Where some values were written, as (key, line, column): "language", "narration.voice",
+    # "techniques.2.narration.engine" …, so checks made after loading can point at them.
+    places: tuple[tuple[str, int, int], ...] = field(default=(), compare=False)
+
+    def place(self, key: str) -> tuple[int, int] | None:
+        """(line, column) where ``key`` was written, or None if the routine does not write it."""
+        return next(((line, column) for k, line, column in self.places if k == key), None)
