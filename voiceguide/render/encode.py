@@ -7,6 +7,7 @@ import subprocess
 import tempfile
 import threading
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 
@@ -16,12 +17,12 @@ from voiceguide.render import CHANNELS, SAMPLE_RATE
 from voiceguide.render.settings import Codec
 
 
-def _widen_pipe(pipe: object) -> None:
-    """Ask Linux for a 1 MiB pipe buffer, so ffmpeg and the feeder hand over larger pieces."""
+def widen_pipe(pipe: IO[bytes] | None) -> None:
+    """Ask Linux for a 1 MiB pipe buffer, so ffmpeg and its feeder hand over larger pieces."""
     try:
         import fcntl
 
-        fcntl.fcntl(pipe.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)  # type: ignore[attr-defined]
+        fcntl.fcntl(pipe.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)  # type: ignore[union-attr]
     except (OSError, ImportError, AttributeError, ValueError):
         pass  # not Linux, or a lower limit: the default buffer works, a little slower
 
@@ -42,7 +43,7 @@ class Encoder:
             "-fflags", "+bitexact", "-flags:a", "+bitexact", *codec.args(), "-y", str(path),
         ]  # fmt: skip
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._stderr)
-        _widen_pipe(self.process.stdin)
+        widen_pipe(self.process.stdin)
         self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=4)
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._feed, name="voiceguide-encoder-feed", daemon=True)

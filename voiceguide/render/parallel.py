@@ -31,7 +31,6 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
 import numpy as np
 
@@ -39,6 +38,7 @@ from voiceguide import ffmpeg
 from voiceguide.errors import RenderError
 from voiceguide.output import temp_path
 from voiceguide.render import CHANNELS, SAMPLE_RATE
+from voiceguide.render.encode import widen_pipe
 from voiceguide.render.mp3frames import (
     SAMPLES_PER_FRAME,
     Frame,
@@ -138,16 +138,6 @@ def encode_mp3(
     _Run(path, codec, total, source, segments(total, 1), 1, progress).run()
 
 
-def _widen_pipe(pipe: IO[bytes]) -> None:
-    """Ask Linux for a 1 MiB pipe buffer, so the encoder and its feeder hand over larger pieces."""
-    try:
-        import fcntl
-
-        fcntl.fcntl(pipe.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
-    except (OSError, ImportError, AttributeError, ValueError):
-        pass  # not Linux, or a lower limit: the default buffer works, a little slower
-
-
 @dataclass(frozen=True)
 class _Encoded:
     segment: Segment
@@ -236,7 +226,7 @@ class _Run:
             self._temps.append(temp)
         command = [
             ffmpeg.ffmpeg_exe(), "-hide_banner", "-loglevel", "error",
-            "-f", "s16le", "-ar", str(SAMPLE_RATE), "-ac", str(CHANNELS), "-i", "pipe:0",
+            "-f", "s16le", "-ar", str(SAMPLE_RATE), "-ac", str(CHANNELS), "-i", "pipe:0", "-map_metadata", "-1",
             "-fflags", "+bitexact", "-flags:a", "+bitexact", *self.codec.args(),
             "-write_xing", "1", "-id3v2_version", "0", "-y", str(temp),
         ]  # fmt: skip
@@ -262,7 +252,7 @@ class _Run:
         """Render the segment into the encoder's stdin, counting progress past its warm-up."""
         stdin = process.stdin
         assert stdin is not None
-        _widen_pipe(stdin)
+        widen_pipe(stdin)
         ahead = part.boundary * SAMPLES_PER_FRAME - part.start  # warm-up: encoded twice, counted once
         after = self.parts[part.index + 1].boundary * SAMPLES_PER_FRAME if part.index + 1 < len(self.parts) else self.total
         nominal = min(after, self.total) - part.boundary * SAMPLES_PER_FRAME

@@ -3,13 +3,14 @@
 Every sound is prepared (speech clips read, resampled and evened out; chimes made), the
 levels are chosen from a loudness model (``master``), corrected for what the codec does
 to loudness on an excerpt (``calibrate``), and the session is rendered block by block
-(``mixer``) straight into the encoder (``encode``): memory stays flat however long it is.
+(``mixer``) straight into the encoder (``encode``; MP3 on every core, ``parallel``): memory
+stays flat however long it is.
 Tags and chapters are written into the finished file (``metadata``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from voiceguide.render.envelope import DuckShape, MusicEnvelope
 from voiceguide.render.master import MusicLevels, compress, master
 from voiceguide.render.metadata import Metadata, write_tags
 from voiceguide.render.mixer import render, total_frames
+from voiceguide.render.parallel import encode_mp3
 from voiceguide.render.settings import Codec, MixSettings
 from voiceguide.render.tones import chime
 
@@ -66,20 +68,34 @@ def render_session(
     )
     mastered = mastered.scaled(codec_factor(excerpt, codec))
 
+    def blocks(start: int, stop: int) -> Iterator[np.ndarray]:
+        return render(plan, mastered.sounds, music, envelope, mastered.music_gain, start=start, stop=stop)
+
+    def report(done: int) -> None:
+        if progress is not None:
+            progress("rendering", done, total)
+
+    if codec.fmt == "mp3":
+        encode_mp3(path, codec, total, blocks, progress=report)  # on every core when the session is long enough
+    else:
+        encode_whole(path, codec, blocks(0, total), report)
+    write_tags(path, codec.fmt, meta, plan.chapters)
+    return Rendered(mastered.loudness_lufs)
+
+
+def encode_whole(path: Path, codec: Codec, blocks: Iterable[np.ndarray], progress: Callable[[int], None]) -> None:
+    """One encoder, fed as the blocks are rendered."""
     encoder = Encoder(path, codec)
     try:
         done = 0
-        for block in render(plan, mastered.sounds, music, envelope, mastered.music_gain):
+        for block in blocks:
             encoder.write(block)
             done += block.shape[0]
-            if progress is not None:
-                progress("rendering", done, total)
+            progress(done)
         encoder.finish()
     except BaseException:
         encoder.abort()
         raise
-    write_tags(path, codec.fmt, meta, plan.chapters)
-    return Rendered(mastered.loudness_lufs)
 
 
 def load_sounds(plan: Plan, clips: Mapping[Utterance, Path]) -> dict[Sound, np.ndarray]:
