@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,3 +54,57 @@ class OutputError(VoiceguideError):
 
 class LimitError(VoiceguideError):
     """The session is beyond what voiceguide accepts."""
+
+
+class ResourceError(VoiceguideError):
+    """The machine ran out of something a build needs: memory, open files, disk space, or the file size limit."""
+
+
+def resource_error(err: BaseException, where: Path | str | None = None) -> ResourceError | None:
+    """The one-line error for running out of memory, open files, disk space or the file size limit; None for anything else.
+
+    ``where``: the file being written, when known (else the error's own file name).
+    """
+    if isinstance(err, MemoryError) or (isinstance(err, OSError) and err.errno == errno.ENOMEM):
+        limit = _limit("RLIMIT_AS", 1024 * 1024, " MiB")
+        return ResourceError(
+            "ran out of memory" + (f" (the limit is {limit}: ulimit -v)" if limit else "")
+            + " — close other programs, raise the limit, or build a shorter session"
+        )  # fmt: skip
+    if not isinstance(err, OSError):
+        return None
+    target = where if where is not None else err.filename
+    if err.errno == errno.EMFILE:
+        limit = _limit("RLIMIT_NOFILE", 1, "")
+        return ResourceError(
+            "too many open files" + (f" (the limit is {limit}: ulimit -n)" if limit else "") + " — raise it, e.g. ulimit -n 1024"
+        )
+    if err.errno == errno.ENFILE:
+        return ResourceError("the system has too many open files — close some programs and try again")
+    if err.errno in (errno.ENOSPC, errno.EDQUOT):
+        folder = Path(str(target)).parent if target else None
+        what = "no space left" if err.errno == errno.ENOSPC else "disk quota exceeded"
+        return ResourceError(f"{what} in {folder if folder else 'the output folder'} — free some space, or write elsewhere with -o")
+    if err.errno == errno.EFBIG:
+        return file_size_limit(target)
+    return None
+
+
+def file_size_limit(target: Path | str | None) -> ResourceError:
+    """The error for a file that passed the file size limit (``ulimit -f``) while being written."""
+    limit = _limit("RLIMIT_FSIZE", 1024, " KiB")
+    return ResourceError(
+        f"{'writing ' + str(target) + ' passed' if target else 'a file passed'} the file size limit"
+        + (f" of {limit} (ulimit -f)" if limit else "") + " — raise it (ulimit -f unlimited), or write a shorter session"
+    )  # fmt: skip
+
+
+def _limit(name: str, unit: int, suffix: str) -> str:
+    """The soft limit ``resource.<name>`` in ``unit``s, or "" where there is none or it cannot be read."""
+    try:
+        import resource
+
+        soft = resource.getrlimit(getattr(resource, name))[0]
+    except (ImportError, AttributeError, OSError, ValueError):
+        return ""
+    return "" if soft == resource.RLIM_INFINITY else f"{soft // unit:,}{suffix}"

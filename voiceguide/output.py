@@ -21,6 +21,7 @@ from pathlib import Path
 from types import TracebackType
 
 from voiceguide.errors import OutputError
+from voiceguide.terminal import printable
 
 TEMP_MARK = ".voiceguide-"  # in every temporary name: ".<name>.voiceguide-<pid>-<random><suffix>"
 _KEPT = ".kept"  # suffix of the link that keeps a replaced file until the result is complete
@@ -238,4 +239,4 @@ def _fix(err: OSError) -> str:
 
 def _printable(path: Path) -> str:
     """A path for a one-line message: control characters shown escaped."""
-    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in str(path))
+    return printable(path)

@@ -5,6 +5,10 @@ from __future__ import annotations
 import sys
 import time
 
+from voiceguide import terminal
+
+WIDTH = 48  # columns the line takes: label, percentage and bar
+
 
 class Progress:
     """A one-line progress display: ``label  42%  [=====     ]``, redrawn at most ten times a second."""
@@ -23,12 +27,10 @@ class Progress:
         self._last = now
         fraction = 0.0 if total <= 0 else min(1.0, done / total)
         bar = "=" * int(fraction * 24)
-        sys.stderr.write(f"\r{label:<12} {fraction * 100:3.0f}% [{bar:<24}]")
-        sys.stderr.flush()
+        terminal.status(f"{label:<12} {fraction * 100:3.0f}% [{bar:<24}]")
         self._shown = True
 
     def done(self) -> None:
         if self._shown:
-            sys.stderr.write("\r" + " " * 48 + "\r")
-            sys.stderr.flush()
+            terminal.clear_status(WIDTH)
             self._shown = False

@@ -3,24 +3,56 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
+from typing import Any
 
 import click
 
-from voiceguide import __version__
-from voiceguide.errors import VoiceguideError
+from voiceguide import __version__, terminal
+from voiceguide.errors import RoutineError, VoiceguideError, resource_error
 
 
 class _Group(click.Group):
+    """The command group; errors of every kind end here as one line each and an exit code."""
+
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
-        except VoiceguideError as err:
-            for line in str(err).splitlines() or [type(err).__name__]:
-                click.echo(f"voiceguide: {line}", err=True)
+        except RoutineError as err:  # one line per problem, each located
+            for problem in err.problems:
+                terminal.error(problem)
             ctx.exit(err.exit_code)
+        except VoiceguideError as err:
+            terminal.error(str(err) or type(err).__name__)
+            ctx.exit(err.exit_code)
+        except (MemoryError, OSError) as err:  # the machine ran out of something: say what, not where in the code
+            found = resource_error(err)
+            if found is None:
+                raise
+            terminal.error(found)
+            ctx.exit(found.exit_code)
         except KeyboardInterrupt:
-            click.echo("voiceguide: interrupted; nothing was written", err=True)
+            terminal.error("interrupted; nothing was written")
             ctx.exit(130)
+
+    def main(
+        self, args: Sequence[str] | None = None, prog_name: str | None = None, complete_var: str | None = None,
+        standalone_mode: bool = True, **extra: Any,
+    ) -> Any:  # fmt: skip
+        """As click's, except that a bad invocation is one line too (click prints usage and a blank line around it)."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            result = super().main(args, prog_name, complete_var, False, **extra)
+        except click.ClickException as err:
+            where = err.ctx.command_path if isinstance(err, click.UsageError) and err.ctx else prog_name or "voiceguide"
+            terminal.error(f"{err.format_message().removesuffix('.')} — see '{where} --help'")
+            sys.exit(err.exit_code)
+        except click.Abort as err:  # Ctrl-C or end of input while click itself was reading
+            interrupted = isinstance(err.__cause__, KeyboardInterrupt)
+            terminal.error("interrupted; nothing was written" if interrupted else "aborted")
+            sys.exit(130 if interrupted else 1)
+        sys.exit(result if isinstance(result, int) else 0)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

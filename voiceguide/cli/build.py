@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from voiceguide import terminal
 from voiceguide.cli import cli
 from voiceguide.cli.options import engine_option, rate_option, voice_option
 from voiceguide.durations import format_clock
@@ -110,12 +111,12 @@ def build_command(
     result = build(routine, options, Progress(enabled=None if not quiet else False))
     if not quiet:
         s = result.session
-        click.echo(
+        terminal.echo(
             f"wrote {result.path} — {format_clock(result.plan.duration_s)} long, {len(result.plan.chapters)} chapters, "
             f"{result.loudness_lufs:.1f} LUFS ({s.synthesised} lines synthesised, {s.cached} from cache)"
         )
         for path in result.side_files:
-            click.echo(f"wrote {path}")
+            terminal.echo(f"wrote {path}")
 
 
 def _valid_bitrate(value: str) -> bool:

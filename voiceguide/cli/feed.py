@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from voiceguide import terminal
 from voiceguide.cli import cli
 from voiceguide.errors import VoiceguideError
 from voiceguide.export.feed import FEED_FORMATS, FEED_NAME, FeedInfo, check_email, check_url, write_feed
@@ -69,7 +70,7 @@ def feed_command(
     info = FeedInfo(title, base_url, author, description, image, language, email, fmt)
     result = write_feed(folder, info, output)
     for warning in result.warnings:
-        click.echo(f"voiceguide: warning: {warning}", err=True)
-    click.echo(f"wrote {result.path} — {result.episodes} episode{'s' if result.episodes != 1 else ''}")
+        terminal.echo(f"voiceguide: warning: {warning}", err=True)
+    terminal.echo(f"wrote {result.path} — {result.episodes} episode{'s' if result.episodes != 1 else ''}")
     for path in result.artwork:
-        click.echo(f"wrote {path}")
+        terminal.echo(f"wrote {path}")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from voiceguide import terminal
 from voiceguide.cli import cli
 from voiceguide.durations import format_clock
 
@@ -49,9 +50,9 @@ def play_command(target: str, no_audio: bool, resume: bool | None) -> None:
     choice: Resume = "ask" if resume is None else "yes" if resume else "no"
     outcome = Player(playable, output, sys.stdout, keys, Positions.default()).run(choice)
     if outcome.finished:
-        click.echo(f"played {audio} to the end ({format_clock(playable.track.duration_s)})")
+        terminal.echo(f"played {audio} to the end ({format_clock(playable.track.duration_s)})")
     else:
-        click.echo(f"stopped at {format_clock(outcome.position_s)} in {audio} — play it again to resume there")
+        terminal.echo(f"stopped at {format_clock(outcome.position_s)} in {audio} — play it again to resume there")
     if outcome.interrupted:
         raise click.exceptions.Exit(130)
 
@@ -67,6 +68,6 @@ def _routine_audio(argument: str) -> Path:
     audio = built_audio(routine)
     if up_to_date(routine, audio):
         return audio
-    click.echo(f"building {audio} first", err=True)
+    terminal.echo(f"building {audio} first", err=True)
     result = build(routine.source, BuildOptions(force=True, sidecars=True), Progress())
     return result.path

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
+from voiceguide import terminal
 from voiceguide.cli import cli
 from voiceguide.cli.options import engine_option, rate_option, voice_option
 from voiceguide.durations import format_clock
@@ -30,10 +29,10 @@ def validate(files: tuple[str, ...]) -> None:
             found = err.problems
         problems += len(found)
         for problem in found:
-            click.echo(str(problem), err=True)
+            terminal.echo(str(problem), err=True)
     if problems:
         raise click.exceptions.Exit(1)
-    click.echo(f"{len(files)} routine{'s' if len(files) != 1 else ''} valid")
+    terminal.echo(f"{len(files)} routine{'s' if len(files) != 1 else ''} valid")
 
 
 @cli.command("list")
@@ -45,7 +44,7 @@ def list_routines() -> None:
             title, language = loaded.title, loaded.language
         except RoutineError:
             title, language = "(invalid)", "?"
-        click.echo(f"{name:<28} {language:<5} {title}")
+        terminal.echo(f"{name:<28} {language:<5} {title}")
 
 
 @cli.command()
@@ -63,11 +62,11 @@ def plan(routine: str, as_json: bool, voice: str | None, rate: int | None, engin
     session = prepare(routine, voice=voice, rate=rate, engine=engine, progress=Progress())
     p = session.plan
     if as_json:
-        click.echo(json.dumps(p.to_json(), ensure_ascii=False))
+        terminal.echo(terminal.json_text(p.to_json()))
         return
-    click.echo(p.title)
+    terminal.echo(p.title)
     for cue in p.cues:
         what = f'"{cue.text}"' if cue.text else f"{cue.kind} {cue.end_s - cue.start_s:.1f}s"
         chapter = p.chapters[cue.chapter].title
-        click.echo(f"{format_clock(cue.start_s):>9}  {chapter[:22]:<22}  {what}")
-    click.echo(f"{format_clock(p.duration_s):>9}  end — total {format_clock(p.duration_s)}, {len(p.chapters)} chapters")
+        terminal.echo(f"{format_clock(cue.start_s):>9}  {chapter[:22]:<22}  {what}")
+    terminal.echo(f"{format_clock(p.duration_s):>9}  end — total {format_clock(p.duration_s)}, {len(p.chapters)} chapters")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from voiceguide import terminal
 from voiceguide.cli import cli
 from voiceguide.cli.options import engine_option, rate_option, voice_option
 from voiceguide.errors import OutputError
@@ -45,4 +46,4 @@ def say(text: str, output: Path, voice: str | None, rate: int | None, engine: st
         wav.write_mono16_atomic(output, samples, sample_rate)
     except OSError as err:
         raise OutputError(f"cannot write {output} ({err.strerror}) — choose another file with -o") from None
-    click.echo(f"wrote {output} — {clip.duration_s:.1f} s, {chosen} voice {line.voice}")
+    terminal.echo(f"wrote {output} — {clip.duration_s:.1f} s, {chosen} voice {line.voice}")

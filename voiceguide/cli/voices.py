@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
+from voiceguide import terminal
 from voiceguide.cli import cli
 from voiceguide.narration import ENGINES, catalogue
 
@@ -46,14 +46,14 @@ def voices(ctx: click.Context, language: str | None, engine: str | None, as_json
             }
             for x in found
         ]
-        click.echo(json.dumps(rows, ensure_ascii=False))
+        terminal.echo(terminal.json_text(rows))
         return
     if not found:
         raise click.ClickException(f"no voice for language '{language}' — run 'voiceguide voices' to see them all")
     for x in found:
         language_code = x.voice.languages[0] if x.voice.languages else "?"
         state = "installed" if x.ready else "not installed"
-        click.echo(f"{x.engine:<10} {x.voice.id:<22} {language_code:<8} {x.voice.gender or '-':<7} {state:<14} {x.voice.licence}")
+        terminal.echo(f"{x.engine:<10} {x.voice.id:<22} {language_code:<8} {x.voice.gender or '-':<7} {state:<14} {x.voice.licence}")
 
 
 @voices.command("install")
@@ -75,13 +75,13 @@ def install(engine: str, source: Path | None) -> None:
     from voiceguide.narration import models
 
     def say(line: str) -> None:
-        click.echo(line, err=True)
+        terminal.echo(line, err=True)
 
     if engine == "kokoro":
         done = models.install_kokoro(source, say)
-        click.echo(f"installed Kokoro with {done.voices} voices in {done.folder}")
+        terminal.echo(f"installed Kokoro with {done.voices} voices in {done.folder}")
         return
     if source is None:
         raise click.UsageError("piper needs --from VOICE.onnx (or a folder of Piper voices)")
     done = models.install_piper(source, say)
-    click.echo(f"installed {done.voices} Piper voice{'s' if done.voices != 1 else ''} in {done.folder}")
+    terminal.echo(f"installed {done.voices} Piper voice{'s' if done.voices != 1 else ''} in {done.folder}")

@@ -17,6 +17,7 @@ from typing import Any, TextIO
 
 from voiceguide.durations import format_clock
 from voiceguide.player.timeline import Moment
+from voiceguide.terminal import printable
 
 BOLD, DIM, RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
 HELP = "space pause · →/n next chapter · ←/p back · q quit"
@@ -62,16 +63,17 @@ def screen_lines(m: Moment, view: View, width: int, g: Glyphs = Glyphs(), style:
     width = max(MIN_WIDTH, min(width, MAX_WIDTH))
     bold, dim, reset = (BOLD, DIM, RESET) if style else ("", "", "")
     state = "finished" if m.finished else g.paused if view.paused else g.playing
-    lines = [_two(view.title, state, width), g.rule * width]
+    lines = [_two(printable(view.title), state, width), g.rule * width]  # text from files: shown, never obeyed
     where = f"Chapter {m.chapter + 1} of {view.chapters}" if m.chapter >= 0 else ""
-    lines.append(_fit(f"{where} · {m.chapter_title}" if where else m.chapter_title, width))
+    chapter = printable(m.chapter_title)
+    lines.append(_fit(f"{where} · {chapter}" if where else chapter, width))
     lines.append("")
-    words = m.words or ("" if view.full else "(no plan beside this file: chapters only)")
+    words = printable(m.words or "") or ("" if view.full else "(no plan beside this file: chapters only)")
     wrapped = textwrap.wrap(words, width - 4) or [""]
     look = bold if m.speaking else dim
     lines.extend(f"  {look}{line}{reset}" if line else "" for line in wrapped[:4])
     lines.append("")
-    lines.append(_fit(m.repetition_text, width))
+    lines.append(_fit(printable(m.repetition_text), width))
     if m.countdown is not None:
         c = m.countdown
         label, left = f"{c.role.capitalize():<6}", f" {c.left_s:4.1f} s left"
@@ -80,22 +82,23 @@ def screen_lines(m: Moment, view: View, width: int, g: Glyphs = Glyphs(), style:
         lines.append("")
     lines.append("")
     if m.next_words:
-        lines.append(_fit(f"Next: {m.next_words}", width))
+        lines.append(_fit(f"Next: {printable(m.next_words)}", width))
     elif m.next_chapter_title and not view.full:
-        lines.append(_fit(f"Next chapter: {m.next_chapter_title}", width))
+        lines.append(_fit(f"Next chapter: {printable(m.next_chapter_title)}", width))
     else:
         lines.append("")
     lines.append("")
     elapsed, remaining = f"{format_clock(m.position_s)} elapsed ", f" {format_clock(m.remaining_s)} left"
     total = m.position_s + m.remaining_s
     lines.append(elapsed + bar(m.position_s / total if total else 1.0, max(5, width - len(elapsed) - len(remaining)), g) + remaining)
-    lines.append(_fit(view.notice or HELP, width))
+    lines.append(_fit(printable(view.notice) or HELP, width))
     return lines
 
 
 def log_line(m: Moment) -> str:
     """One line for a log (output not a terminal): time, chapter and the words."""
-    return f"{format_clock(m.position_s):>9}  {m.chapter_title}" + (f" — {m.words}" if m.speaking and m.words else "")
+    line = f"{format_clock(m.position_s):>9}  {m.chapter_title}" + (f" — {m.words}" if m.speaking and m.words else "")
+    return printable(line)
 
 
 def _fit(text: str, width: int) -> str:

@@ -22,6 +22,7 @@ from voiceguide.durations import format_duration
 from voiceguide.errors import MusicError, RenderError
 from voiceguide.render import CHANNELS, SAMPLE_RATE
 from voiceguide.render.loudness import integrated_from_sub_blocks, k_weighted
+from voiceguide.terminal import printable
 
 MIN_MUSIC_S = 2.0
 MAX_MUSIC_S = 2 * 3600.0
@@ -183,7 +184,7 @@ def check_music_file(path: Path) -> None:
 
 def _display(path: Path) -> str:
     """The path for a one-line message (a newline in a file name would break the line)."""
-    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in str(path))
+    return printable(path)
 
 
 def _looks_like_text(head: bytes) -> bool:

@@ -14,6 +14,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from voiceguide.durations import format_duration, parse_duration
 from voiceguide.errors import Problem
 from voiceguide.routine.yamlsafe import scalar_value
+from voiceguide.terminal import printable
 
 _INVISIBLE = {"Cf", "Zs", "Zl", "Zp", "Cc"}  # format characters (zero-width space, …) and spaces
 _KINDS = {MappingNode: "a mapping (key: value lines)", SequenceNode: "a list (lines starting with -)", ScalarNode: "a single value"}
@@ -34,7 +35,7 @@ def describe(node: Node) -> str:
 
 def shown(text: str, limit: int = 40) -> str:
     """``text`` for a one-line message: invisible and control characters escaped, at most ``limit`` characters."""
-    out = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text[: limit + 1])
+    out = printable(text[: limit + 1])
     return out if len(out) <= limit else out[: limit - 1] + "…"
 
 
