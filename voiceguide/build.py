@@ -43,6 +43,7 @@ class BuildOptions:
     force: bool = False
     sidecars: bool = False  # captions, chapters and the plan beside the audio
     player: bool = False  # a self-contained page that follows the session, beside the audio
+    length_s: float | None = None  # fit the session to this length (else the routine's length:, if any)
 
     def codec(self) -> Codec:
         base = Codec(fmt=self.fmt or _suffix_format(self.output) or Codec.fmt)
@@ -101,7 +102,9 @@ def build(routine_arg: str | Path, options: BuildOptions, progress: Progress | N
         bed = MusicBed(music, destination.parent)  # bad music is refused here, before anything is narrated
         try:
             bed.start()
-            session = prepare(routine, voice=options.voice, rate=options.rate, engine=options.engine, progress=progress)
+            session = prepare(
+                routine, voice=options.voice, rate=options.rate, engine=options.engine, progress=progress, length_s=options.length_s
+            )
             timings["narrate"] = time.perf_counter() - clock
             meta = Metadata(
                 routine.title, routine.author, routine.album, routine.year, routine.description, routine.cover,

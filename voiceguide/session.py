@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from voiceguide.errors import Problem, RoutineError
+from voiceguide.fit import Fitted, first_lines, fit
 from voiceguide.narration import DEFAULT_ENGINE, narrate, voice_speaks
 from voiceguide.narration.base import Clip
 from voiceguide.narration.checks import narration_problems
-from voiceguide.plan import Plan, Utterance, build_plan, script, utterances
+from voiceguide.plan import Event, Plan, Utterance, build_plan, script, utterances
 from voiceguide.progress import Progress
 from voiceguide.routine import Narration, Routine, find_routine, load_routine
 from voiceguide.user_defaults import user_defaults
@@ -25,6 +26,10 @@ class Session:
     clips: dict[Utterance, Clip]
     synthesised: int
     cached: int
+    fit: Fitted | None = None  # when fitted to a length: what was chosen (``routine`` holds the chosen values)
+
+
+FIT_ROUNDS = 3  # fits with estimates for lines a new number of repetitions needs; the last keeps the repetitions
 
 
 def narrator_settings(routine: Routine, voice: str | None, rate: int | None, engine: str | None) -> tuple[Narration, Narration]:
@@ -50,11 +55,13 @@ def prepare(
     rate: int | None = None,
     engine: str | None = None,
     progress: Progress | None = None,
+    length_s: float | None = None,
 ) -> Session:
     """Load the routine, check its engines and voices, synthesise (or fetch from cache) every line, and lay out the plan.
 
     Command-line ``voice``, ``rate`` and ``engine`` win over the routine; the routine's win
     over the user's own defaults (``user_defaults``), which win over voiceguide's.
+    ``length_s`` (else the routine's ``length:``) fits the session to that length (``voiceguide.fit``).
     Raises RoutineError with located problems before anything is synthesised.
     """
     routine = routine_arg if isinstance(routine_arg, Routine) else load_routine(find_routine(str(routine_arg)))
@@ -62,16 +69,40 @@ def prepare(
     if problems:
         raise RoutineError(problems)
     overrides, defaults = narrator_settings(routine, voice, rate, engine)
-    events = script(routine, overrides, defaults)
-    lines = utterances(events)
-    stats: dict[str, int] = {}
+    clips: dict[Utterance, Clip] = {}
+    counts = {"synthesised": 0, "cached": 0}
 
     def report(done: int, total: int) -> None:
         if progress:
             progress.update("narrating", done, total)
 
-    clips = narrate(lines, engine=defaults.engine or DEFAULT_ENGINE, progress=report, stats=stats)
+    def narrated(lines: list[Utterance]) -> dict[Utterance, float]:
+        stats: dict[str, int] = {}
+        made = narrate([u for u in lines if u not in clips], engine=defaults.engine or DEFAULT_ENGINE, progress=report, stats=stats)
+        clips.update(made)
+        for key in counts:
+            counts[key] += stats.get(key, 0)
+        return {u: clip.duration_s for u, clip in clips.items()}
+
+    def events_of(r: Routine) -> list[Event]:
+        return script(r, overrides, defaults)
+
+    fitted = None
+    target = length_s if length_s is not None else routine.length_s
+    if target is None:
+        events = events_of(routine)
+        durations = narrated(utterances(events))
+    else:
+        durations = narrated(first_lines(routine, events_of))
+        fitted = fit(routine, target, durations, events_of)
+        for round_ in range(1, FIT_ROUNDS):
+            if not fitted.missing:
+                break
+            durations = narrated(list(fitted.missing))
+            fitted = fit(routine, target, durations, events_of, fitted.repetitions if round_ == FIT_ROUNDS - 1 else None)
+        routine = fitted.routine
+        events = events_of(routine)
     if progress:
         progress.done()
-    plan = build_plan(routine, events, {u: clip.duration_s for u, clip in clips.items()})
-    return Session(routine, plan, clips, stats.get("synthesised", 0), stats.get("cached", 0))
+    plan = build_plan(routine, events, durations)
+    return Session(routine, plan, clips, counts["synthesised"], counts["cached"], fitted)

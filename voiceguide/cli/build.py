@@ -8,7 +8,7 @@ import click
 
 from voiceguide import terminal
 from voiceguide.cli import cli
-from voiceguide.cli.options import engine_option, rate_option, voice_option
+from voiceguide.cli.options import engine_option, length_option, rate_option, voice_option
 from voiceguide.durations import format_clock
 from voiceguide.progress import Progress
 from voiceguide.render.settings import DEFAULT_TARGET_LUFS, FORMAT, FORMATS, Codec
@@ -33,6 +33,7 @@ from voiceguide.render.settings import DEFAULT_TARGET_LUFS, FORMAT, FORMATS, Cod
 @voice_option
 @rate_option
 @engine_option
+@length_option
 @click.option(
     "--format",
     "fmt",
@@ -75,7 +76,7 @@ from voiceguide.render.settings import DEFAULT_TARGET_LUFS, FORMAT, FORMATS, Cod
 def build_command(
     routine: str, output: Path | None, music_file: Path | None, no_music: bool, music_level: float | None, voice: str | None,
     rate: int | None, engine: str | None, fmt: str | None, bitrate: str | None, mp3_quality: int, target_lufs: float, sidecars: bool,
-    player: bool, force: bool, quiet: bool,
+    player: bool, force: bool, quiet: bool, length_s: float | None,
 ) -> None:  # fmt: skip
     """Build ROUTINE (a file or a built-in name) into an audio session.
 
@@ -91,6 +92,7 @@ def build_command(
       voiceguide build my-routine.yaml --no-music --rate 130 --force
       voiceguide build gentle-foot-unwind -o episodes/ --sidecars
       voiceguide build gentle-foot-unwind --player
+      voiceguide build gentle-foot-unwind --length 20m
     """
     from voiceguide.build import ROUTINE_MUSIC, BuildOptions, build
     from voiceguide.render.beds import NONE
@@ -107,6 +109,7 @@ def build_command(
     options = BuildOptions(
         output=output, music=music, music_level_db=music_level, voice=voice, rate=rate, engine=engine,
         fmt=fmt, bitrate=bitrate, mp3_quality=mp3_quality, target_lufs=target_lufs, force=force, sidecars=sidecars, player=player,
+        length_s=length_s,
     )  # fmt: skip
     result = build(routine, options, Progress(enabled=None if not quiet else False))
     if not quiet:
@@ -114,6 +117,7 @@ def build_command(
         terminal.echo(
             f"wrote {result.path} — {format_clock(result.plan.duration_s)} long, {len(result.plan.chapters)} chapters, "
             f"{result.loudness_lufs:.1f} LUFS ({s.synthesised} lines synthesised, {s.cached} from cache)"
+            + (f", fitted: every pause ×{s.fit.factor:.2f}" if s.fit else "")
         )
         for path in result.side_files:
             terminal.echo(f"wrote {path}")

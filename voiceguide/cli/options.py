@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from voiceguide.narration import DEFAULT_ENGINE, ENGINES
-from voiceguide.routine.limits import RATE_RANGE
+from voiceguide.routine.limits import MAX_SESSION_S, RATE_RANGE
 
 voice_option = click.option(
     "--voice", metavar="VOICE", help="Narrator voice for every line (id, name or language; see 'voiceguide voices')."
@@ -20,4 +20,26 @@ engine_option = click.option(
     "--engine",
     type=click.Choice(list(ENGINES)),
     help=f"Speech engine (default: the routine's, else yours from $VOICEGUIDE_ENGINE or the config file, else {DEFAULT_ENGINE}).",
+)
+
+
+def parse_length(value: str) -> float:
+    """A session length: 20m, 1h30m, 300 (seconds); more than 0, at most the session limit. BadParameter otherwise."""
+    from voiceguide.durations import format_duration, parse_duration
+
+    try:
+        seconds = parse_duration(value)
+    except ValueError as err:
+        raise click.BadParameter(str(err)) from None
+    if not 0 < seconds <= MAX_SESSION_S:
+        raise click.BadParameter(f"'{value}' is not a length from 1s to {format_duration(MAX_SESSION_S)}")
+    return seconds
+
+
+length_option = click.option(
+    "--length",
+    "length_s",
+    metavar="LENGTH",
+    callback=lambda ctx, param, value: None if value is None else parse_length(value),
+    help="Fit the session to this length (20m, 1h30m): pauses, holds, rests and ranged repetitions stretch or shrink; speech keeps its pace.",
 )

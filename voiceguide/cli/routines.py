@@ -6,7 +6,7 @@ import click
 
 from voiceguide import terminal
 from voiceguide.cli import cli
-from voiceguide.cli.options import engine_option, rate_option, voice_option
+from voiceguide.cli.options import engine_option, length_option, rate_option, voice_option
 from voiceguide.durations import format_clock
 from voiceguide.errors import RoutineError
 from voiceguide.progress import Progress
@@ -53,18 +53,27 @@ def list_routines() -> None:
 @voice_option
 @rate_option
 @engine_option
-def plan(routine: str, as_json: bool, voice: str | None, rate: int | None, engine: str | None) -> None:
+@length_option
+def plan(routine: str, as_json: bool, voice: str | None, rate: int | None, engine: str | None, length_s: float | None) -> None:
     """Show the session's timeline: when each line is said and each pause held.
 
     ROUTINE is a routine file or a built-in routine's name. Timings come from the
-    real narrator (clips are cached, so the second run is fast).
+    real narrator (clips are cached, so the second run is fast). With --length (or
+    the routine's length:), the values chosen to fit are shown first.
     """
-    session = prepare(routine, voice=voice, rate=rate, engine=engine, progress=Progress())
+    session = prepare(routine, voice=voice, rate=rate, engine=engine, progress=Progress(), length_s=length_s)
     p = session.plan
     if as_json:
-        terminal.echo(terminal.json_text(p.to_json()))
+        terminal.echo(terminal.json_text(p.to_json() | ({"fit": session.fit.to_json()} if session.fit else {})))
         return
     terminal.echo(p.title)
+    if session.fit:
+        f = session.fit
+        terminal.echo(
+            f"fitted to {format_clock(f.target_s)}: every pause ×{f.factor:.2f} within its bounds (possible: {format_clock(f.shortest_s)} to {format_clock(f.longest_s)})"
+        )
+        for part in dict.fromkeys(c.part for c in f.changes):
+            terminal.echo(f"  {part[:28]:<28}  {', '.join(str(c) for c in f.changes if c.part == part)}")
     for cue in p.cues:
         what = f'"{cue.text}"' if cue.text else f"{cue.kind} {cue.end_s - cue.start_s:.1f}s"
         chapter = p.chapters[cue.chapter].title

@@ -13,7 +13,7 @@ from voiceguide.language import PHRASE_FIELDS, PHRASE_KEYS, Language, known_lang
 from voiceguide.narration.engines import ENGINES
 from voiceguide.routine.checks import Checker, describe, shown
 from voiceguide.routine.files import file_kind
-from voiceguide.routine.limits import MAX_COVER_BYTES, MAX_NAME, MAX_PAUSE_S, MAX_TEXT, RATE_RANGE, REPETITIONS_RANGE
+from voiceguide.routine.limits import MAX_COVER_BYTES, MAX_NAME, MAX_PAUSE_S, MAX_SESSION_S, MAX_TEXT, RATE_RANGE, REPETITIONS_RANGE
 from voiceguide.routine.model import (
     DEFAULT_CHIME_S,
     DEFAULT_LANGUAGE,
@@ -26,11 +26,12 @@ from voiceguide.routine.model import (
     Step,
     Technique,
 )
+from voiceguide.routine.ranges import count_range, duration_range
 from voiceguide.routine.yamlsafe import scalar_value
 
 ROOT_KEYS = (
     "title", "description", "author", "album", "year", "language", "phrases", "narration", "music", "cover",
-    "pronunciations", "intro", "precautions", "techniques", "outro",
+    "pronunciations", "intro", "precautions", "techniques", "outro", "length",
 )  # fmt: skip
 NARRATION_KEYS = ("engine", "voice", "rate", "volume", "gap")
 MUSIC_KEYS = ("file", "level")
@@ -123,6 +124,7 @@ class _Builder:
         music = self.music(keys["music"]) if "music" in keys else Music()
         cover = self.cover(keys["cover"]) if "cover" in keys else None
         pronunciations = self.pronunciations(keys["pronunciations"]) if "pronunciations" in keys else ()
+        length = self.length(keys["length"]) if "length" in keys else None
         intro = self.steps(keys["intro"], "intro") if "intro" in keys else ()
         precautions = self.steps(keys["precautions"], "precautions") if "precautions" in keys else ()
         outro = self.steps(keys["outro"], "outro") if "outro" in keys else ()
@@ -141,7 +143,16 @@ class _Builder:
             name=self.path.stem, source=self.path, title=title, description=description or "", author=author or "", album=album or "", year=year,
             language=language, narration=base, music=music, cover=cover, intro=intro, precautions=precautions,
             techniques=tuple(techniques), outro=outro, pronunciations=pronunciations, phrases=phrases, places=tuple(self.places),
+            length_s=length,
         )  # fmt: skip
+
+    def length(self, node: Node) -> float | None:
+        """length: the session's length when fitted (voiceguide.fit), more than 0 and at most the session limit."""
+        seconds = self.check.duration(node, "length", MAX_SESSION_S)
+        if seconds == 0:
+            self.check.problem(node, "length is 0s", "write the session's length, such as 20m, or remove the line")
+            return None
+        return seconds
 
     def narration(self, node: Node, where: str, key: str) -> Narration:
         c = self.check
@@ -299,11 +310,11 @@ class _Builder:
                 c.problem(keys["chime"], f"{where} chime is too short", "write chime: true, or a length from 0.5s to 60s")
                 return []
             return [Step("chime", seconds=seconds, line=line)] if seconds else []
-        pause = c.duration(keys["pause"], f"{where} pause", MAX_PAUSE_S) if "pause" in keys else 0.0
+        pause, bounds = duration_range(c, keys["pause"], f"{where} pause", MAX_PAUSE_S) if "pause" in keys else (0.0, None)
         if "say" in keys:
             text = c.text(keys["say"], f"{where} say", MAX_TEXT)
-            return [Step("say", text, pause or 0.0, line)] if text else []
-        return [Step("pause", seconds=pause or 0.0, line=line)]
+            return [Step("say", text, pause or 0.0, line, bounds)] if text else []
+        return [Step("pause", seconds=pause or 0.0, line=line, pause_range=bounds)]
 
     def technique(self, node: Node, number: int) -> Technique | None:
         c = self.check
@@ -316,7 +327,13 @@ class _Builder:
             where = f"technique '{name}'"
         steps = self.steps(keys["steps"], f"{where} steps") if "steps" in keys else ()
         opt = _Optional(keys)
-        repetitions = opt(lambda n: c.integer(n, f"{where} repetitions", *REPETITIONS_RANGE), "repetitions", 1)
+        repetitions, repetitions_range = (
+            count_range(c, keys["repetitions"], f"{where} repetitions", *REPETITIONS_RANGE) if "repetitions" in keys else (1, None)
+        )
+        spans = {
+            key: duration_range(c, keys[key], f"{where} {key}", MAX_PAUSE_S) if key in keys else (0.0, None)
+            for key in ("hold", "rest", "pause_after")
+        }
         cue_node = keys.get("cue")
         cue = "count"
         if cue_node is not None:
@@ -327,24 +344,28 @@ class _Builder:
         technique = Technique(
             name=name or "",
             steps=steps,
-            repetitions=repetitions,
+            repetitions=repetitions or 1,
             cue=cue,
             last_cue=last_cue,
-            hold_s=opt(lambda n: c.duration(n, f"{where} hold", MAX_PAUSE_S), "hold", 0.0),
-            rest_s=opt(lambda n: c.duration(n, f"{where} rest", MAX_PAUSE_S), "rest", 0.0),
+            hold_s=spans["hold"][0] or 0.0,
+            rest_s=spans["rest"][0] or 0.0,
             release=opt(lambda n: self.release(n, f"{where} release"), "release", None),
             sides=opt(lambda n: c.choice(n, f"{where} sides", ("once", "each")), "sides", "once"),
             first_side=opt(lambda n: c.choice(n, f"{where} first_side", ("right", "left")), "first_side", "right"),
             side_start=opt(lambda n: c.template(n, f"{where} side_start", self.side_fields(), MAX_TEXT), "side_start", None),
             switch=opt(lambda n: c.template(n, f"{where} switch", self.side_fields(), MAX_TEXT), "switch", None),
             side_pause_s=opt(lambda n: c.duration(n, f"{where} side_pause", 60.0), "side_pause", DEFAULT_SIDE_PAUSE_S),
-            pause_after_s=opt(lambda n: c.duration(n, f"{where} pause_after", MAX_PAUSE_S), "pause_after", 0.0),
+            pause_after_s=spans["pause_after"][0] or 0.0,
             chime=opt(lambda n: c.boolean(n, f"{where} chime"), "chime", False),
             announce=opt(lambda n: c.boolean(n, f"{where} announce"), "announce", True),
             narration=self.narration(keys["narration"], f"{where} narration", f"techniques.{number}.narration")
             if "narration" in keys
             else Narration(),
             line=node.start_mark.line + 1,
+            repetitions_range=repetitions_range,
+            hold_range=spans["hold"][1],
+            rest_range=spans["rest"][1],
+            pause_after_range=spans["pause_after"][1],
         )
         if not technique.steps and technique.cue == "none" and not technique.announce:
             c.problem(node, f"{where} says nothing", "add steps, a repetition cue or announce: true")

@@ -25,13 +25,15 @@ class RoutineLimitError(RoutineError, LimitError):
     """A routine certainly beyond the session limits: a located problem of the file and a limit at once."""
 
 
-def session_size_problem(routine: Routine) -> Problem | None:
+def session_size_problem(routine: Routine, with_silence: bool = True) -> Problem | None:
     """A problem if the routine is certainly beyond the session limits, found before anything is narrated.
 
     Walks the planner's own events (without respelling), adding up the silence they
     certainly hold (pauses, holds, rests, chimes: speech only adds to it) and the cues.
     A 16 KB file can ask for millions of cues, so the walk stops at the first bound
     passed, and the problem points at the part of the routine where that happens.
+    ``with_silence=False`` counts the cues alone (for the routine with its repetitions at the
+    top of their ranges, which a fit to a length may choose).
     """
     from voiceguide.plan import iter_script  # the planner imports this package
 
@@ -44,7 +46,7 @@ def session_size_problem(routine: Routine) -> Problem | None:
                 f"the session passes the limit of {MAX_CUES:,} cues in this part",
                 "lower repetitions here or before, or split the routine",
             )  # fmt: skip
-        if silence > MAX_SESSION_S:
+        if with_silence and silence > MAX_SESSION_S:
             return Problem(
                 routine.source, _line(routine, event.chapter), 1,
                 f"the pauses, holds and rests up to this part already pass the {format_duration(MAX_SESSION_S)} session limit",

@@ -22,6 +22,10 @@ def load_routine(path: Path | str) -> Routine:
     if check.problems or routine is None:
         raise RoutineError(check.problems)
     size_problem = session_size_problem(routine)
+    if size_problem is None and any(t.repetitions_range for t in routine.techniques):
+        from voiceguide.fit import at_repetitions  # the fit imports the planner, which imports this package
+
+        size_problem = session_size_problem(at_repetitions(routine, 1), with_silence=False)
     if size_problem is not None:
         raise RoutineLimitError([size_problem])
     return routine

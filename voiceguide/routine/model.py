@@ -55,6 +55,7 @@ class Step:
     text: str = ""
     seconds: float = 0.0  # pause length, or chime length
     line: int = 0
+    pause_range: tuple[float, float] | None = None  # pause: 2s..6s: the bounds when fitting to a length
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,11 @@ class Technique:
     announce: bool = True  # say the technique's name first
     narration: Narration = field(default_factory=Narration)
     line: int = 0
+    # Bounds when fitting to a length (hold: 5s..12s, repetitions: 6..10); the value above is then the range's middle.
+    repetitions_range: tuple[int, int] | None = None
+    hold_range: tuple[float, float] | None = None
+    rest_range: tuple[float, float] | None = None
+    pause_after_range: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -112,6 +118,7 @@ class Routine:
     outro: tuple[Step, ...] = ()
     pronunciations: tuple[tuple[str, str], ...] = ()
     phrases: tuple[tuple[str, str], ...] = ()  # the routine's own wording of built-in phrases, over its language's
+    length_s: float | None = None  # length: the session is fitted to this length (see voiceguide.fit)
     # Where some values were written, as (key, line, column): "language", "narration.voice",
     # "techniques.2.narration.engine" …, so checks made after loading can point at them.
     places: tuple[tuple[str, int, int], ...] = field(default=(), compare=False)
