@@ -84,12 +84,12 @@ def music_choice(routine: Routine, options: BuildOptions) -> MusicChoice:
     return NONE if routine.music.kind == "none" else BUILTIN
 
 
-def build(routine_arg: str | Path, options: BuildOptions, progress: Progress | None = None) -> BuildResult:
-    """Build one routine into an audio file (and its side files); see BuildOptions."""
+def build(routine_arg: str | Path | Routine, options: BuildOptions, progress: Progress | None = None) -> BuildResult:
+    """Build one routine (a file, a built-in name, or one already loaded) into an audio file and its side files; see BuildOptions."""
     progress = progress or Progress(enabled=False)
     clock = time.perf_counter()
     timings: dict[str, float] = {}
-    routine = load_routine(find_routine(str(routine_arg)))
+    routine = routine_arg if isinstance(routine_arg, Routine) else load_routine(find_routine(str(routine_arg)))
     codec = options.codec()
     destination = output_path(routine, options, codec.fmt)
     music = music_choice(routine, options)

@@ -108,3 +108,7 @@ def _limit(name: str, unit: int, suffix: str) -> str:
     except (ImportError, AttributeError, OSError, ValueError):
         return ""
     return "" if soft == resource.RLIM_INFINITY else f"{soft // unit:,}{suffix}"
+
+
+class BatchError(VoiceguideError):
+    """A batch cannot run as asked (its spec, its scheduler, a variant that cannot be resolved)."""

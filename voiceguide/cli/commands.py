@@ -1,6 +1,7 @@
 """Subcommands: each lives in its own module and registers itself on ``cli``."""
 
 from voiceguide.cli import (  # noqa: F401
+    batch,
     build,
     feed,
     play,

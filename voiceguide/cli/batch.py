@@ -1,0 +1,115 @@
+"""batch: many sessions in one run, here or on a Dask cluster."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from voiceguide.cli import cli
+from voiceguide.cli.options import parse_length
+from voiceguide.durations import format_clock
+from voiceguide.narration import ENGINES
+from voiceguide.progress import Progress
+from voiceguide.render.settings import FORMATS, Codec
+from voiceguide.routine.limits import RATE_RANGE
+
+
+@cli.command(name="batch")
+@click.argument("routines", nargs=-1, metavar="[ROUTINE]...")
+@click.option(
+    "--out", "out", required=True, type=click.Path(path_type=Path, file_okay=False), help="The folder for the sessions and the manifest."
+)
+@click.option(
+    "--spec",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="A YAML file with routines: and the values to vary (options given here win).",
+)
+@click.option("--length", "lengths", multiple=True, metavar="LENGTH", help="A length to fit each session to (20m); repeat for more.")
+@click.option("--voice", "voices", multiple=True, metavar="VOICE", help="A voice; repeat for more (see 'voiceguide voices').")
+@click.option("--engine", "engines", multiple=True, type=click.Choice(list(ENGINES)), help="A speech engine; repeat for more.")
+@click.option("--rate", "rates", multiple=True, type=click.IntRange(*RATE_RANGE), metavar="WPM", help="A speaking rate; repeat for more.")
+@click.option(
+    "--language",
+    "languages",
+    multiple=True,
+    metavar="CODE",
+    help="A language: the routine's version in it (<name>-<code>.yaml beside it); repeat for more.",
+)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=Codec.fmt, show_default=True, help="Audio format of every session.")
+@click.option(
+    "--scheduler", metavar="tcp://HOST:PORT", help="Build on the Dask cluster of this scheduler (pip install 'voiceguide[dask]')."
+)
+@click.option(
+    "--cache",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Clip cache for the builds: on a cluster, a folder every worker sees at this path.",
+)
+@click.option(
+    "--jobs", "-j", type=click.IntRange(1, 256), metavar="N", help="Sessions built at once on this machine (default: one per core)."
+)
+@click.option("--manifest", default="manifest.json", show_default=True, metavar="NAME", help="The manifest's name in --out: .json or .csv.")
+@click.option("--force", "-f", is_flag=True, help="Build every session again, even those whose inputs have not changed.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress; only failures and the last line.")
+def batch_command(
+    routines: tuple[str, ...], out: Path, spec: Path | None, lengths: tuple[str, ...], voices: tuple[str, ...], engines: tuple[str, ...],
+    rates: tuple[int, ...], languages: tuple[str, ...], fmt: str, scheduler: str | None, cache: Path | None, jobs: int | None,
+    manifest: str, force: bool, quiet: bool,
+) -> None:  # fmt: skip
+    """Build every combination of ROUTINEs × --length × --voice × --engine × --rate × --language into --out.
+
+    Each file's name says its variant (gentle-foot-unwind-5m-140wpm.mp3), and
+    the manifest lists every file with its inputs and a content hash. A session
+    whose inputs have not changed is skipped, so running the same command again
+    does no work and an interrupted batch resumes. A variant that fails does not
+    stop the others; failures are listed at the end, and the exit status is 1.
+
+    \b
+    Examples:
+      voiceguide batch gentle-foot-unwind --length 12m --length 40m --out sessions/
+      voiceguide batch a.yaml b.yaml --rate 140 --rate 170 --language en --language de --out season/
+      voiceguide batch --spec season.yaml --out season/ --scheduler tcp://10.0.0.5:8786
+    """
+    from voiceguide.batch import Matrix, Outcome, read_spec, run_batch
+
+    if not manifest.lower().endswith((".json", ".csv")) or "/" in manifest or manifest.startswith("."):
+        raise click.BadParameter("write a file name ending in .json or .csv", param_hint="--manifest")
+    if scheduler is not None and jobs is not None:
+        raise click.UsageError("--jobs is for this machine; with --scheduler the cluster's workers decide")
+    given = Matrix(tuple(routines), tuple(parse_length(v) for v in lengths), voices, engines, rates, languages)
+    matrix = given
+    if spec is not None:
+        base = read_spec(spec, tuple(ENGINES))
+        matrix = Matrix(
+            given.routines or base.routines, given.lengths or base.lengths, given.voices or base.voices,
+            given.engines or base.engines, given.rates or base.rates, given.languages or base.languages,
+        )  # fmt: skip
+    if not matrix.routines:
+        raise click.UsageError("name at least one ROUTINE, or a --spec with routines:")
+    progress = Progress(enabled=None if not quiet else False)
+
+    def shown(outcome: Outcome, done: int, total: int) -> None:
+        progress.done()
+        if not quiet and outcome.status != "failed":
+            click.echo(f"{outcome.status:<9} {outcome.path} — {format_clock(outcome.duration_s)}")
+        progress.update(f"batch {done}/{total}", done, total)
+
+    try:
+        report = run_batch(
+            matrix, out, fmt=fmt, force=force, scheduler=scheduler, workers=jobs, cache=cache, manifest=manifest, on_outcome=shown
+        )
+    except KeyboardInterrupt:
+        progress.done()
+        click.echo("voiceguide: interrupted; the sessions finished are in the manifest — run the same command again to go on", err=True)
+        raise click.exceptions.Exit(130) from None
+    finally:
+        progress.done()
+    failed = [o for o in report.outcomes if o.status == "failed"]
+    for outcome in failed:
+        click.echo(f"voiceguide: failed: {outcome.variant}: {outcome.error}", err=True)
+    click.echo(
+        f"{len(report.outcomes)} sessions: {report.count('built')} built, {report.count('unchanged')} unchanged, "
+        f"{len(failed)} failed — manifest {report.manifest}"
+    )
+    if failed:
+        raise click.exceptions.Exit(1)
