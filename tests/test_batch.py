@@ -21,6 +21,7 @@ from voiceguide.batch import Matrix, Variant, read_spec
 from voiceguide.batch.manifest import Entry, Manifest
 from voiceguide.batch.variants import file_name, resolve
 from voiceguide.errors import RoutineError
+from voiceguide.user_defaults import UserDefaults
 
 ROUTINE = """
 title: Batch
@@ -67,7 +68,7 @@ def test_names_say_the_variant():
 
 
 def test_a_language_picks_the_routines_translation():
-    jobs, errors = resolve(Matrix(("gentle-foot-unwind",), languages=("en", "de", "es")).variants(), "mp3", no_version)
+    jobs, errors = resolve(Matrix(("gentle-foot-unwind",), languages=("en", "de", "es")).variants(), "mp3", no_version, UserDefaults())
     assert errors == []
     assert [j.name for j in jobs] == ["gentle-foot-unwind.mp3", "gentle-foot-unwind-de.mp3", "gentle-foot-unwind-es.mp3"]
     assert [j.routine.language for j in jobs] == ["en", "de", "es"]
@@ -75,7 +76,7 @@ def test_a_language_picks_the_routines_translation():
 
 def test_a_missing_language_or_routine_is_one_variants_error(write_routine):
     variants = Matrix(("gentle-foot-unwind", "no-such-routine"), languages=("en", "fi")).variants()
-    jobs, errors = resolve(variants, "mp3", no_version)
+    jobs, errors = resolve(variants, "mp3", no_version, UserDefaults())
     assert [j.name for j in jobs] == ["gentle-foot-unwind.mp3"]
     assert len(errors) == 3
     assert any("no fi version of this routine" in e for _, e in errors)
@@ -84,9 +85,9 @@ def test_a_missing_language_or_routine_is_one_variants_error(write_routine):
 
 def test_inputs_change_with_the_routine(write_routine):
     path = write_routine(ROUTINE, "r.yaml")
-    first = resolve([Variant(str(path), rate=140)], "mp3", no_version)[0][0]
+    first = resolve([Variant(str(path), rate=140)], "mp3", no_version, UserDefaults())[0][0]
     path.write_text(ROUTINE.replace("Done.", "The end."), encoding="utf-8")
-    second = resolve([Variant(str(path), rate=140)], "mp3", no_version)[0][0]
+    second = resolve([Variant(str(path), rate=140)], "mp3", no_version, UserDefaults())[0][0]
     assert first.name == second.name and first.key != second.key
 
 

@@ -20,6 +20,7 @@ from voiceguide.batch.runners import Made, Settings, check_dask, run_dask, run_h
 from voiceguide.batch.spec import read_spec
 from voiceguide.batch.variants import Job, Matrix, Variant, describe, file_sha256, resolve
 from voiceguide.errors import OutputError, VoiceguideError
+from voiceguide.user_defaults import user_defaults
 
 __all__ = ["DEFAULT_MANIFEST", "Matrix", "Outcome", "Report", "Variant", "read_spec", "run_batch"]
 
@@ -63,7 +64,8 @@ def run_batch(
     ``scheduler``: a Dask scheduler's address instead. ``on_outcome(outcome, done, total)`` follows the progress."""
     if scheduler is not None:
         check_dask()
-    jobs, errors = resolve(matrix.variants(), fmt, _engine_version)
+    mine = user_defaults()
+    jobs, errors = resolve(matrix.variants(), fmt, _engine_version, mine)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as err:
@@ -114,13 +116,12 @@ def _unchanged(job: Job, record: Manifest, out: Path) -> bool:
         return False
 
 
-def _engine_version(engine: str | None) -> str:
+def _engine_version(engine: str) -> str:
     """The version of the engine a variant uses (part of its inputs); "unknown" where it cannot be loaded here."""
-    from voiceguide.build import BuildOptions
     from voiceguide.narration.engines import engine_ref, load_engine
 
     try:
-        cls = load_engine(engine_ref(engine or BuildOptions().engine))
+        cls = load_engine(engine_ref(engine))
         cls.check()
         return cls.version()
     except (VoiceguideError, ImportError, OSError):

@@ -29,6 +29,7 @@ from voiceguide import __version__
 from voiceguide.batch.variants import Job, attachments, file_sha256
 from voiceguide.errors import BatchError, VoiceguideError
 from voiceguide.output import Outputs, replacing
+from voiceguide.user_defaults import ENGINE_VARIABLE, VOICE_VARIABLE
 
 CONNECT_TIMEOUT_S = 10
 Done = Callable[[Job, "Made"], None]
@@ -59,9 +60,8 @@ def build_variant(job: Job, settings: Settings, destination: Path) -> Made:
     from voiceguide.build import BuildOptions, build
 
     v = job.variant
-    options = BuildOptions(output=destination, voice=v.voice, rate=v.rate, fmt=settings.fmt, force=True, length_s=v.length_s)
-    if v.engine:
-        options = replace(options, engine=v.engine)
+    engine = str(job.inputs["engine"])  # as resolved where the batch started
+    options = BuildOptions(output=destination, voice=v.voice, rate=v.rate, engine=engine, fmt=settings.fmt, force=True, length_s=v.length_s)
     try:
         with _cache(settings.cache):
             result = build(job.routine, options)
@@ -191,7 +191,11 @@ def build_remote(job: Job, settings: Settings, files: dict[str, tuple[str, str, 
             str(work / "made.pickle"),
             str(work / job.name),
         ]
-        proc = subprocess.run(command, capture_output=True, text=True, check=False)
+        # the batch's own defaults, not this worker's: no config file, the engine and voice resolved where it started
+        env = {k: v for k, v in os.environ.items() if k not in (VOICE_VARIABLE, ENGINE_VARIABLE)}
+        env |= {"VOICEGUIDE_CONFIG": str(work / "no-config.toml"), ENGINE_VARIABLE: str(job.inputs["engine"])}
+        env |= {VOICE_VARIABLE: str(job.inputs["default_voice"])} if job.inputs["default_voice"] else {}
+        proc = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
         if proc.returncode != 0 or not (work / "made.pickle").exists():
             last = (proc.stderr.strip().splitlines() or ["no message"])[-1]
             return Made(job.name, error=f"the build process on the worker ended with status {proc.returncode}: {last[:300]}")

@@ -19,6 +19,7 @@ from voiceguide import __version__
 from voiceguide.durations import format_duration
 from voiceguide.errors import BatchError, RoutineError
 from voiceguide.routine import Routine, find_routine, load_routine
+from voiceguide.user_defaults import UserDefaults
 
 
 @dataclass(frozen=True)
@@ -74,8 +75,11 @@ class Job:
         return attachments(self.routine)
 
 
-def resolve(variants: list[Variant], fmt: str, engine_version: Any) -> tuple[list[Job], list[tuple[str, str]]]:
-    """Jobs for the variants, and (variant, error) for those that cannot be made (a bad routine, no such language)."""
+def resolve(variants: list[Variant], fmt: str, engine_version: Any, defaults: UserDefaults) -> tuple[list[Job], list[tuple[str, str]]]:
+    """Jobs for the variants, and (variant, error) for those that cannot be made (a bad routine, no such language).
+
+    ``defaults``: the person's own engine and voice, which shape a variant that names none.
+    """
     jobs: dict[str, Job] = {}
     errors: list[tuple[str, str]] = []
     loaded: dict[tuple[str, str | None], Routine | str] = {}
@@ -90,7 +94,8 @@ def resolve(variants: list[Variant], fmt: str, engine_version: Any) -> tuple[lis
             errors.append((describe(v), routine))
             continue
         name = file_name(routine.name, v, fmt)
-        job = Job(name, v, routine, inputs(routine, v, fmt, engine_version(v.engine)))
+        engine = defaults.engine_for(v.engine)
+        job = Job(name, v, routine, inputs(routine, v, fmt, engine, engine_version(engine), defaults.voice_for(engine)))
         if name in jobs and jobs[name].key != job.key:
             errors.append(
                 (describe(v), f"{name} would also be written by {describe(jobs[name].variant)} — give values that differ in the name")
@@ -130,7 +135,7 @@ def attachments(routine: Routine) -> dict[str, Path]:
     return {k: p for k, p in found.items() if p is not None}
 
 
-def inputs(routine: Routine, v: Variant, fmt: str, engine_version: str) -> dict[str, Any]:
+def inputs(routine: Routine, v: Variant, fmt: str, engine: str, engine_version: str, default_voice: str | None) -> dict[str, Any]:
     """Everything that shapes the output, as the manifest records it."""
     files = {"routine": routine.source, **attachments(routine)}
     return {
@@ -140,8 +145,9 @@ def inputs(routine: Routine, v: Variant, fmt: str, engine_version: str) -> dict[
         "language": routine.language,
         "length_s": v.length_s,
         "voice": v.voice,
-        "engine": v.engine,
+        "engine": engine,
         "engine_version": engine_version,
+        "default_voice": default_voice,  # the person's own voice, where the routine names none
         "rate": v.rate,
         "format": fmt,
         "voiceguide": __version__,
