@@ -60,8 +60,9 @@ def build_variant(job: Job, settings: Settings, destination: Path) -> Made:
     from voiceguide.build import BuildOptions, build
 
     v = job.variant
-    engine = str(job.inputs["engine"])  # as resolved where the batch started
-    options = BuildOptions(output=destination, voice=v.voice, rate=v.rate, engine=engine, fmt=settings.fmt, force=True, length_s=v.length_s)
+    options = BuildOptions(
+        output=destination, voice=v.voice, rate=v.rate, engine=v.engine, fmt=settings.fmt, force=True, length_s=v.length_s
+    )
     try:
         with _cache(settings.cache):
             result = build(job.routine, options)
@@ -191,10 +192,12 @@ def build_remote(job: Job, settings: Settings, files: dict[str, tuple[str, str, 
             str(work / "made.pickle"),
             str(work / job.name),
         ]
-        # the batch's own defaults, not this worker's: no config file, the engine and voice resolved where it started
+        # the person's defaults where the batch started, not this worker's: no config file, their engine and voice
         env = {k: v for k, v in os.environ.items() if k not in (VOICE_VARIABLE, ENGINE_VARIABLE)}
-        env |= {"VOICEGUIDE_CONFIG": str(work / "no-config.toml"), ENGINE_VARIABLE: str(job.inputs["engine"])}
-        env |= {VOICE_VARIABLE: str(job.inputs["default_voice"])} if job.inputs["default_voice"] else {}
+        env["VOICEGUIDE_CONFIG"] = str(work / "no-config.toml")
+        for variable, key in ((ENGINE_VARIABLE, "default_engine"), (VOICE_VARIABLE, "default_voice")):
+            if job.inputs[key]:
+                env[variable] = str(job.inputs[key])
         proc = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
         if proc.returncode != 0 or not (work / "made.pickle").exists():
             last = (proc.stderr.strip().splitlines() or ["no message"])[-1]

@@ -94,8 +94,8 @@ def resolve(variants: list[Variant], fmt: str, engine_version: Any, defaults: Us
             errors.append((describe(v), routine))
             continue
         name = file_name(routine.name, v, fmt)
-        engine = defaults.engine_for(v.engine)
-        job = Job(name, v, routine, inputs(routine, v, fmt, engine, engine_version(engine), defaults.voice_for(engine)))
+        engine = defaults.engine_for(v.engine, routine.narration.engine)
+        job = Job(name, v, routine, inputs(routine, v, fmt, engine, engine_version(engine), defaults))
         if name in jobs and jobs[name].key != job.key:
             errors.append(
                 (describe(v), f"{name} would also be written by {describe(jobs[name].variant)} — give values that differ in the name")
@@ -135,7 +135,7 @@ def attachments(routine: Routine) -> dict[str, Path]:
     return {k: p for k, p in found.items() if p is not None}
 
 
-def inputs(routine: Routine, v: Variant, fmt: str, engine: str, engine_version: str, default_voice: str | None) -> dict[str, Any]:
+def inputs(routine: Routine, v: Variant, fmt: str, engine: str, engine_version: str, defaults: UserDefaults) -> dict[str, Any]:
     """Everything that shapes the output, as the manifest records it."""
     files = {"routine": routine.source, **attachments(routine)}
     return {
@@ -147,7 +147,8 @@ def inputs(routine: Routine, v: Variant, fmt: str, engine: str, engine_version: 
         "voice": v.voice,
         "engine": engine,
         "engine_version": engine_version,
-        "default_voice": default_voice,  # the person's own voice, where the routine names none
+        "default_engine": defaults.engine,  # the person's own engine and voice (user_defaults), where nothing else names one
+        "default_voice": defaults.voice,
         "rate": v.rate,
         "format": fmt,
         "voiceguide": __version__,
