@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from voiceguide import terminal
 from voiceguide.cli import cli
 from voiceguide.cli.options import parse_length
 from voiceguide.durations import format_clock
@@ -91,7 +92,7 @@ def batch_command(
     def shown(outcome: Outcome, done: int, total: int) -> None:
         progress.done()
         if not quiet and outcome.status != "failed":
-            click.echo(f"{outcome.status:<9} {outcome.path} — {format_clock(outcome.duration_s)}")
+            terminal.echo(f"{outcome.status:<9} {outcome.path} — {format_clock(outcome.duration_s)}")
         progress.update(f"batch {done}/{total}", done, total)
 
     try:
@@ -100,14 +101,14 @@ def batch_command(
         )
     except KeyboardInterrupt:
         progress.done()
-        click.echo("voiceguide: interrupted; the sessions finished are in the manifest — run the same command again to go on", err=True)
+        terminal.error("interrupted; the sessions finished are in the manifest — run the same command again to go on")
         raise click.exceptions.Exit(130) from None
     finally:
         progress.done()
     failed = [o for o in report.outcomes if o.status == "failed"]
     for outcome in failed:
-        click.echo(f"voiceguide: failed: {outcome.variant}: {outcome.error}", err=True)
-    click.echo(
+        terminal.error(f"failed: {outcome.variant}: {outcome.error}")
+    terminal.echo(
         f"{len(report.outcomes)} sessions: {report.count('built')} built, {report.count('unchanged')} unchanged, "
         f"{len(failed)} failed — manifest {report.manifest}"
     )
