@@ -11,6 +11,7 @@ Tags and chapters are written into the finished file (``metadata``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +28,7 @@ from voiceguide.render.envelope import DuckShape, MusicEnvelope
 from voiceguide.render.master import MusicLevels, compress, master
 from voiceguide.render.metadata import Metadata, write_tags
 from voiceguide.render.mixer import render, total_frames
-from voiceguide.render.parallel import encode_mp3
+from voiceguide.render.parallel import encode_mp3, usable_cores
 from voiceguide.render.settings import Codec, MixSettings
 from voiceguide.render.tones import chime
 
@@ -99,15 +100,14 @@ def encode_whole(path: Path, codec: Codec, blocks: Iterable[np.ndarray], progres
 
 
 def load_sounds(plan: Plan, clips: Mapping[Utterance, Path]) -> dict[Sound, np.ndarray]:
-    """Every distinct sound of the plan as mono float32 at the output rate; speech evened out."""
-    sounds: dict[Sound, np.ndarray] = {}
-    for cue in plan.cues:
-        sound = cue.sound
-        if sound is None or sound in sounds:
-            continue
+    """Every distinct sound of the plan as mono float32 at the output rate; speech evened out (on every core)."""
+    distinct = list(dict.fromkeys(cue.sound for cue in plan.cues if cue.sound is not None))
+
+    def prepared(sound: Sound) -> np.ndarray:
         if isinstance(sound, ChimeSound):
-            sounds[sound] = chime(sound.seconds, SAMPLE_RATE)
-        else:
-            samples, clip_rate = read_mono16(clips[sound])
-            sounds[sound] = compress(resample_clip(samples * np.float32(1 / 32768), clip_rate, SAMPLE_RATE).astype(np.float32))
-    return sounds
+            return chime(sound.seconds, SAMPLE_RATE)
+        samples, clip_rate = read_mono16(clips[sound])
+        return compress(resample_clip(samples * np.float32(1 / 32768), clip_rate, SAMPLE_RATE).astype(np.float32))
+
+    with ThreadPoolExecutor(max_workers=usable_cores(), thread_name_prefix="voiceguide-sounds") as pool:
+        return dict(zip(distinct, pool.map(prepared, distinct), strict=True))  # numpy's FFTs run outside the GIL
