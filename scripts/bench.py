@@ -15,7 +15,7 @@ References:
   length with speech clips from the build's cache and the built-in bed, at the same LAME quality.
 
 usage: scripts/bench [--minutes 30] [--repeat 3] [--ffmpeg PATH] [--qualities 7 3]
-                     [--naive-minutes 30] [--long-minutes 180] [--keep DIR] [--json FILE]
+                     [--naive-minutes 30] [--long-minutes 180] [--batch 20] [--keep DIR] [--json FILE]
 """
 
 from __future__ import annotations
@@ -281,6 +281,98 @@ def session(bench: Bench, minutes: float, args: argparse.Namespace) -> tuple[flo
     return length_s, pairs
 
 
+BATCH_ROUTINE = """title: Batch benchmark
+music: none
+intro:
+  - say: Welcome to this short generated session. Sit comfortably.
+    pause: 3s
+techniques:
+  - name: Thumb walk
+    steps:
+      - Walk your thumbs slowly along the sole of your foot.
+    repetitions: 4..8
+    hold: 4s..12s
+    rest: 1s
+  - name: Ankle circles
+    steps:
+      - Circle your ankle slowly, in both directions.
+    repetitions: 3..6
+    hold: 3s..10s
+    sides: each
+outro:
+  - say: That is the end of the session.
+    pause: 2s
+"""
+
+
+def batch_section(bench: Bench, variants: int) -> tuple[list[str], dict[str, object]]:
+    """``variants`` sessions of two to four minutes (lengths × four rates), each run with a cold clip cache:
+    one after another, on the local pool (one per core), and on a two-worker Dask cluster started here;
+    then the pool again with nothing to do, and Dask's own cost per task (no-op tasks)."""
+    routine = bench.work / "batch.yaml"
+    routine.write_text(BATCH_ROUTINE)
+    rates = ["130", "150", "170", "190"]
+    count = max(1, variants // len(rates))
+    lengths = [f"{120 + round(120 * i / max(1, count - 1))}s" for i in range(count)]
+    matrix = [str(routine), *(a for v in lengths for a in ("--length", v)), *(a for r in rates for a in ("--rate", r))]
+
+    def batch(mode: str, *extra: str) -> Run:
+        cache = bench.work / f"batch-cache-{mode}"
+        shutil.rmtree(cache, ignore_errors=True)
+        out = bench.work / f"batch-{mode}"
+        print(f"[batch] {len(lengths) * len(rates)} variants, {mode} …", file=sys.stderr)
+        return timed([PY, "-m", "voiceguide", "batch", *matrix, "--out", str(out), "--cache", str(cache), "--quiet", *extra], bench.env)[0]
+
+    runs = {"serial": batch("serial", "-j", "1"), "pool": batch("pool")}
+    runs["rerun"] = timed([PY, "-m", "voiceguide", "batch", *matrix, "--out", str(bench.work / "batch-pool"), "--quiet"], bench.env)[0]
+    dask = str(Path(PY).parent / "dask")
+    if not Path(dask).exists():
+        return [f"\nbatch: {len(lengths) * len(rates)} variants; Dask not measured (pip install 'voiceguide[dask]')"], {}
+    port = "8797"
+    address = f"tcp://127.0.0.1:{port}"
+    started = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", port, "--no-dashboard"], stderr=subprocess.DEVNULL)]
+    try:
+        time.sleep(3)
+        worker = [dask, "worker", address, "--nworkers", "2", "--nthreads", "1", "--no-dashboard", "--host", "127.0.0.1"]
+        started.append(subprocess.Popen(worker, stderr=subprocess.DEVNULL))
+        probe = (
+            "import sys, time; from distributed import Client, wait\n"
+            "with Client(sys.argv[1]) as c:\n"
+            "    c.wait_for_workers(2, timeout=120); c.gather(c.map(abs, range(20)))\n"
+            "    t = time.perf_counter(); fs = c.map(abs, range(1000)); wait(fs); print((time.perf_counter() - t) / 1000)\n"
+        )
+        per_task = float(subprocess.run([PY, "-c", probe, address], capture_output=True, text=True, check=True).stdout)
+        runs["dask"] = batch("dask", "--scheduler", address)
+    finally:
+        for proc in reversed(started):
+            proc.terminate()
+            proc.wait(timeout=60)
+    identical = all(
+        (bench.work / "batch-dask" / f.name).read_bytes() == f.read_bytes() for f in (bench.work / "batch-serial").glob("*.mp3")
+    )
+    n = len(lengths) * len(rates)
+    serial = runs["serial"].wall_s
+    lines = [
+        f"\nbatch: {n} sessions of 2–4 minutes (lengths × rates), cold clip cache each time, {os.cpu_count()} cores:\n",
+        "| how | wall s | per session s | × serial | load avg |",
+        "|---|---|---|---|---|",
+        *(
+            f"| {label} | {runs[k].wall_s:.1f} | {runs[k].wall_s / n:.2f} | {runs[k].wall_s / serial:.2f} | {runs[k].load1:.1f} |"
+            for k, label in (
+                ("serial", "one after another (-j 1)"),
+                ("pool", "local pool (one per core)"),
+                ("dask", "Dask, 2 workers × 1 thread, here"),
+                ("rerun", "local pool again, nothing to do"),
+            )
+        ),
+        (
+            f"\nDask's own cost per task (1000 no-op tasks): {per_task * 1000:.2f} ms; over the local pool: "
+            f"{(runs['dask'].wall_s - runs['pool'].wall_s) / n:+.2f} s per session; files identical to the serial batch: {identical}"
+        ),
+    ]
+    return lines, {k: asdict(r) for k, r in runs.items()} | {"dask_task_s": per_task, "identical": identical}
+
+
 def ffmpeg_version(path: str) -> str:
     first = subprocess.run([path, "-version"], capture_output=True, text=True, check=True).stdout.split("\n", 1)[0]
     return first.split(" Copyright")[0].removeprefix("ffmpeg version ")
@@ -296,6 +388,7 @@ def main() -> None:
     parser.add_argument(
         "--long-minutes", type=float, default=180, help="session length for the memory check with a 10-minute music file (0 to skip)"
     )
+    parser.add_argument("--batch", type=int, default=20, metavar="N", help="variants for the batch section (0 to skip)")
     parser.add_argument("--keep", type=Path, help="keep generated files in this folder")
     parser.add_argument("--json", type=Path, help="also write every run here")
     args = parser.parse_args()
@@ -329,6 +422,9 @@ def main() -> None:
                 f"peak {run.peak_mb:.0f} MB (encoders {run.child_peak_mb:.0f} MB each at most), load {run.load1:.1f}"
             )
             record["long"] = asdict(run)
+        if args.batch:
+            batch_lines, record["batch"] = batch_section(bench, args.batch)
+            lines += batch_lines
         print("\n".join(lines))
         if args.json:
             args.json.write_text(json.dumps(record, indent=1))

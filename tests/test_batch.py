@@ -16,29 +16,13 @@ from pathlib import Path
 import pytest
 from audio_checks import RATE, decode
 from installed import VOICEGUIDE
+from test_fit_build import ROUTINE  # a short routine with ranges
 
 from voiceguide.batch import Matrix, Variant, read_spec
 from voiceguide.batch.manifest import Entry, Manifest
 from voiceguide.batch.variants import file_name, resolve
 from voiceguide.errors import RoutineError
 from voiceguide.user_defaults import UserDefaults
-
-ROUTINE = """
-title: Batch
-music: none
-intro:
-  - say: Sit comfortably.
-    pause: 2s
-techniques:
-  - name: Toe press
-    steps:
-      - Press your toes down.
-    repetitions: 2..4
-    hold: 2s..8s
-    rest: 1s
-outro:
-  - Done.
-"""
 
 HAS_DASK = importlib.util.find_spec("distributed") is not None
 
