@@ -234,6 +234,14 @@ def test_more_than_255_chapters_get_nested_tables_of_contents(tmp_path: Path) ->
     assert [c.title for c in ffmetadata(path).chapters] == [c.title for c in many]  # frames in time order
 
 
+@pytest.mark.parametrize("fmt", ["mp3", "m4b", "opus"])
+def test_a_nul_character_cannot_cut_or_split_a_value(fmt: str, tmp_path: Path) -> None:
+    path = encode(tmp_path / f"s.{fmt}", fmt)
+    write_tags(path, fmt, Metadata("Toes\x00 and heels", comment="one\x00two"), (Chapter("In\x00tro", 0.0, SECONDS),))
+    found = read_tags(path)
+    assert (found.title, found.comment, found.chapters[0][1]) == ("Toes and heels", "onetwo", "Intro")
+
+
 def test_tagging_twice_gives_the_same_bytes(tmp_path: Path, cover: Path) -> None:
     a, b = encode(tmp_path / "a.mp3", "mp3"), encode(tmp_path / "b.mp3", "mp3")
     for path in (a, b):
