@@ -21,7 +21,6 @@ from voiceguide.export.chapters import ChapterMark, marks_from_chapters_json, ma
 from voiceguide.export.sidecars import sidecar_path
 from voiceguide.language import known_languages, language
 from voiceguide.player.page import page_path
-from voiceguide.render.metadata import read_tags
 
 HINT = "build sessions first: voiceguide build ROUTINE -o DIR --sidecars"
 STALE_S = 1.0  # plan and audio lengths further apart than this: the side files are from another build
@@ -127,6 +126,8 @@ def _load_json(path: Path) -> object | None:
 
 def read_episode(audio: Path) -> Episode:
     """An episode from an audio file and whatever side files lie next to it."""
+    from voiceguide.render.metadata import read_tags  # mutagen: not loaded for the other commands
+
     try:
         tags = read_tags(audio)
     except RenderError as err:
