@@ -419,7 +419,7 @@ def main() -> None:
             run = bench.build(routine, work / f"cache-{minutes:g}", work / f"bench-{minutes:g}.mp3", "--music", str(long_music(bench)))
             lines.append(
                 f"\n{minutes:g}-minute session with a 10-minute music file: {run.wall_s:.1f} s, "
-                f"peak {run.peak_mb:.0f} MB (encoders {run.child_peak_mb:.0f} MB each at most), load {run.load1:.1f}"
+                f"peak {run.peak_mb:.0f} MB (its largest child process {run.child_peak_mb:.0f} MB), load {run.load1:.1f}"
             )
             record["long"] = asdict(run)
         if args.batch:

@@ -18,6 +18,7 @@ from voiceguide.render.mp3frames import (
     crc16,
     crc16_join,
     crc16_zeros,
+    file_frame_offsets,
     frame_offsets,
     parse_frame,
     read_info,
@@ -102,3 +103,14 @@ def test_broken_frames_are_refused() -> None:
     with pytest.raises(ValueError, match="no MPEG-1 Layer III frame"):
         frame_offsets(b"\xff\xfb\x90\x00" + bytes(413) + b"garbage")
     assert read_info(bytes(417)) is None
+
+
+@pytest.mark.slow  # encodes with ffmpeg
+@pytest.mark.parametrize("chunk", [417, 1000, 4096, 1 << 20])
+def test_frames_of_a_file_are_found_a_chunk_at_a_time(stream: bytes, tmp_path: Path, chunk: int) -> None:
+    path = tmp_path / "stream.mp3"
+    path.write_bytes(stream)
+    assert list(file_frame_offsets(path, chunk)) == frame_offsets(stream)
+    path.write_bytes(stream[:-100])
+    with pytest.raises(ValueError, match="no whole MPEG-1 Layer III frame"):
+        file_frame_offsets(path, chunk)

@@ -13,7 +13,9 @@ CRC-16/ARC (polynomial 0x8005, reflected, initial value 0).
 from __future__ import annotations
 
 import functools
+from array import array
 from dataclasses import dataclass
+from pathlib import Path
 
 SAMPLES_PER_FRAME = 1152  # MPEG-1 Layer III
 _BITRATES_KBPS = (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 0)
@@ -42,18 +44,35 @@ def frame_size(data: bytes | memoryview, offset: int) -> int:
 
 
 def frame_offsets(data: bytes | memoryview, start: int = 0) -> list[int]:
-    """Offsets of the whole frames from ``start`` on; ValueError where the frames lose step (not one stream)."""
+    """Offsets of the whole frames from ``start`` on, up to a cut-off one; ValueError where the frames lose step."""
     offsets = []
     pos, end = start, len(data)
     sizes = _SIZES
-    while pos < end:
-        if pos + 4 > end or data[pos] != 0xFF or data[pos + 1] & 0xFE != 0xFA or not sizes[data[pos + 2]]:
+    while pos + 4 <= end:
+        if data[pos] != 0xFF or data[pos + 1] & 0xFE != 0xFA or not sizes[data[pos + 2]]:
             raise ValueError(f"no MPEG-1 Layer III frame at byte {pos}")
         size = sizes[data[pos + 2]]
         if pos + size > end:
             break  # a cut-off last frame
         offsets.append(pos)
         pos += size
+    return offsets
+
+
+def file_frame_offsets(path: Path, chunk: int = 1 << 20) -> array[int]:
+    """``frame_offsets`` of a whole file, read a chunk at a time (a file of hours stays out of memory)."""
+    offsets: array[int] = array("q")
+    base = 0  # file position of buf[0]
+    buf = b""
+    with open(path, "rb") as f:
+        while data := f.read(chunk):
+            buf += data
+            found = frame_offsets(buf)
+            offsets.extend(base + o for o in found)
+            done = found[-1] + _SIZES[buf[found[-1] + 2]] if found else 0
+            base, buf = base + done, buf[done:]
+    if buf:
+        raise ValueError(f"no whole MPEG-1 Layer III frame at byte {base}")
     return offsets
 
 

@@ -28,9 +28,11 @@ import queue
 import subprocess
 import tempfile
 import threading
+from array import array
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -47,7 +49,7 @@ from voiceguide.render.mp3frames import (
     crc16,
     crc16_join,
     crc16_zeros,
-    frame_offsets,
+    file_frame_offsets,
     frame_size,
     parse_frame,
     read_info,
@@ -144,8 +146,13 @@ class _Encoded:
     path: Path
     info: InfoTag
     template: bytes  # its Info frame
-    offsets: list[int]  # where each audio frame starts in its file
+    offsets: array[int]  # where each audio frame starts in its file
     end: int  # where the last one ends
+
+    def at(self, frame: int) -> int:
+        """Where the stream's ``frame`` starts in this file (its end for the frame after the last)."""
+        k = frame - self.segment.first_frame
+        return self.offsets[k] if k < len(self.offsets) else self.end
 
 
 class _Run:
@@ -274,17 +281,19 @@ class _Run:
 
     def _inspect(self, part: Segment, temp: Path) -> _Encoded:
         """Check the encoder's output is the stream a join expects: an Info tag, then whole frames on the expected grid."""
-        data = temp.read_bytes()
         try:
-            offsets = frame_offsets(data)
+            offsets = file_frame_offsets(temp)
         except ValueError as err:
             raise CannotJoin(str(err)) from None
-        info = read_info(data[: offsets[1]]) if len(offsets) > 1 else None
-        if info is None or info.frames != len(offsets) - 1 or info.size != len(data):
+        size = temp.stat().st_size
+        with open(temp, "rb") as f:
+            template = f.read(offsets[1]) if len(offsets) > 1 else b""
+        info = read_info(template)
+        if info is None or info.frames != len(offsets) - 1 or info.size != size:
             raise CannotJoin("the encoder wrote no usable Info tag")
         if info.frames * SAMPLES_PER_FRAME < info.delay + part.stop - part.start:
             raise CannotJoin("the encoder's frames do not cover its input")
-        return _Encoded(part, temp, info, data[: offsets[1]], offsets[1:], len(data))
+        return _Encoded(part, temp, info, template, offsets[1:], size)
 
     # --- joining ---------------------------------------------------------------------------
 
@@ -304,13 +313,10 @@ class _Run:
             out.write(bytes(len(encoded[0].template)))
             for i, part in enumerate(encoded):
                 carry = _carry(part, encoded[i + 1], cuts[i + 1]) if i + 1 < len(encoded) else None
-                piece, piece_crc = _kept(part, cuts[i], frames[i], carry)
-                out.write(piece)
-                music_crc = crc16_join(music_crc, piece_crc, len(piece))
-                first, last = cuts[i] - part.segment.first_frame, frames[i] - part.segment.first_frame
-                offsets = [*part.offsets[first:last], part.offsets[last] if last < len(part.offsets) else part.end]
-                for a, b in itertools.pairwise(offsets):
-                    table.add(b - a)
+                length, crc = _write_kept(out, part, cuts[i], frames[i], carry)
+                music_crc = crc16_join(music_crc, crc, length)
+                for frame in range(cuts[i], frames[i]):
+                    table.add(part.at(frame + 1) - part.at(frame))
             tag = InfoTag(table.frames, table.size, delay, padding, music_crc)
             out.seek(0)
             out.write(write_info(encoded[0].template, tag, table.toc()))
@@ -342,13 +348,11 @@ class _Stretch:
     def __init__(self, part: _Encoded, first: int, stop: int) -> None:
         base = part.segment.first_frame
         first, stop = max(first, base), min(stop, base + len(part.offsets))
-        self.first = first
-        offsets = [*part.offsets, part.end]
+        self.first, self.start = first, part.at(first)
         with open(part.path, "rb") as f:
-            f.seek(offsets[first - base])
-            self.start = offsets[first - base]
-            self.data = f.read(offsets[stop - base] - self.start)
-        self.frames = [parse_frame(self.data, o - self.start) for o in offsets[first - base : stop - base]]
+            f.seek(self.start)
+            self.data = f.read(part.at(stop) - self.start)
+        self.frames = [parse_frame(self.data, part.at(k) - self.start) for k in range(first, stop)]
         self.area = [0]  # where each frame's main-data area starts, counting area bytes only
         for frame in self.frames:
             self.area.append(self.area[-1] + frame.area)
@@ -422,25 +426,35 @@ def _carry(a: _Encoded, b: _Encoded, join: int) -> _Carry:
     return _Carry(early, early.with_area_bytes(early.area[-1], borrowed))
 
 
-def _kept(part: _Encoded, first: int, stop: int, carry: _Carry | None) -> tuple[bytes, int]:
-    """The bytes of frames ``first`` to ``stop`` of ``part`` as they go into the joined stream, and their CRC-16.
+def _write_kept(out: BinaryIO, part: _Encoded, first: int, stop: int, carry: _Carry | None) -> tuple[int, int]:
+    """Copy frames ``first`` to ``stop`` of ``part`` into ``out`` as they go into the joined stream; their length and CRC-16.
 
     The CRC comes from the one the encoder wrote for all its frames: take away the frames
     before and after (read here, a few kilobytes), then account for the carried bytes.
     """
-    base = part.segment.first_frame
-    offsets = [*part.offsets, part.end]
-    begin, end = offsets[first - base], offsets[stop - base]
+    begin, end = part.at(first), part.at(stop)
+    patch = carry.stretch.start if carry is not None else end  # the patched frames are the last of the kept ones
     with open(part.path, "rb") as f:
-        head = f.read(begin)[offsets[0] :]
-        kept = f.read(end - begin)
+        f.seek(part.offsets[0])
+        head = f.read(begin - part.offsets[0])
+        _copy(f, out, patch - begin)
+        old = f.read(end - patch)
         tail = f.read()
-    # all = head ‖ kept ‖ tail  ⇒  crc(head ‖ kept) = crc(all ⊕ crc(tail)) undone by len(tail) zeros
+    # all = head ‖ kept ‖ tail  ⇒  crc(head ‖ kept) = crc(all) ⊕ crc(tail), undone by len(tail) zeros
+    length = end - begin
     head_kept = crc16_zeros(part.info.music_crc ^ crc16(tail), -len(tail))
-    kept_crc = head_kept ^ crc16_zeros(crc16(head), len(kept))
-    if carry is None:
-        return kept, kept_crc
-    at = carry.stretch.start - begin  # the patched frames are the last of the kept ones
-    old, new = kept[at:], carry.patched
-    kept_crc ^= crc16(bytes(x ^ y for x, y in zip(old, new, strict=True)))
-    return kept[:at] + new, kept_crc
+    crc = head_kept ^ crc16_zeros(crc16(head), length)
+    if carry is not None:
+        crc ^= crc16(bytes(x ^ y for x, y in zip(old, carry.patched, strict=True)))
+        old = carry.patched
+    out.write(old)
+    return length, crc
+
+
+def _copy(src: BinaryIO, dst: BinaryIO, length: int, chunk: int = 1 << 20) -> None:
+    while length > 0:
+        data = src.read(min(chunk, length))
+        if not data:
+            raise CannotJoin("an encoder's file ended early")
+        dst.write(data)
+        length -= len(data)
