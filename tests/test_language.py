@@ -21,7 +21,7 @@ from voiceguide.narration import list_voices, voice_speaks
 from voiceguide.narration.voices import resolve_voice
 from voiceguide.plan import build_plan, script, utterances
 from voiceguide.routine import load_routine
-from voiceguide.session import prepare
+from voiceguide.session import check_narration, prepare
 
 LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pt")
 
@@ -322,3 +322,17 @@ def test_a_persons_own_voice_gives_way_to_the_routines_language(write_routine, m
         path = write_routine(f"title: T\nlanguage: {code}\nmusic: none\ntechniques:\n  - name: A\n", f"{code}.yaml")
         session = prepare(path)
         assert {c.utterance.voice for c in session.plan.cues if c.utterance} == {voice}
+
+
+def test_a_voice_the_file_names_must_speak_the_routines_language(write_routine):
+    path = write_routine("title: T\nlanguage: de\nintro:\n  - Hallo.\nnarration:\n  voice: en-us\ntechniques:\n  - name: A\n")
+    result = CliRunner().invoke(cli, ["validate", str(path)])
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        f"{path}:6:10: voice gmw/en-us of engine pyttsx3 speaks en-us, en, not de, the routine's language"
+        " — leave voice: out to take the language's own, or pick one from 'voiceguide voices --language de'"
+    )
+    routine = load_routine(path)
+    assert check_narration(routine, voice="en-us") == []  # the command line may choose any voice
+    dialect = write_routine("title: T\nlanguage: pt-br\nnarration: {voice: roa/pt}\ntechniques:\n  - name: A\n", "pt.yaml")
+    assert check_narration(load_routine(dialect)) == []  # a voice of the same language, another country

@@ -2,11 +2,11 @@
 
 ``narration_problems`` walks the lines a routine would say (the planner's own script, so
 the settings are exactly those narration will get) and returns a located ``Problem`` for
-each engine that is not installed, voice that is unknown or not installed, and rate the
-engine cannot reach, pointing at the ``engine:``, ``voice:`` or ``rate:`` that chose it
-(or at ``language:`` when the voice follows the language). ``validate``, ``plan`` and
-``build`` use it; further checks of the same kind (a voice that does not speak the
-routine's language, say) belong here too.
+each engine that is not installed, voice that is unknown or not installed, voice the file
+names that does not speak the routine's language (where the engine says which languages a
+voice speaks), and rate the engine cannot reach, pointing at the ``engine:``, ``voice:`` or
+``rate:`` that chose it (or at ``language:`` when the voice follows the language).
+``validate``, ``plan`` and ``build`` use it; further checks of the same kind belong here too.
 
 A setting from the command line or the user's own defaults is not the file's fault: a
 problem with it is raised as NarratorError, one line, instead.
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from voiceguide.errors import NarratorError, Problem
 from voiceguide.narration import _engine, _voices
 from voiceguide.narration.engines import DEFAULT_ENGINE
-from voiceguide.narration.voices import usable_voice
+from voiceguide.narration.voices import speaks, usable_voice
 from voiceguide.plan import iter_script
 from voiceguide.routine.model import Narration, Routine
 
@@ -81,6 +81,7 @@ def narration_problems(routine: Routine, overrides: Narration = NO_SETTINGS, def
         found = where.problem(place, error)
         problems.setdefault((found.line, found.column, found.message), found)
 
+    language = routine.language.split("-", 1)[0]
     for s in _sections(routine, overrides, defaults):
         try:
             cls = _engine(s.engine)
@@ -88,9 +89,18 @@ def narration_problems(routine: Routine, overrides: Narration = NO_SETTINGS, def
             report(where.at(s.section, "engine"), err)
             continue
         try:
-            usable_voice(s.voice, list(_voices(cls)), cls.name)
+            voice = usable_voice(s.voice, list(_voices(cls)), cls.name)
         except NarratorError as err:
             report(where.at(s.section, "voice"), err)
+        else:
+            if voice.languages and not speaks(voice, language) and (place := where.at(s.section, "voice")) is not None:
+                report(  # the file chose a voice for another language (the command line may choose any)
+                    place,
+                    NarratorError(
+                        f"voice {voice.id} of engine {cls.name} speaks {', '.join(voice.languages)}, not {routine.language}, the routine's language"
+                        f" — leave voice: out to take the language's own, or pick one from 'voiceguide voices --language {language}'"
+                    ),
+                )
         low, high = cls.rate_range
         if not low <= s.rate <= high:
             report(
