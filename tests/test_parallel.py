@@ -22,7 +22,7 @@ from mp3_checks import RATE, encode, noisy_tones
 from voiceguide import ffmpeg
 from voiceguide.build import BuildOptions, build
 from voiceguide.errors import RenderError
-from voiceguide.render import parallel
+from voiceguide.render import mp3join, parallel
 from voiceguide.render.mp3frames import SAMPLES_PER_FRAME, crc16, frame_offsets, read_info
 from voiceguide.render.settings import Codec
 
@@ -48,7 +48,7 @@ def joined(pcm: np.ndarray, path: Path, count: int, workers: int = 2) -> bytes:
 def in_window(x: np.ndarray, boundary: int, delay: int) -> np.ndarray:
     """Decoded samples from a little before a nominal boundary to past the last frame a join may be made at."""
     first = (boundary - 2) * SAMPLES_PER_FRAME - delay - DECODER_DELAY
-    last = (boundary + parallel.OVERLAP_FRAMES + 2) * SAMPLES_PER_FRAME - delay - DECODER_DELAY
+    last = (boundary + mp3join.OVERLAP_FRAMES + 2) * SAMPLES_PER_FRAME - delay - DECODER_DELAY
     return x[max(0, first) : last]
 
 
@@ -102,9 +102,9 @@ def test_bytes_do_not_depend_on_the_number_of_workers(tmp_path: Path) -> None:
 
 def test_a_stream_that_cannot_be_joined_is_encoded_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(a: object, b: object) -> int:
-        raise parallel.CannotJoin("injected")
+        raise mp3join.CannotJoin("injected")
 
-    monkeypatch.setattr(parallel, "_choose_join", refuse)
+    monkeypatch.setattr(mp3join, "_choose_join", refuse)
     pcm = noisy_tones(6 * RATE + 600)
     assert joined(pcm, tmp_path / "whole.mp3", count=3) == encode(pcm, tmp_path / "single.mp3")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["single.mp3", "whole.mp3"]
@@ -185,7 +185,7 @@ def test_a_build_is_split_and_decodes_to_the_plans_length(
     delay = 576 + DECODER_DELAY
     head = (boundary - 2) * SAMPLES_PER_FRAME - delay
     assert np.array_equal(joined_audio[:head], whole_audio[:head])
-    near = slice(head, (boundary + parallel.OVERLAP_FRAMES + 2) * SAMPLES_PER_FRAME - delay)
+    near = slice(head, (boundary + mp3join.OVERLAP_FRAMES + 2) * SAMPLES_PER_FRAME - delay)
     difference = np.sqrt(np.mean((joined_audio[near] - whole_audio[near]) ** 2))
     level = np.sqrt(np.mean(whole_audio[near] ** 2))
     assert 20 * np.log10(level / max(difference, 1e-12)) >= 20.0  # the two encodes agree there to within codec noise
