@@ -16,7 +16,7 @@ from voiceguide.language import language
 from voiceguide.output import Outputs
 from voiceguide.plan import Plan
 from voiceguide.progress import Progress
-from voiceguide.render.beds import BUILTIN, NONE, MusicBed, MusicChoice
+from voiceguide.render.beds import NONE, MusicBed, MusicChoice
 from voiceguide.render.metadata import Metadata
 from voiceguide.render.session import render_session
 from voiceguide.render.settings import DEFAULT_TARGET_LUFS, FORMATS, Codec, MixSettings
@@ -31,7 +31,7 @@ class BuildOptions:
     """What the command line may change. ``None`` means: the routine's choice, else the default."""
 
     output: Path | None = None  # a file, or a folder for <routine name>.<format>; default output/
-    music: MusicChoice = ROUTINE_MUSIC  # a file, "builtin", "none" or "routine"
+    music: MusicChoice = ROUTINE_MUSIC  # a file, a generated bed's name, "builtin", "none" or "routine"
     music_level_db: float | None = None
     voice: str | None = None
     rate: int | None = None
@@ -81,7 +81,7 @@ def music_choice(routine: Routine, options: BuildOptions) -> MusicChoice:
         return options.music
     if routine.music.kind == "file" and routine.music.path is not None:
         return routine.music.path
-    return NONE if routine.music.kind == "none" else BUILTIN
+    return NONE if routine.music.kind == "none" else routine.music.bed
 
 
 def build(routine_arg: str | Path | Routine, options: BuildOptions, progress: Progress | None = None) -> BuildResult:
@@ -94,7 +94,11 @@ def build(routine_arg: str | Path | Routine, options: BuildOptions, progress: Pr
     destination = output_path(routine, options, codec.fmt)
     music = music_choice(routine, options)
     inputs = [routine.source, *([music] if isinstance(music, Path) else []), *([routine.cover] if routine.cover else [])]
-    mix = MixSettings(routine.music.level_db if options.music_level_db is None else options.music_level_db, options.target_lufs)
+    mix = MixSettings(
+        routine.music.level_db if options.music_level_db is None else options.music_level_db,
+        options.target_lufs,
+        routine.music.chime_level_db,
+    )
     with Outputs(options.force, inputs) as outputs:
         partial = outputs.reserve(destination)
         for side in side_paths(destination, options):

@@ -11,7 +11,7 @@ from voiceguide.cli import cli
 from voiceguide.cli.options import engine_option, length_option, rate_option, voice_option
 from voiceguide.durations import format_clock
 from voiceguide.progress import Progress
-from voiceguide.render.settings import DEFAULT_TARGET_LUFS, FORMAT, FORMATS, Codec
+from voiceguide.render.settings import BED_NAMES, DEFAULT_TARGET_LUFS, FORMAT, FORMATS, Codec
 
 
 @cli.command(name="build")
@@ -22,6 +22,11 @@ from voiceguide.render.settings import DEFAULT_TARGET_LUFS, FORMAT, FORMATS, Cod
     "music_file",
     type=click.Path(path_type=Path),
     help="Music bed file (any format ffmpeg reads); looped, faded and ducked under the voice.",
+)
+@click.option(
+    "--bed",
+    type=click.Choice(BED_NAMES),
+    help="A generated music bed instead of the routine's music ('voiceguide music' lists them).",
 )
 @click.option("--no-music", is_flag=True, help="No music at all, whatever the routine says.")
 @click.option(
@@ -74,7 +79,7 @@ from voiceguide.render.settings import DEFAULT_TARGET_LUFS, FORMAT, FORMATS, Cod
 @click.option("--force", "-f", is_flag=True, help="Replace the output file if it exists.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress and no final line.")
 def build_command(
-    routine: str, output: Path | None, music_file: Path | None, no_music: bool, music_level: float | None, voice: str | None,
+    routine: str, output: Path | None, music_file: Path | None, bed: str | None, no_music: bool, music_level: float | None, voice: str | None,
     rate: int | None, engine: str | None, fmt: str | None, bitrate: str | None, mp3_quality: int, target_lufs: float, sidecars: bool,
     player: bool, force: bool, quiet: bool, length_s: float | None,
 ) -> None:  # fmt: skip
@@ -90,6 +95,7 @@ def build_command(
       voiceguide build gentle-foot-unwind
       voiceguide build my-routine.yaml -o session.mp3 --music calm.mp3
       voiceguide build my-routine.yaml --no-music --rate 130 --force
+      voiceguide build gentle-foot-unwind --bed rain
       voiceguide build gentle-foot-unwind -o episodes/ --sidecars
       voiceguide build gentle-foot-unwind --player
       voiceguide build gentle-foot-unwind --length 20m
@@ -97,8 +103,8 @@ def build_command(
     from voiceguide.build import ROUTINE_MUSIC, BuildOptions, build
     from voiceguide.render.beds import NONE
 
-    if music_file and no_music:
-        raise click.UsageError("--music and --no-music cannot be used together")
+    if sum(1 for given in (music_file, bed, no_music) if given) > 1:
+        raise click.UsageError("use one of --music, --bed and --no-music")
     if bitrate is not None and not _valid_bitrate(bitrate):
         raise click.BadParameter(f"'{bitrate}' is not a bitrate; write e.g. 128k", param_hint="--bitrate")
     music: Path | str = ROUTINE_MUSIC
@@ -106,6 +112,8 @@ def build_command(
         music = NONE
     elif music_file is not None:
         music = music_file.resolve()
+    elif bed is not None:
+        music = bed
     options = BuildOptions(
         output=output, music=music, music_level_db=music_level, voice=voice, rate=rate, engine=engine,
         fmt=fmt, bitrate=bitrate, mp3_quality=mp3_quality, target_lufs=target_lufs, force=force, sidecars=sidecars, player=player,

@@ -4,6 +4,7 @@ from voiceguide.cli import (  # noqa: F401
     batch,
     build,
     feed,
+    music,
     play,
     routines,
     say,

@@ -1,9 +1,9 @@
-"""The session's music bed: none, the built-in bed, or a music file, made ready while narration runs.
+"""The session's music bed: none, a generated bed chosen by name, or a music file, made ready while narration runs.
 
 A music file is checked at once (so bad music is refused before any synthesis) and
-decoded in a thread into a raw file beside the output; the built-in bed is generated
-once and kept in the cache folder. ``close`` removes whatever the bed left on disk,
-however the build ends.
+decoded in a thread into a raw file beside the output; a generated bed is made once and
+kept in the cache folder, under its name and version. ``close`` removes whatever the bed
+left on disk, however the build ends.
 """
 
 from __future__ import annotations
@@ -15,16 +15,17 @@ from pathlib import Path
 import numpy as np
 
 from voiceguide import ffmpeg
-from voiceguide.errors import OutputError
+from voiceguide.errors import MusicError, OutputError
 from voiceguide.narration.cache import cache_root
 from voiceguide.output import TEMP_MARK, replacing
-from voiceguide.render import SAMPLE_RATE
+from voiceguide.render import SAMPLE_RATE, bedsounds
 from voiceguide.render import music as music_mod
-from voiceguide.render.tones import BED_VERSION, ambient_bed
+from voiceguide.render.settings import BED_NAMES
+from voiceguide.routine.model import DEFAULT_BED
 
-BUILTIN = "builtin"
+BUILTIN = "builtin"  # the default generated bed
 NONE = "none"
-MusicChoice = Path | str  # a music file, BUILTIN or NONE
+MusicChoice = Path | str  # a music file, a generated bed's name, BUILTIN or NONE
 
 
 class MusicBed:
@@ -42,6 +43,8 @@ class MusicBed:
             # The thread must import nothing: an interrupt landing in an import on the main
             # thread can leave the import lock held. Everything it needs is loaded first.
             ffmpeg.ffmpeg_exe()
+        elif choice not in (NONE, BUILTIN, *BED_NAMES):
+            raise MusicError(f"there is no music bed called '{choice}' — use one of {', '.join(BED_NAMES)} (voiceguide music lists them)")
 
     def start(self) -> None:
         """Start loading; call inside a ``try`` whose ``finally`` calls ``close`` (an interrupt may come at once)."""
@@ -52,7 +55,7 @@ class MusicBed:
             if isinstance(self.choice, Path):
                 self._music = music_mod.decode_music(self.choice, self.workdir, prefix=self._prefix)
             elif self.choice != NONE:
-                self._music = music_mod.builtin_music(builtin_bed(SAMPLE_RATE))
+                self._music = music_mod.builtin_music(generated_bed(self.choice, SAMPLE_RATE))
         except BaseException as err:  # noqa: BLE001 -- handed to the caller of result()
             self._error = err
 
@@ -76,16 +79,18 @@ class MusicBed:
             path.unlink(missing_ok=True)
 
 
-def builtin_bed(rate: int) -> np.ndarray:
-    """The generated bed, kept in the cache folder after its first use (it takes a moment to make)."""
-    path = cache_root() / f"bed-v{BED_VERSION}-{rate}.npy"
+def generated_bed(name: str, rate: int) -> np.ndarray:
+    """The generated bed ``name`` (or BUILTIN), kept in the cache folder after its first use (it takes a moment to make)."""
+    name = DEFAULT_BED if name == BUILTIN else name
+    version, make = bedsounds.MAKERS[name]
+    path = cache_root() / f"bed-{name}-v{version}-{rate}.npy"
     try:
         bed = np.load(path, allow_pickle=False)
         if bed.ndim == 2 and bed.shape[1] == 2 and bed.dtype == np.float32:
             return bed
     except (OSError, ValueError):
         pass
-    bed = ambient_bed(rate)
+    bed = make(rate)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with replacing(path) as temp, temp.open("wb") as handle:

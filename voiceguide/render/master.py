@@ -8,6 +8,12 @@ are uncorrelated, so their energies add. Speech is gently compressed, clips whos
 pass the ceiling get a smooth gain ride of their own (they are short), and the gain is
 refined until the prediction meets the target.
 Because the gain is constant, nothing pumps.
+
+Levelling a voice turns its loudest moments down more than its quiet ones, and the first
+milliseconds of a line are quiet ones: left alone, every line would start harder than the
+engine said it. So whatever levels a line (``compress``, the ceiling's gain ride) turns the
+start of the line down as far as it turns down the line's loudest 5 ms (``keep_attack``).
+Chimes are set by their loudest 400 ms (BS.1770 momentary loudness), relative to the voice.
 """
 
 from __future__ import annotations
@@ -23,12 +29,17 @@ from voiceguide.render import SAMPLE_RATE
 from voiceguide.render.dsp import moving_average, running_min
 from voiceguide.render.envelope import MusicEnvelope
 from voiceguide.render.loudness import SUB_BLOCK_S, gain, integrated_from_sub_blocks, k_weighted
+from voiceguide.routine.model import DEFAULT_CHIME_LEVEL_DB
 
-CHIME_RELATIVE_DB = -6.0  # chimes sit a little under the voice
 SPEECH_CEILING_DBTP = -2.5  # leaves room for music under speech and MP3 overshoot under −1 dBTP
 PEAK_MARGIN_DB = 0.3  # sample peak to true peak, for clips band-limited to a quarter of the rate
 STEP = int(SUB_BLOCK_S * SAMPLE_RATE)
 CHUNK = SAMPLE_RATE // 100  # 10 ms: the resolution of the level model
+MOMENTARY_CHUNKS = 40  # BS.1770 momentary loudness: 400 ms
+ATTACK_WINDOW = SAMPLE_RATE // 200  # 5 ms: a line's start and its loudest moment are compared over this
+ATTACK_HOLD_S = 0.03  # from the first sound, the gain stays at most the loudest moment's for this long
+ATTACK_FREE_S = 0.03  # then the limit lifts over this long (a raised cosine in dB)
+ONSET_DB = -40.0  # a line's sound starts where 1 ms first comes within this of its loudest 5 ms
 
 
 @dataclass(frozen=True)
@@ -53,7 +64,8 @@ def compress(x: np.ndarray, range_db: float = 10.0, ratio: float = 3.0) -> np.nd
 
     Synthetic speech has a high peak-to-loudness ratio; a voice chain's compressor is
     what lets it reach podcast loudness without a limiter flattening its syllables.
-    Offline, the gain can be smoothed both ways, so nothing overshoots.
+    Offline, the gain can be smoothed both ways, so nothing overshoots; and the start of
+    the line is turned down as far as its loudest moment, so it keeps its attack.
     """
     if x.size == 0:
         return x
@@ -65,7 +77,34 @@ def compress(x: np.ndarray, range_db: float = 10.0, ratio: float = 3.0) -> np.nd
     over = np.maximum(envelope / threshold, 1.0)
     reduction = over ** (1.0 / ratio - 1.0)
     smooth = moving_average(running_min(reduction, 2 * radius), 2 * radius)
-    return (x * smooth).astype(np.float32)
+    return (x * keep_attack(x, smooth)).astype(np.float32)
+
+
+def keep_attack(x: np.ndarray, gain: np.ndarray) -> np.ndarray:
+    """``gain`` (for the line ``x``), limited at the line's start to the gain of its loudest 5 ms.
+
+    So the first milliseconds stand as far under the line's peak as the engine made them,
+    however much the levelling takes off the peak.
+    """
+    window = ATTACK_WINDOW
+    if x.size <= window:
+        return gain
+    sums = np.concatenate([[0.0], np.cumsum(np.square(x.astype(np.float64)))])
+    energies = sums[window:] - sums[:-window]
+    loudest = int(np.argmax(energies))
+    peak_gain = float(np.sqrt(np.mean(np.square(gain[loudest : loudest + window], dtype=np.float64))))
+    ms = SAMPLE_RATE // 1000
+    near = (sums[ms:] - sums[:-ms]) / ms >= energies[loudest] / window * 10 ** (ONSET_DB / 10)
+    start = int(np.argmax(near)) + round(ATTACK_HOLD_S * SAMPLE_RATE)
+    free = round(ATTACK_FREE_S * SAMPLE_RATE)
+    if start >= x.size:
+        return np.minimum(gain, peak_gain)
+    ramp = np.linspace(0.0, 1.0, free, endpoint=False)
+    # 40 dB of lift by the end of the ramp: above any gain a levelling stage gives
+    limit = np.concatenate([np.full(start, peak_gain), peak_gain * 10 ** (2.0 * (0.5 - 0.5 * np.cos(np.pi * ramp)))])
+    out = np.array(gain, copy=True)
+    out[: limit.size] = np.minimum(out[: limit.size], limit[: out.size])
+    return out
 
 
 class _Sound:
@@ -89,7 +128,8 @@ class _Sound:
             return None
         need = np.minimum(1.0, ceiling / np.maximum(np.abs(self.clip) * level, 1e-9))
         radius = int(0.005 * SAMPLE_RATE)
-        return moving_average(running_min(need, 2 * radius), radius).astype(np.float32)  # ≤ need everywhere
+        ride = moving_average(running_min(need, 2 * radius), radius)  # ≤ need everywhere
+        return keep_attack(self.clip, ride).astype(np.float32)
 
     def cumulative(self, level: float, ceiling: float | None = None) -> np.ndarray:
         """Cumulative K-weighted energy per 10 ms at ``level``, after the ride if a ceiling is given."""
@@ -128,12 +168,18 @@ def _placed(plan: Plan, cumulative: Mapping[Sound, np.ndarray], blocks: int) -> 
     return energies
 
 
-def master(plan: Plan, clips: Mapping[Sound, np.ndarray], target_lufs: float, music: MusicLevels | None = None) -> Mastered:
+def master(
+    plan: Plan,
+    clips: Mapping[Sound, np.ndarray],
+    target_lufs: float,
+    music: MusicLevels | None = None,
+    chime_level_db: float = DEFAULT_CHIME_LEVEL_DB,
+) -> Mastered:
     """Choose the music gain and the master gain; return every sound at its final level.
 
     ``clips`` holds the sound of every cue that plays one (``Cue.sound``), mono float32;
     they are taken over: scaled in place. Speech clips should already be evened out
-    with ``compress``.
+    with ``compress``. A chime's loudest 400 ms is set ``chime_level_db`` from the voice's loudness.
     """
     blocks = math.ceil(plan.duration_s / SUB_BLOCK_S) + 1
     used = [k for k in dict.fromkeys(c.sound for c in plan.cues) if k is not None]
@@ -144,7 +190,7 @@ def master(plan: Plan, clips: Mapping[Sound, np.ndarray], target_lufs: float, mu
     sounds = dict(speech)
     for k in used:
         if isinstance(k, ChimeSound):
-            sounds[k] = _Sound(clips[k], _chime_scale(_Sound(clips[k]).cumulative(1.0), speech_lufs))
+            sounds[k] = _Sound(clips[k], _chime_scale(_Sound(clips[k]).energy, speech_lufs + chime_level_db))
 
     music_gain = 0.0
     music_energy = np.zeros(blocks)
@@ -188,8 +234,10 @@ class MusicLevels:
     envelope: MusicEnvelope
 
 
-def _chime_scale(cumulative: np.ndarray, speech_lufs: float) -> float:
-    """The gain that puts a chime ``CHIME_RELATIVE_DB`` from the voice; ``cumulative`` is per 10 ms chunk."""
-    per_sub_block = STEP // CHUNK
-    chime_lufs = integrated_from_sub_blocks(np.diff(cumulative[::per_sub_block]), SAMPLE_RATE)
-    return gain(speech_lufs + CHIME_RELATIVE_DB - chime_lufs) if math.isfinite(chime_lufs) else 1.0
+def _chime_scale(energy: np.ndarray, wanted_lufs: float) -> float:
+    """The gain that puts the loudest 400 ms of a chime (its 10 ms energies) at ``wanted_lufs``."""
+    if energy.size == 0:
+        return 1.0
+    windows = np.convolve(energy, np.ones(MOMENTARY_CHUNKS))  # every 400 ms, and the shorter ones at the ends
+    loudest = float(windows.max()) / (MOMENTARY_CHUNKS * CHUNK)
+    return gain(wanted_lufs - (-0.691 + 10 * math.log10(loudest))) if loudest > 0 else 1.0

@@ -61,7 +61,7 @@ def render_session(
             [(c.start_s, c.end_s) for c in plan.cues if c.kind == "speech"], plan.duration_s, DuckShape(depth_db=mix.duck_depth_db)
         )
         levels = MusicLevels(music.loudness_lufs, music.energy, mix.music_level_db, envelope)
-    mastered = master(plan, sounds, mix.target_lufs, levels)
+    mastered = master(plan, sounds, mix.target_lufs, levels, mix.chime_level_db)
     total = total_frames(plan)
     start, stop = excerpt_window((c.start_s for c in plan.cues if c.kind == "speech"), total)
     excerpt = np.concatenate(

@@ -11,14 +11,18 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from voiceguide.language import PHRASE_FIELDS, PHRASE_KEYS, Language, known_languages, language
 from voiceguide.narration.engines import ENGINES
+from voiceguide.render.settings import BED_NAMES
 from voiceguide.routine.checks import Checker, describe, shown
 from voiceguide.routine.files import file_kind
 from voiceguide.routine.limits import MAX_COVER_BYTES, MAX_NAME, MAX_PAUSE_S, MAX_SESSION_S, MAX_TEXT, RATE_RANGE, REPETITIONS_RANGE
 from voiceguide.routine.model import (
+    DEFAULT_BED,
+    DEFAULT_CHIME_LEVEL_DB,
     DEFAULT_CHIME_S,
     DEFAULT_LANGUAGE,
     DEFAULT_MUSIC_LEVEL_DB,
     DEFAULT_SIDE_PAUSE_S,
+    DEFAULT_SWITCH_PAUSE_S,
     ROUTINE_NARRATION,
     Music,
     Narration,
@@ -29,12 +33,15 @@ from voiceguide.routine.model import (
 from voiceguide.routine.ranges import count_range, duration_range
 from voiceguide.routine.yamlsafe import scalar_value
 
+CHIME_LEVEL_RANGE = (-40.0, 0.0)  # dB relative to the voice: a chime is never louder than the voice
+
 ROOT_KEYS = (
     "title", "description", "author", "album", "year", "language", "phrases", "narration", "music", "cover",
     "pronunciations", "intro", "precautions", "techniques", "outro", "length",
 )  # fmt: skip
 NARRATION_KEYS = ("engine", "voice", "rate", "volume", "gap")
-MUSIC_KEYS = ("file", "level")
+MUSIC_KEYS = ("file", "level", "bed", "chime_level")
+SWITCH_KEYS = ("say", "hands", "pause")
 TECHNIQUE_KEYS = (
     "name", "steps", "repetitions", "cue", "last_cue", "hold", "rest", "release", "sides", "first_side",
     "side_start", "switch", "side_pause", "pause_after", "chime", "announce", "narration",
@@ -183,11 +190,22 @@ class _Builder:
             return Music()
         keys = c.mapping(node, "music", MUSIC_KEYS)
         level = c.number(keys["level"], "music level", -60.0, 0.0, " dB") if "level" in keys else None
+        chime = c.number(keys["chime_level"], "music chime_level", *CHIME_LEVEL_RANGE, " dB") if "chime_level" in keys else None
+        bed = c.choice(keys["bed"], "music bed", (*BED_NAMES, "none")) if "bed" in keys else None
+        if "file" in keys and "bed" in keys:
+            c.problem(keys["bed"], "music has both file: and bed:", "keep file: for your own music, or bed: for a generated one")
         path = None
         if "file" in keys:
             name = c.text(keys["file"], "music file", max_len=4096)
             path = self.music_path(keys["file"], name) if name else None
-        return Music("file" if "file" in keys else "builtin", path, DEFAULT_MUSIC_LEVEL_DB if level is None else level, line)
+        return Music(
+            "file" if "file" in keys else "none" if bed == "none" else "builtin",
+            path,
+            DEFAULT_MUSIC_LEVEL_DB if level is None else level,
+            line,
+            bed=DEFAULT_BED if bed is None or bed == "none" else bed,
+            chime_level_db=DEFAULT_CHIME_LEVEL_DB if chime is None else chime,
+        )
 
     def music_path(self, node: Node, name: str) -> Path | None:
         if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", name) or name.startswith(("data:", "concat:", "subfile,")):
@@ -341,6 +359,7 @@ class _Builder:
         last_cue = opt(lambda n: c.template(n, f"{where} last_cue", self.count_fields(), MAX_TEXT), "last_cue", None)
         if cue_node is not None and "last_cue" not in keys and cue not in ("count", "none"):
             last_cue = ""  # a custom cue is used as written for every repetition
+        switch, hands, switch_pause = self.switch(keys["switch"], f"{where} switch") if "switch" in keys else (None, None, None)
         technique = Technique(
             name=name or "",
             steps=steps,
@@ -353,8 +372,13 @@ class _Builder:
             sides=opt(lambda n: c.choice(n, f"{where} sides", ("once", "each")), "sides", "once"),
             first_side=opt(lambda n: c.choice(n, f"{where} first_side", ("right", "left")), "first_side", "right"),
             side_start=opt(lambda n: c.template(n, f"{where} side_start", self.side_fields(), MAX_TEXT), "side_start", None),
-            switch=opt(lambda n: c.template(n, f"{where} switch", self.side_fields(), MAX_TEXT), "switch", None),
             side_pause_s=opt(lambda n: c.duration(n, f"{where} side_pause", 60.0), "side_pause", DEFAULT_SIDE_PAUSE_S),
+            switch=switch,
+            switch_hands=hands,
+            # the switch's own pause:, else a side_pause given for both feet, else the time it takes to change feet
+            switch_pause_s=opt(lambda n: c.duration(n, f"{where} side_pause", 60.0), "side_pause", DEFAULT_SWITCH_PAUSE_S)
+            if switch_pause is None
+            else switch_pause,
             pause_after_s=spans["pause_after"][0] or 0.0,
             chime=opt(lambda n: c.boolean(n, f"{where} chime"), "chime", False),
             announce=opt(lambda n: c.boolean(n, f"{where} announce"), "announce", True),
@@ -370,6 +394,17 @@ class _Builder:
         if not technique.steps and technique.cue == "none" and not technique.announce:
             c.problem(node, f"{where} says nothing", "add steps, a repetition cue or announce: true")
         return technique
+
+    def switch(self, node: Node, where: str) -> tuple[str | None, str | None, float | None]:
+        """The switch cue: words (a template with {side}), or say:, hands: (where the hands go now) and pause: (time to change feet)."""
+        c = self.check
+        if not isinstance(node, MappingNode):
+            return c.template(node, where, self.side_fields(), MAX_TEXT), None, None
+        keys = c.mapping(node, where, SWITCH_KEYS)
+        say = c.template(keys["say"], f"{where} say", self.side_fields(), MAX_TEXT) if "say" in keys else None
+        hands = c.template(keys["hands"], f"{where} hands", self.side_fields(), MAX_TEXT) if "hands" in keys else None
+        pause = c.duration(keys["pause"], f"{where} pause", 60.0) if "pause" in keys else None
+        return say, hands, pause
 
     def release(self, node: Node, where: str) -> str | None:
         """Words said at the end of each hold: written out, or ``true`` for the language's own."""

@@ -12,11 +12,14 @@ from typing import Literal
 DEFAULT_RATE = 150  # words per minute
 DEFAULT_VOLUME = 1.0
 DEFAULT_MUSIC_LEVEL_DB = -14.0  # music loudness in pauses, relative to the voice
+DEFAULT_BED = "pad"  # the generated bed a routine gets unless it names another (voiceguide music lists them)
+DEFAULT_CHIME_LEVEL_DB = -3.0  # a chime's loudest 400 ms, relative to the voice's loudness
 DEFAULT_CHIME_S = 3.0
 DEFAULT_CUE = "count"
 DEFAULT_LANGUAGE = "en"  # the built-in phrases of each language live in voiceguide/language/phrases/
 DEFAULT_GAP_S = 0.6  # silence between two lines spoken one after the other
-DEFAULT_SIDE_PAUSE_S = 3.0  # time to move to the other foot before the first count
+DEFAULT_SIDE_PAUSE_S = 3.0  # time to settle after the first side's cue, before the first count
+DEFAULT_SWITCH_PAUSE_S = 6.0  # time to change feet after the switch cue (unless side_pause is given for both)
 
 StepKind = Literal["say", "pause", "chime"]
 Sides = Literal["once", "each"]
@@ -74,7 +77,9 @@ class Technique:
     first_side: Side = "right"
     side_start: str | None = None  # None: the language's phrase
     switch: str | None = None  # None: the language's phrase
+    switch_hands: str | None = None  # where the hands go on the second foot, said after the switch cue
     side_pause_s: float = DEFAULT_SIDE_PAUSE_S
+    switch_pause_s: float = DEFAULT_SWITCH_PAUSE_S
     pause_after_s: float = 0.0
     chime: bool = False
     announce: bool = True  # say the technique's name first
@@ -89,12 +94,17 @@ class Technique:
 
 @dataclass(frozen=True)
 class Music:
-    """The music bed: the built-in one, a file, or none. ``level_db`` is its loudness in pauses relative to the voice."""
+    """The music bed: a generated one (``bed``), a file, or none. ``level_db`` is its loudness in pauses relative to the voice.
+
+    ``chime_level_db`` sets the chimes, which sound with or without music.
+    """
 
     kind: Literal["builtin", "file", "none"] = "builtin"
     path: Path | None = None
     level_db: float = DEFAULT_MUSIC_LEVEL_DB
     line: int = 0
+    bed: str = DEFAULT_BED  # for kind "builtin"
+    chime_level_db: float = DEFAULT_CHIME_LEVEL_DB
 
 
 @dataclass(frozen=True)
