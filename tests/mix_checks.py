@@ -179,3 +179,19 @@ def hold_spans(plan: Plan, margin_s: float = 1.2, shortest_s: float = 1.0, away_
             free.append((now + margin_s, a - margin_s))
         now = max(now, b)
     return free
+
+
+def roughness(x: np.ndarray, at_s: float, half_s: float = 0.005) -> float:
+    """RMS of the second difference of ``x`` (mid) within ``half_s`` of ``at_s``: a click is a jump in the slope."""
+    return float(np.sqrt(np.mean(np.square(np.diff(mono(span(x, at_s - half_s, at_s + half_s)).astype(np.float64), n=2)))))
+
+
+def seam_roughness(audio: np.ndarray, plan: Plan, loop_s: float) -> tuple[list[float], float]:
+    """For each loop seam that falls in a hold: its roughness over the median roughness elsewhere in the holds;
+    and the 99th percentile of those elsewhere over their median (what an ordinary moment of the music reaches)."""
+    holds = hold_spans(plan)
+    seams = [k * loop_s for k in range(1, int(plan.duration_s // loop_s) + 1)]
+    seams = [t for t in seams if any(a + 0.05 <= t <= b - 0.05 for a, b in holds)]
+    elsewhere = np.array([roughness(audio, t) for a, b in holds for t in np.linspace(a + 0.05, b - 0.05, 12)])
+    median = float(np.median(elsewhere))
+    return [roughness(audio, t) / median for t in seams], float(np.percentile(elsewhere, 99)) / median

@@ -245,7 +245,9 @@ class _Scripter:
             if side is not None:
                 self.mark = Mark(0, t.repetitions, side)
                 yield from self.say(_fill(side_cues[side_index], side=p.side(side)), chapter, narration)
-                yield from self.pause(t.side_pause_s, chapter)  # time to move to that foot
+                if side_index and t.switch_hands:
+                    yield from self.say(_fill(t.switch_hands, side=p.side(side)), chapter, narration)
+                yield from self.pause(t.switch_pause_s if side_index else t.side_pause_s, chapter)  # time to move to that foot
             for n in range(1, t.repetitions + 1 if repeats else 1):  # repetitions that make nothing take no time
                 self.mark = Mark(n, t.repetitions, side)
                 cue = repetition_cue(t, n, self.speech)
