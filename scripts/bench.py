@@ -373,6 +373,59 @@ def batch_section(bench: Bench, variants: int) -> tuple[list[str], dict[str, obj
     return lines, {k: asdict(r) for k, r in runs.items()} | {"dask_task_s": per_task, "identical": identical}
 
 
+def mix_section(bench: Bench, minutes: float, repeat: int) -> tuple[list[str], dict[str, object]]:
+    """What the mix costs: a warm build over each generated bed against the same build without music, a first
+    build that makes its bed (while the narrator works) against one that finds it cached, and each bed's making."""
+    from voiceguide.render.bedsounds import MAKERS
+
+    routine = bench.work / f"mix-{minutes:g}.yaml"
+    routine.write_text(routine_yaml(minutes))
+    cache, out = bench.work / f"mix-cache-{minutes:g}", bench.work / f"mix-{minutes:g}.mp3"
+    print(f"[mix, {minutes:g} min] first build (untimed) …", file=sys.stderr)
+    bench.build(routine, cache, out, cold=True)
+    build = functools.partial(bench.build, routine, cache, out)
+
+    def cold_clips(keep_bed: bool) -> Run:
+        shutil.rmtree(cache / "clips" if keep_bed else cache, ignore_errors=True)
+        return build()
+
+    pairs = [
+        paired(
+            f"warm build, {name} bed ÷ no music",
+            name,
+            "none",
+            functools.partial(build, "--bed", name),
+            functools.partial(build, "--no-music"),
+            repeat,
+        )
+        for name in MAKERS
+    ]
+    pairs.append(
+        paired(
+            "cold build making its bed ÷ finding it cached",
+            "bed made",
+            "bed cached",
+            lambda: cold_clips(False),
+            lambda: cold_clips(True),
+            repeat,
+        )
+    )
+    made = {}
+    for name, (_, make) in MAKERS.items():
+        start = time.perf_counter()
+        make(44100)
+        made[name] = time.perf_counter() - start
+    lines = [
+        f"\nThe mix, {minutes:g}-minute session, {repeat} rounds (A B A B …):\n",
+        "| comparison | A (median) | B (median) | A/B: median, range | peak MB A / B | load avg (range) | others' cores (max) |",
+        "|---|---|---|---|---|---|---|",
+        *[p.row() for p in pairs],
+        f"\nMaking each bed once (in this process, load {os.getloadavg()[0]:.1f}): "
+        + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in made.items()),
+    ]
+    return lines, {"pairs": [asdict(p) | {"ratios": p.ratios} for p in pairs], "made_s": made}
+
+
 def ffmpeg_version(path: str) -> str:
     first = subprocess.run([path, "-version"], capture_output=True, text=True, check=True).stdout.split("\n", 1)[0]
     return first.split(" Copyright")[0].removeprefix("ffmpeg version ")
@@ -389,6 +442,7 @@ def main() -> None:
         "--long-minutes", type=float, default=180, help="session length for the memory check with a 10-minute music file (0 to skip)"
     )
     parser.add_argument("--batch", type=int, default=20, metavar="N", help="variants for the batch section (0 to skip)")
+    parser.add_argument("--mix-minutes", type=float, default=10, help="session length for what the mix costs, per bed (0 to skip)")
     parser.add_argument("--keep", type=Path, help="keep generated files in this folder")
     parser.add_argument("--json", type=Path, help="also write every run here")
     args = parser.parse_args()
@@ -411,6 +465,9 @@ def main() -> None:
             lines.append("|---|---|---|---|---|---|---|")
             lines += [p.row() for p in pairs]
             record["sessions"][f"{minutes:g}"] = {"length_s": length_s, "pairs": [asdict(p) | {"ratios": p.ratios} for p in pairs]}
+        if args.mix_minutes:
+            mix_lines, record["mix"] = mix_section(bench, args.mix_minutes, args.repeat)
+            lines += mix_lines
         if args.long_minutes:
             minutes = args.long_minutes
             routine = work / f"bench-{minutes:g}.yaml"
