@@ -8,6 +8,7 @@ holds no control or invisible character, and the file at fault named in it.
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import unicodedata
 from dataclasses import dataclass
@@ -41,13 +42,22 @@ class Run:
         return self.stderr.splitlines()
 
 
-def run(*args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None, limits: str = "", timeout: float = 300) -> Run:
-    """``voiceguide ARGS`` as a program; ``limits`` are shell ``ulimit`` options applied first (e.g. ``-n 14``)."""
-    command = [*VOICEGUIDE, *map(os.fsdecode, args)]
-    if limits:
-        command = ["sh", "-c", f'ulimit {limits} && exec "$@"', "sh", *command]
+def run(
+    *args: str | Path,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    limits: dict[int, int] | None = None,
+    timeout: float = 300,
+) -> Run:
+    """``voiceguide ARGS`` as a program; ``limits`` are resource limits set in it first (``{resource.RLIMIT_NOFILE: 14}``)."""
+
+    def limit() -> None:
+        for which, value in (limits or {}).items():
+            resource.setrlimit(which, (value, value))
+
     done = subprocess.run(
-        command, cwd=cwd, env={**os.environ, **(env or {})}, capture_output=True, timeout=timeout, check=False,
+        [*VOICEGUIDE, *map(os.fsdecode, args)], cwd=cwd, env={**os.environ, **(env or {})}, capture_output=True, timeout=timeout,
+        check=False, preexec_fn=limit if limits else None,
     )  # fmt: skip
     return Run(done.returncode, done.stdout.decode("utf-8", "replace"), done.stderr.decode("utf-8", "replace"))
 

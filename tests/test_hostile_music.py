@@ -14,6 +14,7 @@ import contextlib
 import errno
 import importlib
 import os
+import random
 import subprocess
 import threading
 import time
@@ -438,7 +439,10 @@ def test_half_an_mp3_still_plays(tmp_path: Path) -> None:
         (lambda d: make_audio(d / "short.wav", 1.0), "at least 2 s"),
         (lambda d: make_audio(d / "silent.wav", 3.0, source="anullsrc=r=44100:cl=stereo"), "is silent"),
         (lambda d: make_audio(d / "video.mp4", 3.0, "-c:v", "mpeg4", source="testsrc=s=64x64:r=5"), "has no audio"),
-        (lambda d: (d / "noise.mp3").write_bytes(os.urandom(50_000)) and d / "noise.mp3", "cannot be decoded"),
+        (
+            lambda d: (d / "noise.mp3").write_bytes(random.Random(1).randbytes(50_000)) and d / "noise.mp3",
+            "cannot be decoded",
+        ),  # seeded: some random bytes look like a format not whitelisted
         (lambda d: (d / "zeros.wav").write_bytes(bytes(50_000)) and d / "zeros.wav", "cannot be decoded"),
     ],
     ids=["shorter-than-2s", "silent", "video-without-audio", "random-bytes", "zero-bytes"],
@@ -497,7 +501,9 @@ def test_decoding_has_a_deadline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     """A decoder that never ends is stopped: the build cannot wait forever on its music thread."""
     seen: dict[str, object] = {}
 
-    def slow_run(args: list[str], what: str, timeout_s: float | None = None, stdin: bytes | None = None) -> object:
+    def slow_run(
+        args: list[str], what: str, timeout_s: float | None = None, stdin: bytes | None = None, writes: Path | None = None
+    ) -> object:
         seen["timeout"] = timeout_s
         raise RenderError(f"ffmpeg took longer than {timeout_s:.0f} s {what}")
 

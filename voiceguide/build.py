@@ -13,7 +13,7 @@ from pathlib import Path
 
 from voiceguide.errors import OutputError
 from voiceguide.language import language
-from voiceguide.output import Outputs
+from voiceguide.output import Outputs, check_path
 from voiceguide.plan import Plan
 from voiceguide.progress import Progress
 from voiceguide.render.beds import NONE, MusicBed, MusicChoice
@@ -68,12 +68,20 @@ def output_path(routine: Routine, options: BuildOptions, fmt: str) -> Path:
     path = options.output
     if path is None:
         return Path("output") / f"{routine.name}.{fmt}"
-    if path.is_dir() or str(path).endswith(("/", "\\")) or not path.suffix:
+    check_path(path)
+    if _is_folder(path) or str(path).endswith(("/", "\\")) or not path.suffix:
         return path / f"{routine.name}.{fmt}"  # a folder, existing or to be made
     given = _suffix_format(path)
     if given != fmt and (given is not None or path.suffix.lower() in (".mp3", ".wav", ".flac", ".ogg", ".oga", ".opus", ".m4a", ".m4b")):
         raise OutputError(f"{path} would hold {fmt.upper()} audio under another name — name it {path.stem}.{fmt}, or use --format")
     return path
+
+
+def _is_folder(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # a name too long, a loop of links: not a folder to write into (Outputs says why)
+        return False
 
 
 def music_choice(routine: Routine, options: BuildOptions) -> MusicChoice:

@@ -2,18 +2,27 @@
 
 Lookup order: ``VOICEGUIDE_FFMPEG``, then ``ffmpeg`` on PATH, then the static build that
 the imageio-ffmpeg package ships (so a pip install alone is enough).
+
+Every file name reaches ffmpeg through ``path_arg``: ffmpeg reads ``name:rest`` as a
+protocol and ``-name`` as an option, so a file called ``file:other.mp3`` would be read
+as ``other.mp3`` and ``pipe:0.mp3`` as standard input; ``./name`` or an absolute path is
+always the file itself. A failure is reported by ``failure``: a full disk or the file
+size limit says so and names the folder, anything else gives ffmpeg's own last words.
 """
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import re
 import shutil
+import signal
 import subprocess
 from pathlib import Path
 
-from voiceguide.errors import RenderError
+from voiceguide.errors import RenderError, VoiceguideError, file_size_limit, resource_error
+from voiceguide.output import destination_of
 
 try:  # imported here, not when ffmpeg is first needed: that can be in the music thread, and an import
     import imageio_ffmpeg  # there racing an interrupted import in the main thread can deadlock on the import lock
@@ -45,16 +54,46 @@ def ffmpeg_exe() -> str:
         raise RenderError(f"no ffmpeg found ({err}) — run 'pip install imageio-ffmpeg' or install ffmpeg") from None
 
 
-def run(args: list[str], what: str, timeout_s: float | None = None, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
-    """Run ffmpeg with ``args``; a failure becomes RenderError naming ``what`` and ffmpeg's last words."""
+def path_arg(path: Path | str) -> str:
+    """``path`` as ffmpeg must be given it: absolute, or starting with ``./`` — never a bare name,
+    which ffmpeg could take for a protocol (``file:other.mp3``, ``pipe:0.mp3``) or an option (``-y.mp3``)."""
+    text = os.fspath(path)
+    return text if os.path.isabs(text) else os.path.join(os.curdir, text)
+
+
+def run(
+    args: list[str], what: str, timeout_s: float | None = None, stdin: bytes | None = None, writes: Path | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    """Run ffmpeg with ``args``; a failure becomes an error naming ``what`` (see ``failure``; ``writes``: the file it writes)."""
     command = [ffmpeg_exe(), *([] if stdin is not None else ["-nostdin"]), "-hide_banner", "-loglevel", "error", *args]
     try:
         result = subprocess.run(command, input=stdin, capture_output=True, timeout=timeout_s, check=False)
     except subprocess.TimeoutExpired:
         raise RenderError(f"ffmpeg took longer than {timeout_s:.0f} s {what}") from None
     if result.returncode != 0:
-        raise RenderError(f"ffmpeg failed {what}: {last_words(result.stderr)}")
+        raise failure(what, result.returncode, result.stderr, writes)
     return result
+
+
+def failure(what: str, returncode: int, stderr: bytes, writes: Path | None = None) -> VoiceguideError:
+    """The one-line error for ffmpeg ending with ``returncode`` while ``what`` (``writes``: the file it was writing).
+
+    A full disk and the file size limit (``ulimit -f``: ffmpeg is killed by SIGXFSZ, with
+    no message) are said as such, naming the file the user asked for rather than its
+    temporary sibling; anything else is ffmpeg's own last words.
+    """
+    target = destination_of(writes) if writes is not None else None
+    text = stderr.decode("utf-8", "replace")
+    if returncode == -getattr(signal, "SIGXFSZ", -1) or "File too large" in text:
+        return file_size_limit(target)
+    if "pthread_create() failed" in text or "Cannot allocate memory" in text:  # under a memory limit (ulimit -v)
+        return resource_error(MemoryError()) or RenderError(f"ffmpeg ran out of memory {what}")
+    for code, words in ((errno.ENOSPC, "No space left on device"), (errno.EDQUOT, "Disk quota exceeded")):
+        if words in text:
+            found = resource_error(OSError(code, words, os.fspath(target) if target else None))
+            if found is not None:
+                return found
+    return RenderError(f"ffmpeg failed {what}: {last_words(stderr)}")
 
 
 _CONTEXT = re.compile(r"^\[[^\]]*@ ?0x[0-9a-fA-F]+\]\s*")  # "[in#0 @ 0x55d…] "

@@ -20,12 +20,13 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 
-from voiceguide.errors import OutputError
+from voiceguide.errors import OutputError, VoiceguideError, resource_error
 from voiceguide.terminal import printable
 
 TEMP_MARK = ".voiceguide-"  # in every temporary name: ".<name>.voiceguide-<pid>-<random><suffix>"
 _KEPT = ".kept"  # suffix of the link that keeps a replaced file until the result is complete
 NAME_MAX = 255  # bytes in one file name on the usual file systems
+PATH_MAX = 4096  # bytes in a whole path (Linux)
 _STALE = re.compile(re.escape(TEMP_MARK) + r"(\d+)-")
 
 
@@ -50,14 +51,18 @@ class Outputs:
     def check(self, destination: Path) -> None:
         """Refuse a destination that cannot or may not be written; create its folder."""
         shown = _printable(destination)
-        if len(destination.name.encode()) > NAME_MAX:
-            raise OutputError(f"{shown}: the file name is longer than {NAME_MAX} bytes — choose a shorter output name")
+        check_path(destination)
         if destination in self._temps or any(_same(destination, other) for other in self._temps):
             raise OutputError(f"{shown} would be written twice by this build — choose another output name with -o")
         if any(_same(destination, source) for source in self.inputs):
             raise OutputError(f"{shown} is one of this build's own inputs — choose another output path with -o")
-        if destination.is_symlink() or destination.exists():
-            if not destination.is_file():
+        try:
+            present = destination.is_symlink() or destination.exists()
+            regular = destination.is_file()
+        except OSError as err:  # a loop of links, a folder that cannot be searched, …
+            raise OutputError(f"cannot use {shown} ({_reason(err)}) — {_fix(err)}") from None
+        if present:
+            if not regular:
                 raise OutputError(f"{shown} exists and is not a file — choose another output path with -o")
             if not self.force:
                 raise OutputError(f"{shown} already exists — add --force to replace it, or -o to write elsewhere")
@@ -84,7 +89,7 @@ class Outputs:
         try:
             temp.write_bytes(data)
         except OSError as err:
-            raise OutputError(f"cannot write {_printable(destination)} ({_reason(err)}) — {_fix(err)}") from None
+            raise _failed(err, "write", destination) from None
 
     def write_text(self, destination: Path, text: str) -> None:
         self.write_bytes(destination, text.encode("utf-8"))
@@ -114,8 +119,7 @@ class Outputs:
             for link in kept.values():
                 link.unlink(missing_ok=True)
             if isinstance(err, OSError):
-                where = _printable(Path(err.filename)) if err.filename else "the output"
-                raise OutputError(f"cannot replace {where} ({_reason(err)}) — {_fix(err)}") from None
+                raise _failed(err, "replace", Path(err.filename) if err.filename else None) from None
             raise
         for link in kept.values():
             link.unlink(missing_ok=True)
@@ -150,14 +154,42 @@ def temp_path(destination: Path, suffix: str = "") -> Path:
     suffix = suffix or ".partial" + "".join(destination.suffixes[-1:])
     tail = f"{TEMP_MARK}{os.getpid()}-{secrets.token_hex(4)}{suffix}"
     room = NAME_MAX - 1 - len(tail.encode())
-    stem = destination.name.encode()[: max(0, room)].decode("utf-8", "ignore")
+    stem = destination.name
+    while len(os.fsencode(stem)) > room:  # shortened by whole characters, whatever the name's bytes
+        stem = stem[:-1]
     path = destination.with_name(f".{stem}{tail}")
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
     except OSError as err:
-        raise OutputError(f"cannot write into {_printable(destination.parent)} ({_reason(err)}) — {_fix(err)}") from None
+        raise _failed(err, "write into", destination.parent, destination) from None
     os.close(fd)
     return path
+
+
+def check_path(path: Path) -> None:
+    """Refuse a path the file system cannot hold: a file or folder name over ``NAME_MAX`` bytes, or a path over ``PATH_MAX``."""
+    for part in path.parts:
+        if len(os.fsencode(part)) > NAME_MAX:
+            what = "file" if part == path.name else "folder"
+            raise OutputError(f"{_abridged(path)}: the {what} name is longer than {NAME_MAX} bytes — choose a shorter output name")
+    try:
+        whole = len(os.fsencode(path.absolute()))
+    except OSError:  # the working folder is gone
+        whole = len(os.fsencode(path))
+    if whole >= PATH_MAX:
+        raise OutputError(f"{_abridged(path)}: the path is longer than {PATH_MAX} bytes — choose a shorter output path")
+
+
+def destination_of(path: Path) -> Path:
+    """The file a temporary sibling stands for (``.x.mp3.voiceguide-12-ab.partial.mp3`` → ``x.mp3``); other paths as they are.
+
+    For messages: a user asked for ``x.mp3`` and should read that name, not a hidden one.
+    A name shortened to fit the file system's limit comes back shortened.
+    """
+    name = path.name
+    while name.startswith(".") and (at := name.rfind(TEMP_MARK)) > 1:  # a temporary of a temporary, too
+        name = name[1:at]
+    return path.with_name(name)
 
 
 def _keep(destination: Path) -> Path:
@@ -183,7 +215,7 @@ def clean_stale(folder: Path) -> None:
             continue
         stale = folder / name
         if name.endswith(_KEPT):
-            if len(name.encode()) >= NAME_MAX:
+            if len(os.fsencode(name)) >= NAME_MAX:
                 continue  # the original's name was shortened to fit: leave the copy for its owner
             original = folder / name[1 : match.start()]
             if not original.exists():  # killed between setting it aside and replacing it
@@ -223,6 +255,15 @@ def _mode_for(path: Path) -> int:
         return 0o666 & ~umask
 
 
+def _failed(err: OSError, action: str, path: Path | None, destination: Path | None = None) -> VoiceguideError:
+    """The one-line error for an OSError while writing: what ran out (disk, file size limit), else what failed and how to fix it."""
+    target = destination or (destination_of(path) if path is not None else None)
+    found = resource_error(err, target)
+    if found is not None:
+        return found
+    return OutputError(f"cannot {action} {_printable(path) if path is not None else 'the output'} ({_reason(err)}) — {_fix(err)}")
+
+
 def _reason(err: OSError) -> str:
     return err.strerror or type(err).__name__
 
@@ -234,7 +275,15 @@ def _fix(err: OSError) -> str:
         return "check the folder's permissions, or write elsewhere with -o"
     if err.errno == errno.ENAMETOOLONG:
         return "choose a shorter output name"
+    if err.errno == errno.EFBIG:
+        return "raise the file size limit (ulimit -f), or write a shorter session"
     return "check the folder, or write elsewhere with -o"
+
+
+def _abridged(path: Path, keep: int = 40) -> str:
+    """A long path for a message: its start and its end (where the suffix says what the file is)."""
+    text = _printable(path)
+    return text if len(text) <= 2 * keep + 1 else f"{text[:keep]}…{text[-keep:]}"
 
 
 def _printable(path: Path) -> str:

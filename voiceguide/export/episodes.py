@@ -105,7 +105,7 @@ def _chapter(section: dict[str, str]) -> ChapterMark | None:
 def probe(audio: Path) -> Probe:
     """Read ``audio``'s tags, chapters and duration with one ffmpeg call (there is no ffprobe)."""
     result = ffmpeg.run(
-        ["-loglevel", "info", *ffmpeg.SAFE_INPUT, "-i", str(audio), "-f", "ffmetadata", "-"],
+        ["-loglevel", "info", *ffmpeg.SAFE_INPUT, "-i", ffmpeg.path_arg(audio), "-f", "ffmetadata", "-"],
         f"reading the tags of {audio.name}", timeout_s=60,
     )  # fmt: skip
     tags, chapters = parse_ffmetadata(result.stdout.decode("utf-8", "replace"))

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from voiceguide import ffmpeg
-from voiceguide.errors import MusicError, OutputError
+from voiceguide.errors import MusicError, VoiceguideError
 from voiceguide.narration.cache import cache_root
 from voiceguide.output import TEMP_MARK, replacing
 from voiceguide.render import SAMPLE_RATE, bedsounds
@@ -95,6 +95,6 @@ def generated_bed(name: str, rate: int) -> np.ndarray:
         path.parent.mkdir(parents=True, exist_ok=True)
         with replacing(path) as temp, temp.open("wb") as handle:
             np.save(handle, bed, allow_pickle=False)
-    except (OSError, OutputError):
-        pass  # a read-only cache only costs time
+    except (OSError, VoiceguideError):
+        pass  # a read-only or full cache only costs time
     return bed

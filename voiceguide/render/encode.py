@@ -12,7 +12,7 @@ from typing import IO
 import numpy as np
 
 from voiceguide import ffmpeg
-from voiceguide.errors import RenderError
+from voiceguide.output import destination_of
 from voiceguide.render import CHANNELS, SAMPLE_RATE
 from voiceguide.render.settings import Codec
 
@@ -40,7 +40,7 @@ class Encoder:
         raw = ["-f", "s16le", "-ar", str(SAMPLE_RATE), "-ac", str(CHANNELS), "-i", "pipe:0"]
         command = [
             ffmpeg.ffmpeg_exe(), "-hide_banner", "-loglevel", "error", *raw, "-map", "0:a", "-map_metadata", "-1",
-            "-fflags", "+bitexact", "-flags:a", "+bitexact", *codec.args(), "-y", str(path),
+            "-fflags", "+bitexact", "-flags:a", "+bitexact", *codec.args(), "-y", ffmpeg.path_arg(path),
         ]  # fmt: skip
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._stderr)
         widen_pipe(self.process.stdin)
@@ -75,7 +75,7 @@ class Encoder:
         code = self.process.wait()
         if code != 0 or self._error is not None:
             self._stderr.seek(0)
-            raise RenderError(f"ffmpeg failed encoding {self.path.name}: {ffmpeg.last_words(self._stderr.read())}")
+            raise ffmpeg.failure(f"encoding {destination_of(self.path).name}", code, self._stderr.read(), self.path)
         self._stderr.close()
 
     def abort(self) -> None:

@@ -38,9 +38,9 @@ from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 
 from voiceguide import ffmpeg
-from voiceguide.errors import RenderError
+from voiceguide.errors import RenderError, resource_error
 from voiceguide.images import ImageInfo, image_info
-from voiceguide.output import temp_path
+from voiceguide.output import destination_of, temp_path
 from voiceguide.plan import Chapter
 from voiceguide.render import id3
 
@@ -77,7 +77,12 @@ def write_tags(path: Path, fmt: str, meta: Metadata, chapters: tuple[Chapter, ..
     try:
         writer(path, meta, chapters, cover)
     except (OSError, ValueError, MutagenError) as err:
-        raise RenderError(f"cannot write the tags of {path.name} ({err})") from None
+        # mutagen wraps the OSError of a full disk or the file size limit: say that, naming the file asked for
+        cause = next((e for e in (err, *err.args[:1], err.__cause__, err.__context__) if isinstance(e, OSError)), None)
+        found = resource_error(cause, destination_of(path)) if cause is not None else None
+        if found is not None:
+            raise found from None
+        raise RenderError(f"cannot write the tags of {destination_of(path).name} ({err})") from None
 
 
 def _cover(path: Path | None) -> Cover | None:
@@ -157,7 +162,7 @@ def _mp4_chapters(path: Path, chapters: tuple[Chapter, ...], language: str, audi
     args = [
         *ffmpeg.SAFE_INPUT,
         "-i",
-        str(path),
+        ffmpeg.path_arg(path),
         "-f",
         "ffmetadata",
         "-i",
@@ -170,9 +175,11 @@ def _mp4_chapters(path: Path, chapters: tuple[Chapter, ...], language: str, audi
         "1",
     ]
     args += ["-c", "copy", "-metadata:s:a:0", f"language={language or UNDETERMINED}", "-movflags", "+faststart"]
-    args += [*(["-brand", "M4B "] if audiobook else []), "-fflags", "+bitexact", "-flags:a", "+bitexact", "-f", "ipod", "-y", str(temp)]
+    args += [*(["-brand", "M4B "] if audiobook else []), "-fflags", "+bitexact", "-flags:a", "+bitexact", "-f", "ipod", "-y"]
+    args.append(ffmpeg.path_arg(temp))
     try:
-        ffmpeg.run(args, f"writing the chapters of {path.name}", REMUX_TIMEOUT_S, ffmetadata_chapters(chapters).encode("utf-8"))
+        chapters_text = ffmetadata_chapters(chapters).encode("utf-8")
+        ffmpeg.run(args, f"writing the chapters of {destination_of(path).name}", REMUX_TIMEOUT_S, chapters_text, writes=temp)
         temp.replace(path)
     finally:
         temp.unlink(missing_ok=True)

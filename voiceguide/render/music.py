@@ -221,10 +221,10 @@ def decode_music(path: Path, workdir: Path, prefix: str = ".voiceguide-music-") 
     raw = Path(raw_name)
     try:
         ffmpeg.run(
-            [*ffmpeg.SAFE_INPUT, "-i", f"file:{path.absolute()}", "-map", "0:a:0", "-vn", "-t", str(MAX_MUSIC_S + 1),
-             "-ac", str(CHANNELS), "-ar", str(SAMPLE_RATE), "-f", "s16le", "-c:a", "pcm_s16le", "-y", str(raw)],
+            [*ffmpeg.SAFE_INPUT, "-i", ffmpeg.path_arg(path.absolute()), "-map", "0:a:0", "-vn", "-t", str(MAX_MUSIC_S + 1),
+             "-ac", str(CHANNELS), "-ar", str(SAMPLE_RATE), "-f", "s16le", "-c:a", "pcm_s16le", "-y", ffmpeg.path_arg(raw)],
             f"decoding music '{path.name}'",
-            timeout_s=DECODE_TIMEOUT_S,
+            timeout_s=DECODE_TIMEOUT_S, writes=raw,
         )  # fmt: skip
     except RenderError as err:
         raw.unlink(missing_ok=True)

@@ -27,7 +27,7 @@ import numpy as np
 
 from voiceguide import ffmpeg
 from voiceguide.errors import RenderError
-from voiceguide.output import temp_path
+from voiceguide.output import destination_of, temp_path
 from voiceguide.render import CHANNELS, SAMPLE_RATE
 from voiceguide.render.encode import widen_pipe
 from voiceguide.render.mp3frames import SAMPLES_PER_FRAME
@@ -189,7 +189,7 @@ class _Run:
             ffmpeg.ffmpeg_exe(), "-hide_banner", "-loglevel", "error",
             "-f", "s16le", "-ar", str(SAMPLE_RATE), "-ac", str(CHANNELS), "-i", "pipe:0", "-map_metadata", "-1",
             "-fflags", "+bitexact", "-flags:a", "+bitexact", *self.codec.args(),
-            "-write_xing", "1", "-id3v2_version", "0", "-y", str(temp),
+            "-write_xing", "1", "-id3v2_version", "0", "-y", ffmpeg.path_arg(temp),
         ]  # fmt: skip
         with tempfile.TemporaryFile() as stderr:
             process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=stderr)
@@ -206,7 +206,7 @@ class _Run:
                 raise RenderError("encoding stopped")
             if process.returncode != 0:
                 stderr.seek(0)
-                raise RenderError(f"ffmpeg failed encoding {self.path.name}: {ffmpeg.last_words(stderr.read())}")
+                raise ffmpeg.failure(f"encoding {destination_of(self.path).name}", process.returncode, stderr.read(), temp)
         return temp
 
     def _feed(self, part: Segment, process: subprocess.Popen[bytes]) -> None:
