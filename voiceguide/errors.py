@@ -65,7 +65,8 @@ def resource_error(err: BaseException, where: Path | str | None = None) -> Resou
 
     ``where``: the file being written, when known (else the error's own file name).
     """
-    if isinstance(err, MemoryError) or (isinstance(err, OSError) and err.errno == errno.ENOMEM):
+    cannot_start = isinstance(err, RuntimeError) and "can't start new thread" in str(err)  # its stack did not fit
+    if isinstance(err, MemoryError) or cannot_start or (isinstance(err, OSError) and err.errno == errno.ENOMEM):
         limit = _limit("RLIMIT_AS", 1024 * 1024, " MiB")
         return ResourceError(
             "ran out of memory" + (f" (the limit is {limit}: ulimit -v)" if limit else "")

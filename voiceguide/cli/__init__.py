@@ -25,7 +25,7 @@ class _Group(click.Group):
         except VoiceguideError as err:
             terminal.error(str(err) or type(err).__name__)
             ctx.exit(err.exit_code)
-        except (MemoryError, OSError) as err:  # the machine ran out of something: say what, not where in the code
+        except (MemoryError, OSError, RuntimeError) as err:  # the machine ran out of something: say what, not where in the code
             found = resource_error(err)
             if found is None:
                 raise
