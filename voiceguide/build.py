@@ -72,8 +72,9 @@ def output_path(routine: Routine, options: BuildOptions, fmt: str) -> Path:
     if _is_folder(path) or str(path).endswith(("/", "\\")) or not path.suffix:
         return path / f"{routine.name}.{fmt}"  # a folder, existing or to be made
     given = _suffix_format(path)
-    if given != fmt and (given is not None or path.suffix.lower() in (".mp3", ".wav", ".flac", ".ogg", ".oga", ".opus", ".m4a", ".m4b")):
-        raise OutputError(f"{path} would hold {fmt.upper()} audio under another name — name it {path.stem}.{fmt}, or use --format")
+    if given != fmt:  # FLAC bytes in a .mp3, or audio in a .srt or .json, would be silently wrong
+        name = f"{path.stem}.{fmt}" if given is not None else f"{path.name}.{fmt}"
+        raise OutputError(f"{path} would hold {fmt.upper()} audio under another name — name it {name}, or use --format")
     return path
 
 

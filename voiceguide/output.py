@@ -16,7 +16,7 @@ import os
 import re
 import secrets
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -28,6 +28,7 @@ _KEPT = ".kept"  # suffix of the link that keeps a replaced file until the resul
 NAME_MAX = 255  # bytes in one file name on the usual file systems
 PATH_MAX = 4096  # bytes in a whole path (Linux)
 _STALE = re.compile(re.escape(TEMP_MARK) + r"(\d+)-")
+Replaces = Callable[[Path], bool]  # whether an existing file may be replaced (it is one this writer made)
 
 
 class Outputs:
@@ -48,8 +49,12 @@ class Outputs:
     def __exit__(self, kind: type[BaseException] | None, err: BaseException | None, tb: TracebackType | None) -> None:
         self.discard()
 
-    def check(self, destination: Path) -> None:
-        """Refuse a destination that cannot or may not be written; create its folder."""
+    def check(self, destination: Path, replaces: Replaces | None = None) -> None:
+        """Refuse a destination that cannot or may not be written; create its folder.
+
+        ``replaces``: if given, an existing file is replaced only if it says yes (a feed
+        replaces the feed it wrote before, never another file that happens to have its name).
+        """
         shown = _printable(destination)
         check_path(destination)
         if destination in self._temps or any(_same(destination, other) for other in self._temps):
@@ -66,6 +71,8 @@ class Outputs:
                 raise OutputError(f"{shown} exists and is not a file — choose another output path with -o")
             if not self.force:
                 raise OutputError(f"{shown} already exists — add --force to replace it, or -o to write elsewhere")
+            if replaces is not None and not replaces(destination):
+                raise OutputError(f"{shown} exists and is not a file voiceguide wrote — choose another name with -o, or move it away")
         folder = destination.parent
         try:
             folder.mkdir(parents=True, exist_ok=True)
@@ -76,23 +83,23 @@ class Outputs:
         if not os.access(folder, os.W_OK):
             raise OutputError(f"cannot write into {_printable(folder)} (permission denied) — choose another output path with -o")
 
-    def reserve(self, destination: Path) -> Path:
+    def reserve(self, destination: Path, replaces: Replaces | None = None) -> Path:
         """A new, empty temporary file beside ``destination`` for its content (after ``check``)."""
-        self.check(destination)
+        self.check(destination, replaces)
         clean_stale(destination.parent)
         temp = temp_path(destination)
         self._temps[destination] = temp
         return temp
 
-    def write_bytes(self, destination: Path, data: bytes) -> None:
-        temp = self.reserve(destination)
+    def write_bytes(self, destination: Path, data: bytes, replaces: Replaces | None = None) -> None:
+        temp = self.reserve(destination, replaces)
         try:
             temp.write_bytes(data)
         except OSError as err:
             raise _failed(err, "write", destination) from None
 
-    def write_text(self, destination: Path, text: str) -> None:
-        self.write_bytes(destination, text.encode("utf-8"))
+    def write_text(self, destination: Path, text: str, replaces: Replaces | None = None) -> None:
+        self.write_bytes(destination, text.encode("utf-8"), replaces)
 
     @property
     def destinations(self) -> list[Path]:

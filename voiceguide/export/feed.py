@@ -45,7 +45,7 @@ from voiceguide.export.episodes import (
 from voiceguide.export.sidecars import sidecar_path
 from voiceguide.output import Outputs
 from voiceguide.player.page import page_path
-from voiceguide.render.settings import FORMAT
+from voiceguide.render.settings import FORMAT, FORMATS
 
 __all__ = [
     "HINT", "STALE_S", "Episode", "FeedInfo", "FeedResult", "Probe", "_episode_language", "episode_guid", "feed_xml", "file_url",
@@ -58,6 +58,7 @@ ATOM = "http://www.w3.org/2005/Atom"
 PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")  # Podcasting 2.0, podcast:guid
 CATEGORY = "Health & Fitness"  # one of Apple's categories
 FEED_NAME = "feed.xml"
+GENERATOR = "voiceguide"
 FEED_FORMATS = ("mp3", "m4a", "opus", "ogg")  # formats podcast apps play as episodes
 APPLE_PLAYS = ("mp3", "m4a")
 TRANSCRIPTS = (("vtt", "text/vtt"), ("srt", "application/x-subrip"))
@@ -188,6 +189,7 @@ def feed_xml(info: FeedInfo, episodes: list[Episode], feed_name: str = FEED_NAME
     feed_url = file_url(info.base_url, feed_name)
     rss = ET.Element("rss", {"version": "2.0"})
     channel = _sub(rss, "channel")
+    _sub(channel, "generator", GENERATOR)  # first, so that a later feed knows this file is one it may replace
     _sub(channel, f"{{{ATOM}}}link", href=feed_url, rel="self", type="application/rss+xml")
     _sub(channel, "title", info.title)
     _sub(channel, "link", info.base_url)
@@ -232,6 +234,16 @@ def feed_xml(info: FeedInfo, episodes: list[Episode], feed_name: str = FEED_NAME
     return ET.tostring(rss, encoding="utf-8", xml_declaration=True) + b"\n"
 
 
+def is_feed_we_wrote(path: Path) -> bool:
+    """Whether ``path`` is an RSS feed voiceguide wrote (its channel opens with our generator element)."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(4096)
+    except OSError:
+        return False
+    return head.lstrip().startswith(b"<?xml") and b"<rss" in head and f"<generator>{GENERATOR}</generator>".encode() in head
+
+
 def write_feed(folder: Path, info: FeedInfo, output: Path | None = None) -> FeedResult:
     """Write the feed for the episodes in ``folder`` to ``output`` (default ``folder/feed.xml``), with its artwork, as one result."""
     info = replace(info, base_url=check_url(info.base_url), image=check_url(info.image, "image URL") if info.image else None)
@@ -241,6 +253,8 @@ def write_feed(folder: Path, info: FeedInfo, output: Path | None = None) -> Feed
         raise OutputError(f"a feed of {info.fmt} files is not something podcast apps play — use one of {', '.join(FEED_FORMATS)}")
     episodes = [read_episode(path) for path in find_audio(folder, info.fmt)]
     path = output if output is not None else folder / FEED_NAME
+    if path.suffix.lower().lstrip(".") in (*FORMATS, "oga", "vtt", "srt", "json", "html"):
+        raise OutputError(f"{path} would hold the feed under a name for audio or a side file — name it feed.xml, or another .xml name")
     pictures, files, warnings = plan_artwork(info, episodes)
     if not info.email:
         warnings.append(
@@ -251,6 +265,6 @@ def write_feed(folder: Path, info: FeedInfo, output: Path | None = None) -> Feed
     with Outputs(force=True) as outputs:
         for name, data in files.items():
             outputs.write_bytes(folder / name, data)
-        outputs.write_text(path, feed_xml(info, episodes, path.name, pictures).decode("utf-8"))
+        outputs.write_text(path, feed_xml(info, episodes, path.name, pictures).decode("utf-8"), replaces=is_feed_we_wrote)
         outputs.commit()
     return FeedResult(path, len(episodes), tuple(warnings), tuple(folder / name for name in files))
