@@ -445,6 +445,9 @@ def main() -> None:
     parser.add_argument("--mix-minutes", type=float, default=10, help="session length for what the mix costs, per bed (0 to skip)")
     parser.add_argument("--keep", type=Path, help="keep generated files in this folder")
     parser.add_argument("--json", type=Path, help="also write every run here")
+    parser.add_argument(
+        "--voices", action="store_true", help="then measure the narrators too (scripts/bench_voices.py: extras kokoro, piper, measure)"
+    )
     args = parser.parse_args()
     from voiceguide.ffmpeg import ffmpeg_exe
 
@@ -483,6 +486,10 @@ def main() -> None:
             batch_lines, record["batch"] = batch_section(bench, args.batch)
             lines += batch_lines
         print("\n".join(lines))
+        if args.voices:
+            import bench_voices  # scripts/: speed, words a minute, word error rate and Kokoro builds
+
+            bench_voices.main([])
         if args.json:
             args.json.write_text(json.dumps(record, indent=1))
     finally:
