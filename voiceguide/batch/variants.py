@@ -70,10 +70,6 @@ class Job:
         blob = json.dumps(self.inputs, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
-    def attachments(self) -> dict[str, Path]:
-        """Files besides the routine that go into the output: its music and its cover."""
-        return attachments(self.routine)
-
 
 def resolve(variants: list[Variant], fmt: str, engine_version: Any, defaults: UserDefaults) -> tuple[list[Job], list[tuple[str, str]]]:
     """Jobs for the variants, and (variant, error) for those that cannot be made (a bad routine, no such language).
