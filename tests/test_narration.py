@@ -290,6 +290,21 @@ def test_trim_never_pads_sound_at_the_edges() -> None:
 
 
 @pytest.mark.slow
+def test_stopping_the_workers_removes_what_killed_clips_left_in_the_cache(cache_dir: Path) -> None:
+    """A clip's process killed while storing it leaves a temporary file beside the clip; stopping cleans its folder."""
+    from voiceguide.output import TEMP_MARK
+
+    dead = 2**22 + 4321  # above the usual pid_max: no such process
+    for first in range(256):  # a left-over file in every folder a clip can go to
+        folder = cache_dir / "clips" / f"{first:02x}"
+        folder.mkdir(parents=True)
+        (folder / f".clip.wav{TEMP_MARK}{dead}-0000.partial.wav").write_bytes(b"RIFF")
+    with pytest.raises(NarratorError):
+        narrate([say("Nobody finishes this line.")], engine=fake("HangingEngine"), timeout_s=1)
+    assert len(list((cache_dir / "clips").rglob(f"*{TEMP_MARK}*"))) == 255  # the stopped clip's folder is clean
+
+
+@pytest.mark.slow
 def test_hanging_engine_is_stopped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VOICEGUIDE_TEST_PID_DIR", str(tmp_path))
     start = time.monotonic()

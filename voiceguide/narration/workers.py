@@ -48,6 +48,7 @@ from voiceguide.errors import NarratorError
 from voiceguide.narration import wav
 from voiceguide.narration.engines import DEFAULT_ENGINE, Engine, load_engine
 from voiceguide.narration.trim import trim
+from voiceguide.output import clean_stale
 
 STOP_GRACE_S = 5.0  # how long a worker may take to exit after being asked, or to report a hung child
 
@@ -374,6 +375,9 @@ def run_jobs(jobs: Sequence[Job], ref: str, engine: str, on_made: Callable[[Job,
                     raise
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
+            for w in workers:  # a clip being stored when its process was killed leaves a temporary file
+                if w.job is not None:
+                    clean_stale(w.job.out.parent)
 
 
 def _collect(w: _Worker, failure: _Failure, on_made: Callable[[Job, Made], None]) -> None:
