@@ -119,6 +119,7 @@ techniques:
 
 
 def test_validate_locates_an_unknown_voice_with_a_did_you_mean(write_routine) -> None:
+    require("kokoro")  # its catalogue is what suggests the close match
     path = write_routine(NOBODY, "nobody.yaml")
     result = run("validate", str(path))
     assert result.exit_code == 1
@@ -126,6 +127,7 @@ def test_validate_locates_an_unknown_voice_with_a_did_you_mean(write_routine) ->
 
 
 def test_build_refuses_an_unknown_voice_before_synthesis(write_routine, tmp_path: Path, cache_dir: Path) -> None:
+    require("kokoro")
     path = write_routine(NOBODY, "nobody.yaml")
     result = run("build", str(path), "-o", str(tmp_path / "out.mp3"))
     assert result.exit_code == 1 and result.output.count("\n") == 1 and ":4:10: unknown voice 'af_nobody'" in result.output
