@@ -40,7 +40,7 @@ SETTINGS = settings(
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("generated")
     (path / "calm.mp3").write_bytes(b"ID3" + bytes(100))  # a music file the routines may name
-    (path / "cover.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(100))
+    (path / "cover.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR\x00\x00\x00\x10\x00\x00\x00\x10" + bytes(100))  # 16 × 16
     return path
 
 

@@ -101,7 +101,7 @@ BAD: list[tuple[str, str | bytes, int, str]] = [
     ("duplicate-key", "title: T\ntitle: U\ntechniques:\n  - name: A\n", 2, "appears twice"),
     ("rate-too-high", "title: T\nnarration: {rate: 900}\ntechniques:\n  - name: A\n", 2, "outside 80–450"),
     ("rate-not-number", "title: T\nnarration: {rate: fast}\ntechniques:\n  - name: A\n", 2, "whole number"),
-    ("volume-out-of-range", "title: T\nnarration: {volume: 2}\ntechniques:\n  - name: A\n", 2, "outside 0 to 1"),
+    ("volume-out-of-range", "title: T\nnarration: {volume: 2}\ntechniques:\n  - name: A\n", 2, "outside 0.1 to 1"),
     ("repetitions-zero", "title: T\ntechniques:\n  - name: A\n    repetitions: 0\n", 4, "outside 1–1000"),
     ("repetitions-huge", "title: T\ntechniques:\n  - name: A\n    repetitions: 99999999999\n", 4, "outside 1–1000"),
     ("repetitions-text", "title: T\ntechniques:\n  - name: A\n    repetitions: ten\n", 4, "whole number"),
@@ -194,7 +194,7 @@ BAD: list[tuple[str, str | bytes, int, str]] = [
     ("escaped-surrogate-in-step", 'title: T\ntechniques:\n  - name: A\n    steps: ["a\\ud800"]\n', 4, "control characters"),
     ("invisible-title", 'title: "\\u200b\\u00a0"\ntechniques:\n  - name: A\n', 1, "no visible characters"),
     # --- ranges and limits ---
-    ("volume-negative", "title: T\nnarration: {volume: -0.1}\ntechniques:\n  - name: A\n", 2, "outside 0 to 1"),
+    ("volume-negative", "title: T\nnarration: {volume: -0.1}\ntechniques:\n  - name: A\n", 2, "outside 0.1 to 1"),
     ("rate-too-low", "title: T\nnarration: {rate: 79}\ntechniques:\n  - name: A\n", 2, "outside 80–450"),
     ("gap-too-long", "title: T\nnarration: {gap: 11s}\ntechniques:\n  - name: A\n", 2, "longer than 10s"),
     ("side-pause-too-long", "title: T\ntechniques:\n  - name: A\n    sides: each\n    side_pause: 61s\n", 5, "longer than 1m"),
@@ -652,7 +652,8 @@ def test_cover_that_is_not_an_image_file_is_a_located_problem(tmp_path: Path, ma
 
 
 def test_real_cover_image_is_accepted(tmp_path: Path) -> None:
-    (tmp_path / "cover.jpg").write_bytes(b"\xff\xd8\xff\xe0" + bytes(100))
+    sof0 = b"\xff\xc0\x00\x11\x08\x00\x10\x00\x10\x03\x01\x22\x00\x02\x11\x01\x03\x11\x01"  # 16 × 16, three components
+    (tmp_path / "cover.jpg").write_bytes(b"\xff\xd8" + sof0 + bytes(100))
     path = tmp_path / "routine.yaml"
     path.write_text("title: T\ncover: cover.jpg\ntechniques:\n  - name: A\n")
     assert load_routine(path).cover == tmp_path / "cover.jpg"

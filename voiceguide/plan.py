@@ -8,15 +8,16 @@ ends: nothing is padded or guessed.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from voiceguide.errors import LimitError
+from voiceguide.durations import format_clock
+from voiceguide.errors import Problem
 from voiceguide.language import Language, language
-from voiceguide.routine.limits import MAX_SESSION_S
+from voiceguide.routine.limits import MAX_SESSION_S, RoutineLimitError, chapter_line
 from voiceguide.routine.model import DEFAULT_CHIME_S, ROUTINE_NARRATION, Narration, Routine, Step, Technique
+from voiceguide.routine.pronounce import respell
 
 CueKind = Literal["speech", "pause", "chime"]
 PauseRole = Literal["", "hold", "rest"]
@@ -139,13 +140,6 @@ def _mark_json(mark: Mark | None) -> dict[str, Any]:
     return out
 
 
-def respell(text: str, pronunciations: tuple[tuple[str, str], ...]) -> str:
-    """Apply the routine's pronunciation list: whole words, case-insensitive."""
-    for word, say in pronunciations:
-        text = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", say, text, flags=re.IGNORECASE)
-    return text
-
-
 def speech_of(routine: Routine) -> Language:
     """The routine's language with its own wording of the built-in phrases."""
     return language(routine.language).with_phrases(dict(routine.phrases))
@@ -183,6 +177,7 @@ class _Scripter:
         self.routine = routine
         self.overrides = overrides
         self.respelled = respelled
+        self.spoken: dict[str, str] = {}
         self.speech = speech_of(routine)
         self.base = routine.narration.over(defaults).over(Narration(voice=routine.language)).over(ROUTINE_NARRATION)
         self.last: CueKind | None = None
@@ -208,7 +203,9 @@ class _Scripter:
         assert n.voice is not None and n.rate is not None and n.volume is not None
         if self.last == "speech" and n.gap_s:
             yield from self.pause(n.gap_s, chapter)  # two lines in a row: a breath between them
-        spoken = respell(text, self.routine.pronunciations) if self.respelled else text
+        spoken = self.spoken.get(text) if self.respelled else text
+        if spoken is None:  # each distinct line respelled once, however often it is said
+            spoken = self.spoken[text] = respell(text, self.routine.pronunciations)
         yield from self.event("speech", chapter, Utterance(text, spoken, n.voice, n.rate, n.volume, n.engine or ""))
 
     def pause(self, seconds: float, chapter: int, role: PauseRole = "") -> Iterator[Event]:
@@ -292,17 +289,23 @@ def build_plan(routine: Routine, events: list[Event], durations: Mapping[Utteran
     position = {chapter: i for i, chapter in enumerate(used)}
     cues: list[Cue] = []
     now = 0.0
+    passed: int | None = None  # the chapter of the routine in which the session passes the limit
     for e in events:
         length = durations[e.utterance] if e.utterance is not None else e.seconds
         cues.append(Cue(e.kind, now, now + length, position[e.chapter], e.utterance, e.mark))
         now += length
+        if passed is None and now > MAX_SESSION_S:
+            passed = e.chapter
     chapters = []
     for i, chapter in enumerate(used):
         mine = [c for c in cues if c.chapter == i]
         chapters.append(Chapter(titles[chapter], mine[0].start_s, mine[-1].end_s))
-    if now > MAX_SESSION_S:
-        raise LimitError(
-            f"{routine.source}: the session would last {now / 3600:.1f} h, more than the {MAX_SESSION_S / 3600:.0f} h limit"
-            " — lower repetitions, holds or pauses, or split the routine"
-        )
+    if passed is not None:
+        raise RoutineLimitError([
+            Problem(
+                routine.source, chapter_line(routine, passed), 1,
+                f"the session passes the {MAX_SESSION_S / 3600:.0f} h limit in this part (it would last {format_clock(now)})",
+                "lower repetitions, holds or pauses here or before, or split the routine",
+            )
+        ])  # fmt: skip
     return Plan(routine.title, now, tuple(chapters), tuple(cues), routine.language)

@@ -133,4 +133,5 @@ def build_command(
 
 def _valid_bitrate(value: str) -> bool:
     digits = value[:-1] if value.lower().endswith("k") else value
-    return digits.isdigit() and 8 <= int(digits) * (1 if value.lower().endswith("k") else 0.001) <= 320
+    # ASCII digits only: str.isdigit() is also true of ¹²⁸ (which int() refuses) and of ١٢٨ (which ffmpeg refuses)
+    return digits.isascii() and digits.isdigit() and 8 <= int(digits) * (1 if value.lower().endswith("k") else 0.001) <= 320

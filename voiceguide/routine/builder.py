@@ -9,12 +9,24 @@ from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from voiceguide.images import image_info
 from voiceguide.language import PHRASE_FIELDS, PHRASE_KEYS, Language, known_languages, language
 from voiceguide.narration.engines import ENGINES
 from voiceguide.render.settings import BED_NAMES
 from voiceguide.routine.checks import Checker, describe, shown
-from voiceguide.routine.files import file_kind
-from voiceguide.routine.limits import MAX_COVER_BYTES, MAX_NAME, MAX_PAUSE_S, MAX_SESSION_S, MAX_TEXT, RATE_RANGE, REPETITIONS_RANGE
+from voiceguide.routine.files import file_kind, read_at_most
+from voiceguide.routine.limits import (
+    MAX_COVER_BYTES,
+    MAX_NAME,
+    MAX_PAUSE_S,
+    MAX_PRONUNCIATIONS,
+    MAX_SESSION_S,
+    MAX_SPOKEN,
+    MAX_TEXT,
+    MIN_VOLUME,
+    RATE_RANGE,
+    REPETITIONS_RANGE,
+)  # fmt: skip
 from voiceguide.routine.model import (
     DEFAULT_BED,
     DEFAULT_CHIME_LEVEL_DB,
@@ -30,6 +42,7 @@ from voiceguide.routine.model import (
     Step,
     Technique,
 )
+from voiceguide.routine.pronounce import respell, speakable
 from voiceguide.routine.ranges import count_range, duration_range
 from voiceguide.routine.yamlsafe import scalar_value
 
@@ -64,6 +77,7 @@ class _Builder:
         self.path = path
         self.check = Checker(path)
         self.speech: Language = language(DEFAULT_LANGUAGE)  # the routine's language once read, with its own phrases
+        self.respellings: tuple[tuple[str, str], ...] = ()  # the pronunciations, once read
         self.places: list[tuple[str, int, int]] = []  # see Routine.places
 
     def mark(self, key: str, node: Node) -> None:
@@ -170,7 +184,7 @@ class _Builder:
         engine = c.choice(keys["engine"], f"{where} engine", ENGINES) if "engine" in keys else None
         voice = c.text(keys["voice"], f"{where} voice", max_len=100) if "voice" in keys else None
         rate = c.integer(keys["rate"], f"{where} rate (words per minute)", *RATE_RANGE) if "rate" in keys else None
-        volume = c.number(keys["volume"], f"{where} volume", 0.0, 1.0) if "volume" in keys else None
+        volume = c.number(keys["volume"], f"{where} volume", MIN_VOLUME, 1.0) if "volume" in keys else None
         gap = c.duration(keys["gap"], f"{where} gap", max_s=10.0) if "gap" in keys else None
         return Narration(voice, rate, volume, gap, engine)
 
@@ -249,7 +263,7 @@ class _Builder:
             fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
             try:
                 size = os.fstat(fd).st_size
-                head = os.read(fd, 8)
+                head = read_at_most(fd, min(size, MAX_COVER_BYTES))  # the JPEG frame header can come after large metadata
             finally:
                 os.close(fd)
         except OSError as err:
@@ -265,6 +279,12 @@ class _Builder:
         if not head.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")):
             self.check.problem(node, f"cover image '{shown(name, 80)}' is not a JPEG or PNG file inside", "save the image as JPEG or PNG")
             return None
+        if image_info(head) is None:  # as the build reads it: a header that holds together, with a size
+            self.check.problem(
+                node, f"cover image '{shown(name, 80)}' is not a whole JPEG or PNG image (its header does not hold together)",
+                "save the image again as JPEG or PNG",
+            )  # fmt: skip
+            return None
         return path
 
     def pronunciations(self, node: Node) -> tuple[tuple[str, str], ...]:
@@ -277,16 +297,25 @@ class _Builder:
             )
             return ()
         pairs: dict[str, tuple[str, str]] = {}
-        for key_node, value_node in node.value:
+        for number, (key_node, value_node) in enumerate(node.value, start=1):
+            if number > MAX_PRONUNCIATIONS:  # each entry costs work on every line: bounded where the list passes it
+                c.problem(key_node, f"pronunciations has more than {MAX_PRONUNCIATIONS:,} entries", "keep the words this routine says")
+                break
             word = c.text(key_node, "a pronounced word", max_len=100)
-            say = c.text(value_node, f"the pronunciation of '{word}'", max_len=200)
+            say = c.text(value_node, f"the pronunciation of '{shown(word or '')}'", max_len=200)
             if word is None or say is None:
                 continue
+            if not speakable(say):
+                c.problem(
+                    value_node, f"the pronunciation of '{shown(word)}' has nothing to say (no letters or digits)", "write how to say it"
+                )
+                continue
             if word.lower() in pairs:
-                c.problem(key_node, f"'{word}' appears twice in pronunciations", "keep one of them")
+                c.problem(key_node, f"'{shown(word)}' appears twice in pronunciations", "keep one of them")
                 continue
             pairs[word.lower()] = (word, say)
-        return tuple(pairs.values())
+        self.respellings = tuple(pairs.values())
+        return self.respellings
 
     def steps(self, node: Node, where: str) -> tuple[Step, ...]:
         c = self.check
@@ -302,7 +331,7 @@ class _Builder:
         c = self.check
         line = node.start_mark.line + 1
         if isinstance(node, ScalarNode):
-            text = c.text(node, where, MAX_TEXT)
+            text = self.said(node, where)
             return [Step("say", text, line=line)] if text else []
         if not isinstance(node, MappingNode):
             c.problem(
@@ -330,9 +359,29 @@ class _Builder:
             return [Step("chime", seconds=seconds, line=line)] if seconds else []
         pause, bounds = duration_range(c, keys["pause"], f"{where} pause", MAX_PAUSE_S) if "pause" in keys else (0.0, None)
         if "say" in keys:
-            text = c.text(keys["say"], f"{where} say", MAX_TEXT)
+            text = self.said(keys["say"], f"{where} say")
             return [Step("say", text, pause or 0.0, line, bounds)] if text else []
         return [Step("pause", seconds=pause or 0.0, line=line, pause_range=bounds)]
+
+    def said(self, node: Node, where: str) -> str | None:
+        """A line to say: text with something to say, not grown past ``MAX_SPOKEN`` by the pronunciations."""
+        text = self.check.text(node, where, MAX_TEXT)
+        if text is None:
+            return None
+        spoken = respell(text, self.respellings)
+        if not speakable(spoken):
+            respelled = " once respelled" if spoken != text else ""
+            self.check.problem(
+                node, f"{where} has nothing to say (no letters or digits{respelled})", "write words, or use pause: for silence"
+            )
+            return None
+        if len(spoken) > MAX_SPOKEN:
+            self.check.problem(
+                node, f"{where} is {len(spoken):,} characters long once respelled, more than {MAX_SPOKEN:,}",
+                "shorten the pronunciations it uses, or split the line",
+            )  # fmt: skip
+            return None
+        return text
 
     def technique(self, node: Node, number: int) -> Technique | None:
         c = self.check

@@ -39,7 +39,7 @@ def read_text(path: Path) -> str:
                     f"the file is {info.st_size / 1048576:.1f} MiB; routines are at most 1 MiB",
                     "is this the right file? split very long routines",
                 )
-            data = _read_at_most(fd, MAX_FILE_BYTES + 1)
+            data = read_at_most(fd, MAX_FILE_BYTES + 1)
         finally:
             os.close(fd)
     except (FileNotFoundError, NotADirectoryError):
@@ -84,7 +84,7 @@ def file_kind(mode: int) -> str:
     return "not a regular file"
 
 
-def _read_at_most(fd: int, limit: int) -> bytes:
+def read_at_most(fd: int, limit: int) -> bytes:
     chunks: list[bytes] = []
     size = 0
     while size < limit:
