@@ -26,7 +26,7 @@ from installed import VOICEGUIDE
 
 from voiceguide import ffmpeg, narration
 from voiceguide.build import BuildOptions, build
-from voiceguide.errors import MusicError, RenderError, RoutineError
+from voiceguide.errors import MusicError, RenderError, ResourceError, RoutineError
 from voiceguide.output import TEMP_MARK
 from voiceguide.render import music as music_mod
 from voiceguide.render.music import MAX_MUSIC_BYTES, check_music_file, decode_music
@@ -504,9 +504,12 @@ def test_decoding_has_a_deadline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     def slow_run(
         args: list[str], what: str, timeout_s: float | None = None, stdin: bytes | None = None, writes: Path | None = None
     ) -> object:
-        seen["timeout"] = timeout_s
-        raise RenderError(f"ffmpeg took longer than {timeout_s:.0f} s {what}")
+        if args[args.index("-t") + 1] != "0":  # the decoding itself (the header is probed with -t 0)
+            seen["timeout"] = timeout_s
+            raise RenderError(f"ffmpeg took longer than {timeout_s:.0f} s {what}")
+        return real_run(args, what, timeout_s, stdin, writes)
 
+    real_run = ffmpeg.run
     monkeypatch.setattr(ffmpeg, "run", slow_run)
     path = make_audio(tmp_path / "calm.mp3", 3.0)
     with pytest.raises(MusicError, match="took longer than 600 s"):
@@ -520,3 +523,64 @@ def test_a_newline_in_the_music_file_name_keeps_the_message_on_one_line(tmp_path
     with pytest.raises(MusicError) as caught:
         check_music_file(path)
     assert "\n" not in str(caught.value) and "calm\\nmusic.mp3" in str(caught.value)
+
+
+# ------------------------------------------------------------------------------ what decoding would write
+
+
+def wav_header(path: Path, rate: int, data_bytes: int, channels: int = 1) -> Path:
+    """A 16-bit PCM WAV of ``data_bytes`` of noise at ``rate`` Hz."""
+    import struct
+
+    header = b"RIFF" + struct.pack("<I", 36 + data_bytes) + b"WAVE"
+    header += b"fmt " + struct.pack("<IHHIIHH", 16, 1, channels, rate, rate * 2 * channels, 2 * channels, 16)
+    header += b"data" + struct.pack("<I", data_bytes)
+    path.write_bytes(header + random.Random(7).randbytes(data_bytes))
+    return path
+
+
+@pytest.mark.parametrize(("rate", "named"), [(1, "1 Hz"), (100, "100 Hz"), (4000, "4000 Hz")])
+def test_a_small_file_at_a_low_sample_rate_is_refused_before_anything_is_written(rate: int, named: str, tmp_path: Path) -> None:
+    path = wav_header(tmp_path / "tiny.wav", rate, 8000)  # 8 KB: at 1 Hz, 67 minutes, 770 MB decoded
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(MusicError, match=named):
+        decode_music(path, out)
+    assert list(out.iterdir()) == []
+
+
+def test_a_header_that_promises_hours_is_refused_before_decoding(tmp_path: Path) -> None:
+    import struct
+
+    path = make_audio(tmp_path / "long.flac", 3.0)
+    data = bytearray(path.read_bytes())  # STREAMINFO (FLAC format, 8.2): its total samples say 3 h
+    (packed,) = struct.unpack(">Q", data[18:26])
+    data[18:26] = struct.pack(">Q", (packed & ~((1 << 36) - 1)) | (3 * 3600 * 44100))
+    path.write_bytes(bytes(data))
+    with pytest.raises(MusicError, match="longer than 2h"):
+        decode_music(path, tmp_path)
+    assert not list(tmp_path.glob(".voiceguide-music-*"))
+
+
+def test_decoding_that_would_not_fit_beside_the_output_is_refused_before_it_starts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+    from collections import namedtuple
+
+    path = make_audio(tmp_path / "calm.wav", 20.0)
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda folder: usage(10**9, 10**9 - 1_000_000, 1_000_000))  # 1 MB left
+    with pytest.raises(ResourceError, match=r"no space left in .* for the decoded music \(4 MB"):
+        decode_music(path, tmp_path)
+    assert not list(tmp_path.glob(".voiceguide-music-*"))
+
+
+@pytest.mark.slow
+def test_build_refuses_music_at_one_hertz_in_one_line_before_narrating(tmp_path: Path) -> None:
+    from hostile import assert_refused, run
+
+    wav_header(tmp_path / "tiny.wav", 1, 8000)
+    (tmp_path / "routine.yaml").write_text(ROUTINE, encoding="utf-8")
+    cache = tmp_path / "cache"
+    result = run("build", "routine.yaml", "--music", "tiny.wav", "-o", "out.mp3", cwd=tmp_path, env={"VOICEGUIDE_CACHE": str(cache)})
+    assert_refused(result, "tiny.wav", "1 Hz")
+    assert not cache.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["routine.yaml", "tiny.wav"]

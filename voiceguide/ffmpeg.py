@@ -19,6 +19,7 @@ import re
 import shutil
 import signal
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 from voiceguide.errors import RenderError, VoiceguideError, file_size_limit, resource_error
@@ -94,6 +95,32 @@ def failure(what: str, returncode: int, stderr: bytes, writes: Path | None = Non
             if found is not None:
                 return found
     return RenderError(f"ffmpeg failed {what}: {last_words(stderr)}")
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    """What an audio file's header says of its first audio stream (None where it says nothing)."""
+
+    duration_s: float | None
+    sample_rate: int | None
+
+
+_DURATION = re.compile(r"Duration:\s*(\d+):(\d{2}):(\d{2}(?:\.\d+)?)")
+_RATE = re.compile(r"Stream #0:\d+[^\n]*?: Audio: [^\n]*?(\d+) Hz")
+
+
+def probe_audio(path: Path, what: str) -> AudioInfo:
+    """Duration and sample rate of ``path``'s first audio stream, from its header, without decoding it (``SAFE_INPUT``)."""
+    result = run(
+        ["-loglevel", "info", *SAFE_INPUT, "-i", path_arg(path), "-map", "0:a:0", "-t", "0", "-f", "null", "-"], what, timeout_s=60
+    )
+    text = result.stderr.decode("utf-8", "replace").split("Stream mapping:")[0]  # the input's description only
+    duration = _DURATION.search(text)
+    rate = _RATE.search(text)
+    return AudioInfo(
+        int(duration[1]) * 3600 + int(duration[2]) * 60 + float(duration[3]) if duration else None,
+        int(rate[1]) if rate else None,
+    )
 
 
 _CONTEXT = re.compile(r"^\[[^\]]*@ ?0x[0-9a-fA-F]+\]\s*")  # "[in#0 @ 0x55d…] "

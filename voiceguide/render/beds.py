@@ -40,6 +40,7 @@ class MusicBed:
         self._thread = threading.Thread(target=self._load, name="voiceguide-music", daemon=True)
         if isinstance(choice, Path):
             music_mod.check_music_file(choice)  # refuse bad music before any synthesis
+            music_mod.probe_music(choice, workdir)  # and music whose decoding would not fit beside the output
             # The thread must import nothing: an interrupt landing in an import on the main
             # thread can leave the import lock held. Everything it needs is loaded first.
             ffmpeg.ffmpeg_exe()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import shutil
 import stat
 import tempfile
 from pathlib import Path
@@ -19,7 +20,7 @@ import numpy.fft  # loaded now: decoding runs in a thread, which should import n
 
 from voiceguide import ffmpeg
 from voiceguide.durations import format_duration
-from voiceguide.errors import MusicError, RenderError
+from voiceguide.errors import MusicError, RenderError, ResourceError
 from voiceguide.render import CHANNELS, SAMPLE_RATE
 from voiceguide.render.loudness import integrated_from_sub_blocks, k_weighted
 from voiceguide.terminal import printable
@@ -27,6 +28,7 @@ from voiceguide.terminal import printable
 MIN_MUSIC_S = 2.0
 MAX_MUSIC_S = 2 * 3600.0
 MAX_MUSIC_BYTES = 2 * 1024**3
+MIN_MUSIC_RATE = 8000  # Hz: below this a file is not music, and a tiny one can decode to hours
 CROSSFADE_S = 3.0
 PROFILE_STEP = SAMPLE_RATE // 100  # 10 ms
 SUB_BLOCK_STEPS = 10  # 10 ms steps in a 100 ms loudness sub-block
@@ -203,6 +205,50 @@ def _looks_like_text(head: bytes) -> bool:
     return _mostly_text(head)
 
 
+def probe_music(path: Path, workdir: Path) -> float:
+    """How many seconds decoding ``path`` may write, from its header; MusicError or ResourceError before anything is written.
+
+    An 8 KB WAV that says it is sampled at 1 Hz decodes to more than an hour: a few bytes
+    can ask for gigabytes. The header's sample rate and length are checked first, and the
+    raw audio they promise must fit in ``workdir`` (the output's folder).
+    """
+    try:
+        info = ffmpeg.probe_audio(path.absolute(), f"reading music '{path.name}'")
+    except RenderError as err:
+        raise _undecodable(path, err) from None
+    if info.sample_rate is not None and info.sample_rate < MIN_MUSIC_RATE:
+        raise MusicError(
+            f"music '{_display(path)}' is sampled at {info.sample_rate} Hz, too low for music (a few bytes would decode to hours)"
+            f" — use a file sampled at {MIN_MUSIC_RATE // 1000} kHz or more"
+        )
+    if info.duration_s is not None and info.duration_s > MAX_MUSIC_S:
+        raise MusicError(f"music '{_display(path)}' is longer than {format_duration(MAX_MUSIC_S)} — use a shorter file")
+    seconds = MAX_MUSIC_S + 1 if info.duration_s is None else min(MAX_MUSIC_S + 1, info.duration_s + 1)
+    needed = int(seconds * SAMPLE_RATE * CHANNELS * 2)
+    try:
+        free = shutil.disk_usage(workdir).free
+    except OSError:
+        free = needed  # cannot tell: the decoding itself reports a full disk
+    if needed > free:
+        raise ResourceError(
+            f"no space left in {_display(workdir)} for the decoded music ({needed / 1e6:,.0f} MB for '{_display(path)}')"
+            " — free some space, write elsewhere with -o, or use a shorter music file"
+        )
+    return seconds
+
+
+def _undecodable(path: Path, err: RenderError) -> MusicError:
+    """The one line for music ffmpeg cannot read: a playlist in disguise, no audio, or its own words."""
+    words = str(err).split(": ", 1)[-1]
+    if "whitelist" in words:
+        return MusicError(
+            f"music '{_display(path)}' is a playlist, manifest or other format that is not plain audio — name the audio file itself"
+        )
+    if "matches no streams" in words:
+        return MusicError(f"music '{_display(path)}' has no audio in it — use an MP3, WAV, FLAC, OGG or M4A file")
+    return MusicError(f"music '{_display(path)}' cannot be decoded as audio ({words}) — use an MP3, WAV, FLAC, OGG or M4A file")
+
+
 def _mostly_text(head: bytes) -> bool:
     printable = sum(1 for b in head if 32 <= b < 127 or b in (9, 10, 13))
     return bool(head) and printable / len(head) > 0.97
@@ -213,31 +259,24 @@ def decode_music(path: Path, workdir: Path, prefix: str = ".voiceguide-music-") 
 
     ffmpeg reads the file itself and nothing else (``SAFE_INPUT``: local file protocol,
     audio demuxers only), so a playlist or manifest in disguise cannot make it open
-    other files or the network.
+    other files or the network. What the decoding will write is known first (``probe_music``)
+    and capped at that, so a small file cannot fill the disk beside the output.
     """
     check_music_file(path)
+    seconds_at_most = probe_music(path, workdir)
     handle, raw_name = tempfile.mkstemp(prefix=prefix, suffix=".raw", dir=workdir)
     os.close(handle)
     raw = Path(raw_name)
     try:
         ffmpeg.run(
-            [*ffmpeg.SAFE_INPUT, "-i", ffmpeg.path_arg(path.absolute()), "-map", "0:a:0", "-vn", "-t", str(MAX_MUSIC_S + 1),
+            [*ffmpeg.SAFE_INPUT, "-i", ffmpeg.path_arg(path.absolute()), "-map", "0:a:0", "-vn", "-t", f"{seconds_at_most:.3f}",
              "-ac", str(CHANNELS), "-ar", str(SAMPLE_RATE), "-f", "s16le", "-c:a", "pcm_s16le", "-y", ffmpeg.path_arg(raw)],
             f"decoding music '{path.name}'",
             timeout_s=DECODE_TIMEOUT_S, writes=raw,
         )  # fmt: skip
     except RenderError as err:
         raw.unlink(missing_ok=True)
-        words = str(err).split(": ", 1)[-1]
-        if "whitelist" in words:
-            raise MusicError(
-                f"music '{_display(path)}' is a playlist, manifest or other format that is not plain audio — name the audio file itself"
-            ) from None
-        if "matches no streams" in words:
-            raise MusicError(f"music '{_display(path)}' has no audio in it — use an MP3, WAV, FLAC, OGG or M4A file") from None
-        raise MusicError(
-            f"music '{_display(path)}' cannot be decoded as audio ({words}) — use an MP3, WAV, FLAC, OGG or M4A file"
-        ) from None
+        raise _undecodable(path, err) from None
     except BaseException:
         raw.unlink(missing_ok=True)
         raise
