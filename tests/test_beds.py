@@ -7,6 +7,8 @@ of a decoded build that chose it by name.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,8 +21,8 @@ from mix_checks import band_share, hold_spans
 from voiceguide.errors import MusicError, RoutineError
 from voiceguide.render import bedsounds
 from voiceguide.render.beds import BUILTIN, MusicBed, generated_bed
+from voiceguide.render.catalogue import BED_NAMES, BEDS
 from voiceguide.render.music import builtin_music
-from voiceguide.render.settings import BED_NAMES, BEDS
 from voiceguide.routine import load_routine
 from voiceguide.routine.model import DEFAULT_BED
 
@@ -69,6 +71,15 @@ def test_music_lists_the_beds_as_json() -> None:
     assert [b["name"] for b in listed if b["default"]] == [DEFAULT_BED]
     text = CliRunner().invoke(cli, ["music"])
     assert text.exit_code == 0 and len(text.stdout.splitlines()) == len(BED_NAMES)
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["voiceguide.render.settings", "voiceguide.render.catalogue", "voiceguide.render.beds", "voiceguide.routine", "voiceguide.cli.music"],
+)
+def test_each_module_that_knows_the_beds_imports_first(module: str) -> None:
+    """The beds' names are read by the routine loader and the render stage alike: no import cycle, whichever comes first."""
+    subprocess.run([sys.executable, "-c", f"import {module}"], check=True, timeout=60)
 
 
 # ------------------------------------------------------------------ each bed as made

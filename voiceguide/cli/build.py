@@ -11,7 +11,8 @@ from voiceguide.cli import cli
 from voiceguide.cli.options import engine_option, length_option, rate_option, voice_option
 from voiceguide.durations import format_clock
 from voiceguide.progress import Progress
-from voiceguide.render.settings import BED_NAMES, DEFAULT_TARGET_LUFS, FORMAT, FORMATS, Codec
+from voiceguide.render.catalogue import BED_NAMES
+from voiceguide.render.settings import DEFAULT_TARGET_LUFS, FORMAT, FORMATS, Codec
 
 
 @cli.command(name="build")

@@ -7,7 +7,7 @@ import json
 import click
 
 from voiceguide.cli import cli
-from voiceguide.render.settings import BEDS
+from voiceguide.render.catalogue import BEDS
 from voiceguide.routine.model import DEFAULT_BED
 
 

@@ -20,7 +20,7 @@ from voiceguide.narration.cache import cache_root
 from voiceguide.output import TEMP_MARK, replacing
 from voiceguide.render import SAMPLE_RATE, bedsounds
 from voiceguide.render import music as music_mod
-from voiceguide.render.settings import BED_NAMES
+from voiceguide.render.catalogue import BED_NAMES
 from voiceguide.routine.model import DEFAULT_BED
 
 BUILTIN = "builtin"  # the default generated bed

@@ -10,23 +10,6 @@ DEFAULT_TARGET_LUFS = -16.0  # podcast convention (Apple: −16 LUFS, AES TD1004
 
 
 @dataclass(frozen=True)
-class Bed:
-    """A generated music bed: its name (``music: {bed: NAME}``, ``--bed NAME``) and what it sounds like."""
-
-    name: str
-    sound: str
-
-
-BEDS = (
-    Bed("pad", "A warm pad: slow chords in A that drift into each other every twelve seconds, with a gentle shimmer."),
-    Bed("rain", "Gentle rain: a soft, even hiss with a light patter of drops, thickening and thinning a little."),
-    Bed("surf", "Distant surf: a steady roar with a wave rolling in and washing back every nine to twelve seconds."),
-    Bed("bowls", "Singing bowls: three bowls sung softly, their tones beating slowly and swelling over each other."),
-)
-BED_NAMES = tuple(bed.name for bed in BEDS)
-
-
-@dataclass(frozen=True)
 class MixSettings:
     """How the session is mixed: the music's level in pauses and the chimes' loudest moment, both relative to the
     voice, and the loudness target."""

@@ -12,7 +12,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from voiceguide.images import image_info
 from voiceguide.language import PHRASE_FIELDS, PHRASE_KEYS, Language, known_languages, language
 from voiceguide.narration.engines import ENGINES
-from voiceguide.render.settings import BED_NAMES
+from voiceguide.render.catalogue import BED_NAMES
 from voiceguide.routine.checks import Checker, describe, shown
 from voiceguide.routine.files import file_kind, read_at_most
 from voiceguide.routine.limits import (
