@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from voiceguide.images import image_info
 from voiceguide.language import PHRASE_FIELDS, PHRASE_KEYS, Language, known_languages, language
 from voiceguide.narration.engines import ENGINES
 from voiceguide.render.catalogue import BED_NAMES
 from voiceguide.routine.checks import Checker, describe, shown
-from voiceguide.routine.files import file_kind, read_at_most
+from voiceguide.routine.extras import cover_file, music_file, pronunciations
 from voiceguide.routine.limits import (
-    MAX_COVER_BYTES,
     MAX_NAME,
     MAX_PAUSE_S,
-    MAX_PRONUNCIATIONS,
     MAX_SESSION_S,
     MAX_SPOKEN,
     MAX_TEXT,
@@ -61,7 +57,6 @@ TECHNIQUE_KEYS = (
 )  # fmt: skip
 STEP_KEYS = ("say", "pause", "chime")
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
-_IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 
 
 def build_routine(path: Path, root: Node) -> tuple[Routine | None, Checker]:
@@ -143,7 +138,7 @@ class _Builder:
         narration = self.narration(keys["narration"], "narration", "narration") if "narration" in keys else Narration()
         base = narration.over(ROUTINE_NARRATION)
         music = self.music(keys["music"]) if "music" in keys else Music()
-        cover = self.cover(keys["cover"]) if "cover" in keys else None
+        cover = cover_file(self.check, self.path, keys["cover"]) if "cover" in keys else None
         pronunciations = self.pronunciations(keys["pronunciations"]) if "pronunciations" in keys else ()
         length = self.length(keys["length"]) if "length" in keys else None
         intro = self.steps(keys["intro"], "intro") if "intro" in keys else ()
@@ -199,7 +194,7 @@ class _Builder:
                 return Music("builtin", line=line)
             if isinstance(value, str) and value.strip():
                 name = c.text(node, "music file", max_len=4096)
-                return Music("file", self.music_path(node, name) if name else None, line=line)
+                return Music("file", music_file(self.check, self.path, node, name) if name else None, line=line)
             c.problem(node, f"music is {describe(node)}", "write music: none, music: builtin, or music: with file: and level: below it")
             return Music()
         keys = c.mapping(node, "music", MUSIC_KEYS)
@@ -211,7 +206,7 @@ class _Builder:
         path = None
         if "file" in keys:
             name = c.text(keys["file"], "music file", max_len=4096)
-            path = self.music_path(keys["file"], name) if name else None
+            path = music_file(self.check, self.path, keys["file"], name) if name else None
         return Music(
             "file" if "file" in keys else "none" if bed == "none" else "builtin",
             path,
@@ -221,100 +216,8 @@ class _Builder:
             chime_level_db=DEFAULT_CHIME_LEVEL_DB if chime is None else chime,
         )
 
-    def music_path(self, node: Node, name: str) -> Path | None:
-        if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", name) or name.startswith(("data:", "concat:", "subfile,")):
-            self.check.problem(node, f"music '{shown(name, 80)}' is not a local file", "download it and name the file path instead")
-            return None
-        return self.local_file(node, name, "music", "name an audio file such as music.mp3")
-
-    def local_file(self, node: Node, name: str, what: str, hint: str) -> Path | None:
-        """The regular file ``name`` names, relative to the routine; anything else is a located problem."""
-        path = self.path.parent / os.path.expanduser(name)
-        try:
-            path = path.resolve()
-            kind = file_kind(path.stat().st_mode)
-        except (FileNotFoundError, NotADirectoryError):
-            self.check.problem(
-                node,
-                f"{what} file '{shown(name, 80)}' does not exist (looked for {shown(str(path), 200)})",
-                "paths are relative to the routine file; check the name",
-            )
-            return None
-        except (OSError, ValueError) as err:
-            reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
-            self.check.problem(node, f"{what} file '{shown(name, 80)}' cannot be used ({shown(reason, 80)})", "check the name")
-            return None
-        if kind:
-            self.check.problem(node, f"{what} '{shown(name, 80)}' is {kind}, not a file", hint)
-            return None
-        return path
-
-    def cover(self, node: Node) -> Path | None:
-        name = self.check.text(node, "cover", max_len=4096)
-        if name is None:
-            return None
-        if Path(name).suffix.lower() not in _IMAGE_SUFFIXES:
-            self.check.problem(node, f"cover '{shown(name, 80)}' is not a JPEG or PNG image", "name a .jpg or .png file")
-            return None
-        path = self.local_file(node, name, "cover image", "name a .jpg or .png file")
-        if path is None:
-            return None
-        try:  # it goes into the audio file as it is: check it is what it says, and not huge
-            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-            try:
-                size = os.fstat(fd).st_size
-                head = read_at_most(fd, min(size, MAX_COVER_BYTES))  # the JPEG frame header can come after large metadata
-            finally:
-                os.close(fd)
-        except OSError as err:
-            self.check.problem(node, f"cover image '{shown(name, 80)}' cannot be read ({err.strerror})", "check its permissions")
-            return None
-        if size > MAX_COVER_BYTES:
-            self.check.problem(
-                node,
-                f"cover image '{shown(name, 80)}' is {size / 1048576:.1f} MiB, more than {MAX_COVER_BYTES // 1048576} MiB",
-                "use a smaller image (podcast covers are usually under 1 MiB)",
-            )
-            return None
-        if not head.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")):
-            self.check.problem(node, f"cover image '{shown(name, 80)}' is not a JPEG or PNG file inside", "save the image as JPEG or PNG")
-            return None
-        if image_info(head) is None:  # as the build reads it: a header that holds together, with a size
-            self.check.problem(
-                node, f"cover image '{shown(name, 80)}' is not a whole JPEG or PNG image (its header does not hold together)",
-                "save the image again as JPEG or PNG",
-            )  # fmt: skip
-            return None
-        return path
-
     def pronunciations(self, node: Node) -> tuple[tuple[str, str], ...]:
-        c = self.check
-        if not isinstance(node, MappingNode):
-            c.problem(
-                node,
-                f"pronunciations should be a mapping of word: how to say it, got {describe(node)}",
-                "write lines like  plantar: plan tar",
-            )
-            return ()
-        pairs: dict[str, tuple[str, str]] = {}
-        for number, (key_node, value_node) in enumerate(node.value, start=1):
-            if number > MAX_PRONUNCIATIONS:  # each entry costs work on every line: bounded where the list passes it
-                c.problem(key_node, f"pronunciations has more than {MAX_PRONUNCIATIONS:,} entries", "keep the words this routine says")
-                break
-            word = c.text(key_node, "a pronounced word", max_len=100)
-            say = c.text(value_node, f"the pronunciation of '{shown(word or '')}'", max_len=200)
-            if word is None or say is None:
-                continue
-            if not speakable(say):
-                c.problem(
-                    value_node, f"the pronunciation of '{shown(word)}' has nothing to say (no letters or digits)", "write how to say it"
-                )
-                continue
-            if word.lower() in pairs:
-                c.problem(key_node, f"'{shown(word)}' appears twice in pronunciations", "keep one of them")
-                continue
-            pairs[word.lower()] = (word, say)
-        self.respellings = tuple(pairs.values())
+        self.respellings = pronunciations(self.check, node)
         return self.respellings
 
     def steps(self, node: Node, where: str) -> tuple[Step, ...]:
