@@ -127,7 +127,7 @@ def test_durations_come_from_the_header() -> None:
     clip = narrate([u])[u]
     frames, rate = wav.stored_frames(clip.path) or (0, 0)
     assert lookup(clip.path) == clip and clip.duration_s == frames / rate
-    assert clip.path.stat().st_size == wav.HEADER_BYTES + 2 * frames
+    assert clip.path.stat().st_size == wav.HEADER_BYTES + 2 * frames + wav.SUM_BYTES
 
 
 # --- builds sharing one cache ------------------------------------------------------------

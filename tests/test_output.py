@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+import time
 from pathlib import Path
 
 import pytest
@@ -139,6 +140,29 @@ def test_stale_files_of_dead_processes_are_removed_and_set_aside_files_restored(
         "c.mp3": "new c",
         mine.name: "being written",
     }
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="zombies are told apart through /proc")
+def test_a_killed_process_not_yet_reaped_leaves_a_stale_file(tmp_path: Path) -> None:
+    """An orphan killed with its worker stays a zombie where nothing reaps it: what it left is stale all the same."""
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    try:
+        wait_until_zombie(pid)
+        (tmp_path / f".a.wav{TEMP_MARK}{pid}-0000.partial.wav").write_text("half")
+        clean_stale(tmp_path)
+        assert list(tmp_path.iterdir()) == []
+    finally:
+        os.waitpid(pid, 0)
+
+
+def wait_until_zombie(pid: int) -> None:
+    for _ in range(500):
+        if Path(f"/proc/{pid}/stat").read_bytes().rsplit(b")", 1)[1].split()[0] == b"Z":
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"process {pid} did not exit")
 
 
 def test_replacing_is_for_caches(tmp_path: Path) -> None:

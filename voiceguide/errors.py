@@ -40,6 +40,18 @@ class NarratorError(VoiceguideError):
     """The speech engine failed, hung, or was asked for something it cannot do."""
 
 
+class SilentLineError(NarratorError):
+    """The narrator made no sound for a line; ``spoken`` is what it was given (the session locates the line)."""
+
+    def __init__(self, message: str, spoken: str) -> None:
+        super().__init__(message)
+        self.spoken = spoken
+
+
+class CacheError(NarratorError):
+    """The clip cache cannot be read or written: the message names the folder and how to fix it."""
+
+
 class MusicError(VoiceguideError):
     """A music file cannot be used."""
 

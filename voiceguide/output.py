@@ -16,6 +16,7 @@ import os
 import re
 import secrets
 import shutil
+import stat
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -150,7 +151,15 @@ def write_text_atomic(path: Path, text: str) -> None:
 
 @contextlib.contextmanager
 def replacing(path: Path) -> Iterator[Path]:
-    """A temporary sibling of ``path`` to write; it replaces ``path`` if the block ends normally (for caches)."""
+    """A temporary sibling of ``path`` to write; it replaces ``path`` if the block ends normally (for caches).
+
+    In a cache, a FIFO, socket, device or link where the file should be is in the way, not
+    something to keep: it is removed (a folder is not, and is refused).
+    """
+    with contextlib.suppress(OSError):
+        kind = os.lstat(path).st_mode
+        if not stat.S_ISREG(kind) and not stat.S_ISDIR(kind):
+            path.unlink()
     with Outputs(force=True) as out:
         yield out.reserve(path)
         out.commit()
@@ -234,6 +243,8 @@ def clean_stale(folder: Path) -> None:
 
 
 def _alive(pid: int) -> bool:
+    """Whether process ``pid`` may still write: a zombie (killed, not yet reaped: an orphan waits for a
+    system that may never reap it) writes nothing more."""
     if pid == os.getpid():
         return True
     try:
@@ -242,7 +253,12 @@ def _alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            state = f.read().rsplit(b")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state not in (b"Z", b"X")
 
 
 def _same(a: Path, b: Path) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from voiceguide.errors import Problem, RoutineError
+from voiceguide.errors import Problem, RoutineError, SilentLineError
 from voiceguide.fit import Fitted, first_lines, fit
 from voiceguide.narration import DEFAULT_ENGINE, narrate, voice_speaks
 from voiceguide.narration.base import Clip
@@ -16,6 +16,7 @@ from voiceguide.narration.checks import narration_problems
 from voiceguide.plan import Event, Plan, Utterance, build_plan, script, utterances
 from voiceguide.progress import Progress
 from voiceguide.routine import Narration, Routine, find_routine, load_routine
+from voiceguide.routine.limits import spoken_line
 from voiceguide.user_defaults import user_defaults
 
 
@@ -78,7 +79,11 @@ def prepare(
 
     def narrated(lines: list[Utterance]) -> dict[Utterance, float]:
         stats: dict[str, int] = {}
-        made = narrate([u for u in lines if u not in clips], engine=defaults.engine or DEFAULT_ENGINE, progress=report, stats=stats)
+        try:
+            made = narrate([u for u in lines if u not in clips], engine=defaults.engine or DEFAULT_ENGINE, progress=report, stats=stats)
+        except SilentLineError as err:  # a line the narrator says nothing for: the routine's line, located
+            line = spoken_line(routine, events_of(routine), err.spoken)
+            raise RoutineError([Problem(routine.source, line, 1, *str(err).split(" — ", 1))]) from None
         clips.update(made)
         for key in counts:
             counts[key] += stats.get(key, 0)

@@ -21,7 +21,7 @@ from voiceguide.narration.engines import DEFAULT_ENGINE, ENGINES, Engine, engine
 from voiceguide.narration.voices import filter_voices, resolve_voice, speaks, usable_voice
 
 if TYPE_CHECKING:  # the workers (and numpy with them) load when something is narrated, not with the command line
-    from voiceguide.narration.workers import Job, Made
+    from voiceguide.narration.maker import Job, Made
     from voiceguide.plan import Utterance  # the plan imports the routine model, which names the engines
 
 __all__ = [
@@ -130,7 +130,8 @@ def narrate(
     Raises NarratorError for an unknown engine or voice, invalid settings, or an engine
     that fails, crashes or hangs.
     """
-    from voiceguide.narration.workers import Job, run_jobs
+    from voiceguide.narration.maker import Job
+    from voiceguide.narration.workers import run_jobs
 
     wanted = list(dict.fromkeys(utterances))
     for u in wanted:
@@ -140,6 +141,7 @@ def narrate(
     key_of: dict[Utterance, str] = {}
     clips: dict[str, Clip] = {}
     jobs: dict[str, dict[str, Job]] = {}  # by engine, then clip key
+    every: dict[str, tuple[str, Job]] = {}  # each clip's engine and job, cached or not (to make again what goes missing)
     queued: set[str] = set()
     for u in wanted:
         name = u.engine or engine
@@ -150,12 +152,13 @@ def narrate(
         if key in clips or key in queued:
             continue
         path = clip_cache.clip_path(root, key)
+        limit = timeout_s if timeout_s is not None else default_timeout_s(u.spoken, cls.timeout_factor)
+        every[key] = (name, Job(key, u.spoken, voice, int(u.rate), float(u.volume), path, limit))
         found = clip_cache.lookup(path)
         if found is not None:
             clips[key] = found
         else:
-            limit = timeout_s if timeout_s is not None else default_timeout_s(u.spoken, cls.timeout_factor)
-            jobs.setdefault(name, {})[key] = Job(key, u.spoken, voice, int(u.rate), float(u.volume), path, limit)
+            jobs.setdefault(name, {})[key] = every[key][1]
             queued.add(key)
 
     cached = len(clips)
@@ -168,7 +171,16 @@ def narrate(
         if progress is not None:
             progress(done, len(queued))
 
+    if queued:
+        clip_cache.check_writable(root)  # a cache that cannot take the clips is the cache's problem, said before any synthesis
     for name, mine in jobs.items():  # one engine at a time: its workers use every core
+        run_jobs(list(mine.values()), engine_ref(name), _engine(name).name, made)
+    gone: dict[str, dict[str, Job]] = {}  # clips the cache lost meanwhile (cleaned or removed by someone): made once more
+    for key, clip in clips.items():
+        if not clip.path.is_file():
+            gone.setdefault(every[key][0], {})[key] = every[key][1]
+    for name, mine in gone.items():
+        clip_cache.check_writable(root)
         run_jobs(list(mine.values()), engine_ref(name), _engine(name).name, made)
     if stats is not None:
         stats.clear()

@@ -1,11 +1,18 @@
-"""WAV files as narration stores them: mono 16-bit PCM, one ``data`` chunk, 44-byte header.
+"""WAV files as narration stores them: mono 16-bit PCM, one ``data`` chunk, 44-byte header, and a checksum.
 
 Reading accepts what engines write (8/16/32-bit, any channel count) and mixes it
-down; writing is atomic so a reader never sees half a clip.
+down; writing is atomic so a reader never sees half a clip. A stored clip ends with a
+``vgsm`` chunk holding the sha256 of its samples (players skip chunks they do not know),
+so a clip whose samples were damaged on disk is found on reading (``read_stored``) and
+made again, never used as it is.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
+import stat
+import struct
 import wave
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,6 +23,13 @@ if TYPE_CHECKING:  # numpy loads with the first clip read or written: the clip c
     import numpy as np
 
 HEADER_BYTES = 44  # RIFF + fmt + data headers, as the wave module writes them
+SUM_CHUNK = b"vgsm"  # voiceguide's checksum chunk, after the samples: the sha256 of the data chunk's bytes
+SUM_BYTES = 8 + 32  # its header and the digest
+MAX_STORED_BYTES = 64 * 1024 * 1024  # far more than a spoken line of 2,000 characters
+
+
+class DamagedClip(ValueError):
+    """A stored clip that is not whole: missing, not a regular file, truncated, or its samples not what was stored."""
 
 
 def read_mono16(path: Path) -> tuple[np.ndarray, int]:
@@ -43,12 +57,17 @@ def write_mono16_atomic(path: Path, samples: np.ndarray, rate: int) -> None:
     """Write ``samples`` next to ``path`` under a temporary name, then rename it into place."""
     import numpy as np
 
+    data = np.asarray(samples, dtype="<i2").tobytes()
     path.parent.mkdir(parents=True, exist_ok=True)
-    with replacing(path) as temp, temp.open("wb") as f, wave.open(f, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(np.asarray(samples, dtype="<i2").tobytes())
+    with replacing(path) as temp, temp.open("wb") as f:
+        with wave.open(f, "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(rate)
+            w.writeframes(data)
+        f.write(SUM_CHUNK + struct.pack("<I", 32) + hashlib.sha256(data).digest())
+        f.seek(4)
+        f.write(struct.pack("<I", HEADER_BYTES - 8 + len(data) + SUM_BYTES))  # the RIFF size counts the checksum chunk
 
 
 def write_float(path: Path, audio: np.ndarray, rate: int, volume: float = 1.0) -> None:
@@ -64,16 +83,54 @@ def write_float(path: Path, audio: np.ndarray, rate: int, volume: float = 1.0) -
 
 
 def stored_frames(path: Path) -> tuple[int, int] | None:
-    """(frames, rate) from the header of a clip this module wrote, or None if it is missing, foreign or truncated."""
+    """(frames, rate) of a whole clip this module wrote, its samples checked; None if it is missing, foreign, damaged or empty."""
     try:
-        size = path.stat().st_size
-        with wave.open(str(path), "rb") as w:
-            if w.getnchannels() != 1 or w.getsampwidth() != 2 or w.getframerate() <= 0:
-                return None
-            frames, rate = w.getnframes(), w.getframerate()
-    except (OSError, EOFError, wave.Error):
+        data, rate = _stored(path)
+    except DamagedClip:
         return None
-    return (frames, rate) if size == HEADER_BYTES + 2 * frames else None
+    return (len(data) // 2, rate) if data else None
+
+
+def read_stored(path: Path) -> tuple[np.ndarray, int]:
+    """The samples and sample rate of a clip this module wrote; DamagedClip unless it is whole and unchanged."""
+    import numpy as np
+
+    data, rate = _stored(path)
+    return np.frombuffer(data, dtype="<i2").copy(), rate
+
+
+def _stored(path: Path) -> tuple[bytes, int]:
+    """The data bytes and rate of a stored clip, checked against its checksum chunk.
+
+    Opened without blocking and read only if it is a regular file: a FIFO where a clip
+    should be would otherwise wait forever for a writer.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except (OSError, ValueError) as err:
+        raise DamagedClip(f"{path.name} cannot be read ({err})") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_STORED_BYTES:
+            raise DamagedClip(f"{path.name} is not a clip file")
+        blob = b""
+        while len(blob) < info.st_size and (chunk := os.read(fd, info.st_size - len(blob))):
+            blob += chunk
+    except OSError as err:
+        raise DamagedClip(f"{path.name} cannot be read ({err})") from None
+    finally:
+        os.close(fd)
+    if len(blob) < HEADER_BYTES + SUM_BYTES or blob[:4] != b"RIFF" or blob[8:16] != b"WAVEfmt " or blob[36:40] != b"data":
+        raise DamagedClip(f"{path.name} is not a clip voiceguide stored")
+    _, _, channels, rate, _, _, bits = struct.unpack("<IHHIIHH", blob[16:36])
+    (size,) = struct.unpack("<I", blob[40:44])
+    data = blob[HEADER_BYTES : HEADER_BYTES + size]
+    tail = blob[HEADER_BYTES + size :]
+    if channels != 1 or bits != 16 or rate <= 0 or len(data) != size or size % 2 or tail[:4] != SUM_CHUNK or len(tail) != SUM_BYTES:
+        raise DamagedClip(f"{path.name} is not a whole clip")
+    if hashlib.sha256(data).digest() != tail[8:]:
+        raise DamagedClip(f"the samples of {path.name} are not those stored")
+    return data, rate
 
 
 def is_complete(path: Path) -> bool:

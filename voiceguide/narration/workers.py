@@ -38,52 +38,17 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import NoReturn
 
-from voiceguide.errors import NarratorError
-from voiceguide.narration import wav
+from voiceguide.errors import CacheError, NarratorError, SilentLineError
 from voiceguide.narration.engines import DEFAULT_ENGINE, Engine, load_engine
-from voiceguide.narration.trim import trim
-from voiceguide.output import clean_stale
+from voiceguide.narration.maker import Job, Made, attempt, keep_stderr, make_clip, message_of
+from voiceguide.output import TEMP_MARK, clean_stale
 
 STOP_GRACE_S = 5.0  # how long a worker may take to exit after being asked, or to report a hung child
-
-
-@dataclass(frozen=True)
-class Job:
-    """One clip to make: say ``text`` with these settings, trim it, store it at ``out``."""
-
-    key: str
-    text: str
-    voice: str
-    rate: int
-    volume: float
-    out: Path
-    timeout_s: float
-
-
-@dataclass(frozen=True)
-class Made:
-    key: str
-    frames: int
-    sample_rate: int
-
-
-def make_clip(engine: Engine, job: Job, scratch: Path) -> Made:
-    """Synthesise, trim and store one clip (runs in the child forked for it)."""
-    raw = scratch / f"{job.key}-{os.getpid()}.wav"
-    try:
-        engine.synthesize(job.text, job.voice, job.rate, job.volume, raw)
-        samples, rate = wav.read_mono16(raw)
-    finally:
-        raw.unlink(missing_ok=True)
-    clip = trim(samples, rate)
-    wav.write_mono16_atomic(job.out, clip, rate)
-    return Made(job.key, len(clip), rate)
 
 
 def _die_with_parent() -> None:
@@ -107,10 +72,6 @@ def _detach() -> None:
     null = os.open(os.devnull, os.O_WRONLY)
     os.dup2(null, 1)  # pyttsx3 prints "Audio saved to …" on every save
     os.close(null)
-
-
-def _message(exc: BaseException) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 def _os_threads() -> int:
@@ -138,11 +99,7 @@ def _child(cls: type[Engine], job: Job, scratch: Path, reply: Connection, worker
         _die_with_parent()
         if os.getppid() != worker:  # the worker died before the line above
             os._exit(code)
-        try:
-            made: tuple[str, object] = ("ok", make_clip(cls(), job, scratch))
-        except Exception as exc:  # noqa: BLE001 -- any engine failure goes back to the parent as NarratorError
-            made = ("error", _message(exc))
-        reply.send(made)
+        reply.send(attempt(lambda: make_clip(cls(), job, scratch)))
         code = 0
     finally:
         os._exit(code)
@@ -151,7 +108,7 @@ def _child(cls: type[Engine], job: Job, scratch: Path, reply: Connection, worker
 def clip_in_child(cls: type[Engine], job: Job, scratch: Path, keep_closed: Sequence[Connection] = ()) -> tuple[str, object]:
     """Fork a child that makes ``job``'s clip and wait for it until the job's deadline.
 
-    Returns ("ok", Made), ("error", message), ("crashed", exit code) or ("hung", None).
+    Returns what ``attempt`` returns, ("crashed", exit code) or ("hung", None).
 
     ``keep_closed``: connections of this process the child must not hold open (the
     parent would not see this worker's end while the child lives).
@@ -190,15 +147,13 @@ def clip_in_child(cls: type[Engine], job: Job, scratch: Path, keep_closed: Seque
 
 def clip_here(engine: Engine, job: Job, scratch: Path) -> tuple[str, object]:
     """Make ``job``'s clip in this process (engines with ``fork_per_clip`` False); a hang is the parent's to stop."""
-    try:
-        return ("ok", make_clip(engine, job, scratch))
-    except Exception as exc:  # noqa: BLE001 -- any engine failure goes back to the parent as NarratorError
-        return ("error", _message(exc))
+    return attempt(lambda: make_clip(engine, job, scratch))
 
 
 def serve(conn: Connection, ref: str, scratch: str) -> None:
     """Worker main loop: receive a Job (None to stop), make its clip (in a child, or here), send back the reply."""
     _detach()
+    keep_stderr(scratch)
     tempfile.tempdir = scratch  # engines' temporary files go where the parent cleans up
     cls: type[Engine] | None = None
     engine: Engine | None = None
@@ -220,7 +175,7 @@ def serve(conn: Connection, ref: str, scratch: str) -> None:
                 engine = engine or cls()
                 reply = clip_here(engine, job, Path(scratch))
         except Exception as exc:  # noqa: BLE001 -- any engine failure goes back to the parent as NarratorError
-            reply = ("error", _message(exc))
+            reply = ("error", message_of(exc))
         try:
             conn.send(reply)
         except OSError:
@@ -307,6 +262,14 @@ class _Failure:
     def failed(self, job: Job, message: str) -> NarratorError:
         return NarratorError(f"the {self.engine} engine failed on {_snippet(job.text)}: {message} — {self.fix} {job.voice!r}")
 
+    def silent(self, job: Job, words: str) -> SilentLineError:
+        said = f" ({self.engine}: {words})" if words else ""
+        return SilentLineError(
+            f"the {self.engine} engine made no sound for {_snippet(job.text)}{said} — reword the line; if every line is silent,"
+            " reinstall the narrator (pip install --force-reinstall voiceguide)",
+            job.text,
+        )
+
 
 SCRATCH_PREFIX = "voiceguide-narration-"
 
@@ -375,9 +338,31 @@ def run_jobs(jobs: Sequence[Job], ref: str, engine: str, on_made: Callable[[Job,
                     raise
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
-            for w in workers:  # a clip being stored when its process was killed leaves a temporary file
-                if w.job is not None:
-                    clean_stale(w.job.out.parent)
+            _clean_killed([w.job.out for w in workers if w.job is not None])
+
+
+def _clean_killed(outs: Sequence[Path]) -> None:
+    """Remove the temporary files that clips being stored when their processes were killed left in the cache.
+
+    A killed process takes a moment to die, and its temporary file is only known stale once it has:
+    wait for that (a short while at most; a file still in use is another build's, and stays).
+    """
+    deadline = time.monotonic() + STOP_GRACE_S
+    left = list(outs)
+    while left:
+        for out in left:
+            clean_stale(out.parent)
+        left = [out for out in left if any(p.name.startswith(f".{out.name}{TEMP_MARK}") for p in _listed(out.parent))]
+        if not left or time.monotonic() >= deadline:
+            return
+        time.sleep(0.02)
+
+
+def _listed(folder: Path) -> list[Path]:
+    try:
+        return list(folder.iterdir())
+    except OSError:
+        return []
 
 
 def _collect(w: _Worker, failure: _Failure, on_made: Callable[[Job, Made], None]) -> None:
@@ -397,6 +382,10 @@ def _collect(w: _Worker, failure: _Failure, on_made: Callable[[Job, Made], None]
     if kind == "crashed":
         assert payload is None or isinstance(payload, int)
         raise failure.crashed(job, payload)
+    if kind == "silent":
+        raise failure.silent(job, str(payload))
+    if kind == "cache":
+        raise CacheError(str(payload))
     if kind != "ok":
         raise failure.failed(job, str(payload))
     w.job = None

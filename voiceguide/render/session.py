@@ -17,7 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from voiceguide.narration.wav import read_mono16
+from voiceguide.errors import NarratorError
+from voiceguide.narration.wav import DamagedClip, read_stored
 from voiceguide.plan import ChimeSound, Plan, Sound, Utterance
 from voiceguide.render import SAMPLE_RATE
 from voiceguide.render.beds import MusicBed
@@ -106,7 +107,13 @@ def load_sounds(plan: Plan, clips: Mapping[Utterance, Path]) -> dict[Sound, np.n
     def prepared(sound: Sound) -> np.ndarray:
         if isinstance(sound, ChimeSound):
             return chime(sound.seconds, SAMPLE_RATE)
-        samples, clip_rate = read_mono16(clips[sound])
+        try:
+            samples, clip_rate = read_stored(clips[sound])
+        except DamagedClip as err:  # the cache was cleaned, or the clip damaged, after it was checked
+            raise NarratorError(
+                f"the clip of {sound.text!r} in the clip cache {clips[sound].parent.parent.parent} was removed or damaged"
+                f" during the build ({err}) — build again"
+            ) from None
         return compress(resample_clip(samples * np.float32(1 / 32768), clip_rate, SAMPLE_RATE).astype(np.float32))
 
     with ThreadPoolExecutor(max_workers=usable_cores(), thread_name_prefix="voiceguide-sounds") as pool:

@@ -6,11 +6,17 @@ is checked here, right after loading and before anything is narrated.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 from voiceguide.durations import format_duration
 from voiceguide.errors import LimitError, Problem, RoutineError
 from voiceguide.routine.checks import shown
 from voiceguide.routine.model import Routine
 from voiceguide.routine.pronounce import speakable
+
+if TYPE_CHECKING:  # the planner imports this package
+    from voiceguide.plan import Event
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_TEXT = 1000  # characters in one spoken line
@@ -85,6 +91,22 @@ def _unsayable(text: str, spoken: str) -> tuple[str, str] | None:
             "shorten the pronunciations it uses, or split the line",
         )
     return None
+
+
+def spoken_line(routine: Routine, events: Iterable[Event], spoken: str) -> int:
+    """The line of the routine where the line the narrator was given as ``spoken`` is written (its step, else its part)."""
+    for event in events:
+        if event.utterance is not None and event.utterance.spoken == spoken:
+            if 1 <= event.chapter <= len(routine.techniques):
+                steps = routine.techniques[event.chapter - 1].steps
+            else:
+                steps = routine.outro if event.chapter else (*routine.intro, *routine.precautions)
+            written = event.utterance.text
+            return next(
+                (step.line for step in steps if step.kind == "say" and step.text == written and step.line),
+                chapter_line(routine, event.chapter),
+            )
+    return 1
 
 
 def chapter_line(routine: Routine, chapter: int) -> int:
