@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import textwrap
 import uuid
@@ -257,6 +258,19 @@ def test_unreadable_chapters_file_is_one_line(site: Path) -> None:
     sidecar_path(site / "a-toes.mp3", "chapters").write_text("{not json", encoding="utf-8")
     code, _, err = run_feed(str(site), "--base-url", BASE, "--title", "T")
     assert code == 1 and len(err.splitlines()) == 1 and "a-toes.chapters.json" in err
+    assert not (site / "feed.xml").exists()
+
+
+@pytest.mark.parametrize("kind", ["chapters", "plan"])
+@pytest.mark.parametrize("number", ["NaN", "Infinity", "-Infinity", "1e400", "-1e400"])
+def test_a_side_file_with_a_number_that_is_not_finite_is_one_line(site: Path, kind: str, number: str) -> None:
+    side = sidecar_path(site / "a-toes.mp3", kind)
+    key = "startTime" if kind == "chapters" else "duration_s"
+    text, count = re.subn(rf'"{key}": [0-9.]+', f'"{key}": {number}', side.read_text(encoding="utf-8"), count=1)
+    assert count == 1
+    side.write_text(text, encoding="utf-8")
+    code, _, err = run_feed(str(site), "--base-url", BASE, "--title", "T")
+    assert code == 1 and len(err.splitlines()) == 1 and side.name in err and "--sidecars" in err, err
     assert not (site / "feed.xml").exists()
 
 

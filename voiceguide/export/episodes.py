@@ -10,6 +10,7 @@ another build (captions would drift): that is an error, not a silent mismatch.
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -117,11 +118,22 @@ def probe(audio: Path) -> Probe:
 def _load_json(path: Path) -> object | None:
     """A side file's JSON, None when there is none; OutputError when it is unreadable."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8"), parse_constant=_not_finite, parse_float=_finite)
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError, ValueError) as err:
         raise OutputError(f"cannot read {path} ({err}) — rebuild the session with --sidecars, or delete the file") from None
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400
+        raise ValueError(f"{text[:20]} is too large a number")
+    return value
+
+
+def _not_finite(text: str) -> float:
+    raise ValueError(f"{text} is not a number a side file holds")  # NaN, Infinity, -Infinity
 
 
 def read_episode(audio: Path) -> Episode:
