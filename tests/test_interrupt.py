@@ -494,7 +494,7 @@ def test_build_with_a_hanging_narrator_ends_in_one_line(tmp_path: Path) -> None:
     rebuild = start_build(tmp_path, cache, routine=HANGING_ROUTINE)
     code, err = rebuild.wait()
     assert code == 0, err
-    assert f"(1 lines synthesised, {len(made)} from cache)" in rebuild.stdout
+    assert f"(1 line synthesised, {len(made)} from cache)" in rebuild.stdout
 
 
 def test_parallel_builds_sharing_a_cache_never_see_half_a_clip(tmp_path: Path) -> None:

@@ -57,6 +57,11 @@ def _json_escape(ch: str) -> str:
     return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
 
 
+def counted(n: int, noun: str) -> str:
+    """``n`` and the noun, plural unless one: "1 chapter", "19 chapters" (for the English the command line speaks)."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def echo(text: object = "", err: bool = False) -> None:
     """Print one line (a result on stdout, or with ``err`` a note on stderr)."""
     click.echo(printable(text), err=err)

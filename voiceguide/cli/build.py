@@ -124,8 +124,8 @@ def build_command(
     if not quiet:
         s = result.session
         terminal.echo(
-            f"wrote {result.path} — {format_clock(result.plan.duration_s)} long, {len(result.plan.chapters)} chapters, "
-            f"{result.loudness_lufs:.1f} LUFS ({s.synthesised} lines synthesised, {s.cached} from cache)"
+            f"wrote {result.path} — {format_clock(result.plan.duration_s)} long, {terminal.counted(len(result.plan.chapters), 'chapter')}, "
+            f"{result.loudness_lufs:.1f} LUFS ({terminal.counted(s.synthesised, 'line')} synthesised, {s.cached} from cache)"
             + (f", fitted: every pause ×{s.fit.factor:.2f}" if s.fit else "")
         )
         for path in result.side_files:

@@ -71,6 +71,6 @@ def feed_command(
     result = write_feed(folder, info, output)
     for warning in result.warnings:
         terminal.echo(f"voiceguide: warning: {warning}", err=True)
-    terminal.echo(f"wrote {result.path} — {result.episodes} episode{'s' if result.episodes != 1 else ''}")
+    terminal.echo(f"wrote {result.path} — {terminal.counted(result.episodes, 'episode')}")
     for path in result.artwork:
         terminal.echo(f"wrote {path}")

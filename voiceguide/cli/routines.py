@@ -32,7 +32,7 @@ def validate(files: tuple[str, ...]) -> None:
             terminal.echo(str(problem), err=True)
     if problems:
         raise click.exceptions.Exit(1)
-    terminal.echo(f"{len(files)} routine{'s' if len(files) != 1 else ''} valid")
+    terminal.echo(f"{terminal.counted(len(files), 'routine')} valid")
 
 
 @cli.command("list")
@@ -78,4 +78,6 @@ def plan(routine: str, as_json: bool, voice: str | None, rate: int | None, engin
         what = f'"{cue.text}"' if cue.text else f"{cue.kind} {cue.end_s - cue.start_s:.1f}s"
         chapter = p.chapters[cue.chapter].title
         terminal.echo(f"{format_clock(cue.start_s):>9}  {chapter[:22]:<22}  {what}")
-    terminal.echo(f"{format_clock(p.duration_s):>9}  end — total {format_clock(p.duration_s)}, {len(p.chapters)} chapters")
+    terminal.echo(
+        f"{format_clock(p.duration_s):>9}  end — total {format_clock(p.duration_s)}, {terminal.counted(len(p.chapters), 'chapter')}"
+    )

@@ -84,4 +84,4 @@ def install(engine: str, source: Path | None) -> None:
     if source is None:
         raise click.UsageError("piper needs --from VOICE.onnx (or a folder of Piper voices)")
     done = models.install_piper(source, say)
-    terminal.echo(f"installed {done.voices} Piper voice{'s' if done.voices != 1 else ''} in {done.folder}")
+    terminal.echo(f"installed {terminal.counted(done.voices, 'Piper voice')} in {done.folder}")
