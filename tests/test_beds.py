@@ -119,6 +119,7 @@ def test_moves_slowly(beds: dict[str, np.ndarray], name: str) -> None:
     assert swing <= 4.0
 
 
+@pytest.mark.slow  # makes every bed a second time
 @pytest.mark.parametrize("name", BED_NAMES)
 def test_the_same_to_the_byte(beds: dict[str, np.ndarray], name: str) -> None:
     again = bedsounds.MAKERS[name][1](RATE)

@@ -246,6 +246,7 @@ CLI_CASES = [
 ]
 
 
+@pytest.mark.slow  # runs the command line for each case
 @pytest.mark.parametrize(("kind", "words"), CLI_CASES)
 def test_cli_refuses_with_one_line_and_narrates_nothing(kind: str, words: str, tmp_path: Path, routine: Path) -> None:
     music = _hostile(kind, tmp_path)
