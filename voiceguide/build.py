@@ -11,15 +11,15 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from voiceguide.errors import OutputError
+from voiceguide.destinations import audio_path, format_of, side_paths, side_texts
 from voiceguide.language import language
-from voiceguide.output import Outputs, check_path
+from voiceguide.output import Outputs
 from voiceguide.plan import Plan
 from voiceguide.progress import Progress
 from voiceguide.render.beds import NONE, MusicBed, MusicChoice
 from voiceguide.render.metadata import Metadata
 from voiceguide.render.session import render_session
-from voiceguide.render.settings import DEFAULT_TARGET_LUFS, FORMATS, Codec, MixSettings
+from voiceguide.render.settings import DEFAULT_TARGET_LUFS, Codec, MixSettings
 from voiceguide.routine import Routine, find_routine, load_routine
 from voiceguide.session import Session, prepare
 
@@ -46,7 +46,7 @@ class BuildOptions:
     length_s: float | None = None  # fit the session to this length (else the routine's length:, if any)
 
     def codec(self) -> Codec:
-        base = Codec(fmt=self.fmt or _suffix_format(self.output) or Codec.fmt)
+        base = Codec(fmt=self.fmt or format_of(self.output) or Codec.fmt)
         return Codec(base.fmt, self.bitrate or base.bitrate, base.mp3_quality if self.mp3_quality is None else self.mp3_quality)
 
 
@@ -61,28 +61,6 @@ class BuildResult:
     @property
     def plan(self) -> Plan:
         return self.session.plan
-
-
-def output_path(routine: Routine, options: BuildOptions, fmt: str) -> Path:
-    """Where the audio goes: ``-o`` as a file, or ``<folder>/<routine name>.<format>``."""
-    path = options.output
-    if path is None:
-        return Path("output") / f"{routine.name}.{fmt}"
-    check_path(path)
-    if _is_folder(path) or str(path).endswith(("/", "\\")) or not path.suffix:
-        return path / f"{routine.name}.{fmt}"  # a folder, existing or to be made
-    given = _suffix_format(path)
-    if given != fmt:  # FLAC bytes in a .mp3, or audio in a .srt or .json, would be silently wrong
-        name = f"{path.stem}.{fmt}" if given is not None else f"{path.name}.{fmt}"
-        raise OutputError(f"{path} would hold {fmt.upper()} audio under another name — name it {name}, or use --format")
-    return path
-
-
-def _is_folder(path: Path) -> bool:
-    try:
-        return path.is_dir()
-    except OSError:  # a name too long, a loop of links: not a folder to write into (Outputs says why)
-        return False
 
 
 def music_choice(routine: Routine, options: BuildOptions) -> MusicChoice:
@@ -100,7 +78,7 @@ def build(routine_arg: str | Path | Routine, options: BuildOptions, progress: Pr
     timings: dict[str, float] = {}
     routine = routine_arg if isinstance(routine_arg, Routine) else load_routine(find_routine(str(routine_arg)))
     codec = options.codec()
-    destination = output_path(routine, options, codec.fmt)
+    destination = audio_path(routine.name, options.output, codec.fmt)
     music = music_choice(routine, options)
     inputs = [routine.source, *([music] if isinstance(music, Path) else []), *([routine.cover] if routine.cover else [])]
     mix = MixSettings(
@@ -110,7 +88,7 @@ def build(routine_arg: str | Path | Routine, options: BuildOptions, progress: Pr
     )
     with Outputs(options.force, inputs) as outputs:
         partial = outputs.reserve(destination)
-        for side in side_paths(destination, options):
+        for side in side_paths(destination, options.sidecars, options.player):
             outputs.check(side)  # refused now, before anything is narrated
         bed = MusicBed(music, destination.parent)  # bad music is refused here, before anything is narrated
         try:
@@ -129,38 +107,9 @@ def build(routine_arg: str | Path | Routine, options: BuildOptions, progress: Pr
             progress.done()
             bed.close()
         timings["render"] = time.perf_counter() - clock
-        side_files = side_texts(destination, session, options)
+        side_files = side_texts(destination, session, options.sidecars, options.player)
         for side, text in side_files.items():
             outputs.write_text(side, text)
         outputs.commit()
     timings["total"] = time.perf_counter() - clock
     return BuildResult(destination, session, rendered.loudness_lufs, list(side_files), timings)
-
-
-def side_paths(audio: Path, options: BuildOptions) -> list[Path]:
-    """The side files a build with ``options`` writes beside ``audio``."""
-    from voiceguide.export.sidecars import sidecar_path, sidecar_paths
-    from voiceguide.player.page import page_path
-
-    paths = sidecar_paths(audio) if options.sidecars else []
-    if options.player:
-        paths += [p for p in (page_path(audio), sidecar_path(audio, "plan")) if p not in paths]
-    return paths
-
-
-def side_texts(audio: Path, session: Session, options: BuildOptions) -> dict[Path, str]:
-    """What those side files hold (pure)."""
-    from voiceguide.export.sidecars import sidecar_files
-    from voiceguide.player.page import player_files
-
-    texts = sidecar_files(audio, session.plan) if options.sidecars else {}
-    if options.player:
-        texts.update(player_files(audio, session.plan, session.routine))
-    return texts
-
-
-def _suffix_format(path: Path | None) -> str | None:
-    """The format a file name asks for (``x.flac`` → flac), if it names one."""
-    suffix = path.suffix.lower().lstrip(".") if path is not None else ""
-    suffix = {"oga": "ogg"}.get(suffix, suffix)
-    return suffix if suffix in FORMATS else None

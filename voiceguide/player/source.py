@@ -78,10 +78,10 @@ def audio_duration(audio: Path) -> float | None:
 
 def built_audio(routine: Routine) -> Path:
     """Where ``voiceguide build ROUTINE`` puts the session by default."""
-    from voiceguide.build import BuildOptions, output_path
+    from voiceguide.build import BuildOptions
+    from voiceguide.destinations import audio_path
 
-    options = BuildOptions()
-    return output_path(routine, options, options.codec().fmt)
+    return audio_path(routine.name, None, BuildOptions().codec().fmt)
 
 
 def up_to_date(routine: Routine, audio: Path) -> bool:

@@ -1,0 +1,63 @@
+"""Where a build's files go: the audio (``-o`` as a file or a folder, its format from its name) and its side files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from voiceguide.errors import OutputError
+from voiceguide.output import check_path
+from voiceguide.render.settings import FORMATS
+
+if TYPE_CHECKING:  # the session (and numpy with it) is not needed to name a file
+    from voiceguide.session import Session
+
+
+def audio_path(name: str, given: Path | None, fmt: str) -> Path:
+    """Where the audio of routine ``name`` goes: ``given`` as a file, or ``<folder>/<name>.<format>`` (default output/)."""
+    if given is None:
+        return Path("output") / f"{name}.{fmt}"
+    check_path(given)
+    if _is_folder(given) or str(given).endswith(("/", "\\")) or not given.suffix:
+        return given / f"{name}.{fmt}"  # a folder, existing or to be made
+    named = format_of(given)
+    if named != fmt:  # FLAC bytes in a .mp3, or audio in a .srt or .json, would be silently wrong
+        fixed = f"{given.stem}.{fmt}" if named is not None else f"{given.name}.{fmt}"
+        raise OutputError(f"{given} would hold {fmt.upper()} audio under another name — name it {fixed}, or use --format")
+    return given
+
+
+def format_of(path: Path | None) -> str | None:
+    """The format a file name asks for (``x.flac`` → flac), if it names one."""
+    suffix = path.suffix.lower().lstrip(".") if path is not None else ""
+    suffix = {"oga": "ogg"}.get(suffix, suffix)
+    return suffix if suffix in FORMATS else None
+
+
+def side_paths(audio: Path, sidecars: bool, player: bool) -> list[Path]:
+    """The side files written beside ``audio``: captions, chapters and the plan, and the player's page."""
+    from voiceguide.export.sidecars import sidecar_path, sidecar_paths
+    from voiceguide.player.page import page_path
+
+    paths = sidecar_paths(audio) if sidecars else []
+    if player:
+        paths += [p for p in (page_path(audio), sidecar_path(audio, "plan")) if p not in paths]
+    return paths
+
+
+def side_texts(audio: Path, session: Session, sidecars: bool, player: bool) -> dict[Path, str]:
+    """What those side files hold (pure)."""
+    from voiceguide.export.sidecars import sidecar_files
+    from voiceguide.player.page import player_files
+
+    texts = sidecar_files(audio, session.plan) if sidecars else {}
+    if player:
+        texts.update(player_files(audio, session.plan, session.routine))
+    return texts
+
+
+def _is_folder(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # a name too long, a loop of links: not a folder to write into (Outputs says why)
+        return False
