@@ -22,6 +22,7 @@ from voiceguide.export.chapters import ChapterMark, marks_from_chapters_json, ma
 from voiceguide.export.sidecars import sidecar_path
 from voiceguide.language import known_languages, language
 from voiceguide.player.page import page_path
+from voiceguide.render.settings import DEFAULT_FORMAT
 
 HINT = "build sessions first: voiceguide build ROUTINE -o DIR --sidecars"
 STALE_S = 1.0  # plan and audio lengths further apart than this: the side files are from another build
@@ -184,7 +185,7 @@ def _episode_language(plan: dict[str, object], tags: dict[str, str]) -> str:
     return next((c for c in known_languages() if language(c).iso639_2 == tag), "")
 
 
-def find_audio(folder: Path, fmt: str = "mp3") -> list[Path]:
+def find_audio(folder: Path, fmt: str = DEFAULT_FORMAT) -> list[Path]:
     """The ``fmt`` files of ``folder`` by name; hidden files (unfinished builds) are left out. OutputError if none."""
     if not folder.is_dir():
         raise OutputError(f"{folder} is not a folder — {HINT}")
@@ -193,5 +194,5 @@ def find_audio(folder: Path, fmt: str = "mp3") -> list[Path]:
         key=lambda p: p.name,
     )
     if not found:
-        raise OutputError(f"no {fmt.upper()} files in {folder} — {HINT}" + (f" --format {fmt}" if fmt != "mp3" else ""))
+        raise OutputError(f"no {fmt.upper()} files in {folder} — {HINT}" + (f" --format {fmt}" if fmt != DEFAULT_FORMAT else ""))
     return found

@@ -45,7 +45,7 @@ from voiceguide.export.episodes import (
 from voiceguide.export.sidecars import sidecar_path
 from voiceguide.output import Outputs
 from voiceguide.player.page import page_path
-from voiceguide.render.settings import FORMAT, FORMATS
+from voiceguide.render.settings import DEFAULT_FORMAT, FORMAT, FORMATS
 
 __all__ = [
     "HINT", "STALE_S", "Episode", "FeedInfo", "FeedResult", "Probe", "_episode_language", "episode_guid", "feed_xml", "file_url",
@@ -78,7 +78,7 @@ class FeedInfo:
     image: str | None = None  # artwork URL; default: the sessions' own cover, served beside them
     language: str | None = None  # default: the episodes' own (the most common), else en
     email: str = ""  # the owner's, for itunes:owner: directories send a code there to confirm the podcast is yours
-    fmt: str = "mp3"  # which files of the folder are the episodes
+    fmt: str = DEFAULT_FORMAT  # which files of the folder are the episodes
 
 
 @dataclass(frozen=True)

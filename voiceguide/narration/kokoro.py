@@ -62,7 +62,7 @@ class KokoroEngine(Engine):
     name = "kokoro"
     fork_per_clip = False
     timeout_factor = 5.0  # about real time on one core; a busy machine slows it several times
-    rate_range = (math.ceil(SPEED_RANGE[0] * WPM_AT_SPEED_1), min(450, math.floor(SPEED_RANGE[1] * WPM_AT_SPEED_1)))
+    rate_range = (math.ceil(SPEED_RANGE[0] * WPM_AT_SPEED_1), min(Engine.rate_range[1], math.floor(SPEED_RANGE[1] * WPM_AT_SPEED_1)))
     _runner: ClassVar[Any] = None
 
     @classmethod

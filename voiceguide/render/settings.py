@@ -49,13 +49,14 @@ FORMATS = tuple(FORMAT)
 # LAME -q 7 encodes this kind of audio (speech over a soft bed) 2.4× faster than the
 # library default of 3, with the same waveform SNR at 128 kbit/s (measured: docs/performance.md).
 DEFAULT_MP3_QUALITY = 7
+DEFAULT_FORMAT = "mp3"
 
 
 @dataclass(frozen=True)
 class Codec:
     """How the session is encoded. ``bitrate`` empty: the format's own default. ``mp3_quality`` is LAME's -q: 0 (slowest search) to 9 (fastest)."""
 
-    fmt: str = "mp3"
+    fmt: str = DEFAULT_FORMAT
     bitrate: str = ""
     mp3_quality: int = DEFAULT_MP3_QUALITY
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from voiceguide.durations import format_duration
 from voiceguide.errors import LimitError, Problem, RoutineError
+from voiceguide.narration.engines import Engine
 from voiceguide.routine.checks import shown
 from voiceguide.routine.model import Routine
 from voiceguide.routine.pronounce import speakable
@@ -23,7 +24,7 @@ MAX_TEXT = 1000  # characters in one spoken line
 MAX_NAME = 200  # characters in a title or a technique's name
 MAX_PAUSE_S = 2 * 3600.0
 MAX_COVER_BYTES = 16 * 1024 * 1024
-RATE_RANGE = (80, 450)  # words per minute
+RATE_RANGE = Engine.rate_range  # words per minute: the widest any engine takes (each engine checks its own)
 REPETITIONS_RANGE = (1, 1000)
 MAX_SESSION_S = 4 * 3600.0
 MAX_CUES = 100_000  # far more than a 4 h session holds; keeps planning a hostile file fast
