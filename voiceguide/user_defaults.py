@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from voiceguide.errors import VoiceguideError
+from voiceguide.folders import user_folder
 from voiceguide.narration.engines import DEFAULT_ENGINE, ENGINES
 
 ENGINE_VARIABLE = "VOICEGUIDE_ENGINE"
@@ -34,8 +35,7 @@ class ConfigError(VoiceguideError):
 def config_path() -> Path:
     if os.environ.get("VOICEGUIDE_CONFIG"):
         return Path(os.environ["VOICEGUIDE_CONFIG"])
-    xdg = os.environ.get("XDG_CONFIG_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".config") / "voiceguide" / "config.toml"
+    return user_folder("config") / "config.toml"
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 from voiceguide.errors import CacheError
+from voiceguide.folders import user_folder
 from voiceguide.narration import wav
 from voiceguide.narration.base import Clip
 from voiceguide.terminal import printable
@@ -33,9 +34,7 @@ def cache_root(cache_dir: Path | str | None = None) -> Path:
         return Path(cache_dir)
     if os.environ.get("VOICEGUIDE_CACHE"):
         return Path(os.environ["VOICEGUIDE_CACHE"])
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg) if xdg else Path.home() / ".cache"
-    return base / "voiceguide"
+    return user_folder("cache")
 
 
 def clip_key(engine: str, engine_version: str, voice_id: str, rate: int, volume: float, spoken: str) -> str:

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from voiceguide.errors import NarratorError
+from voiceguide.folders import user_folder
 from voiceguide.narration import pins
 
 if TYPE_CHECKING:  # numpy loads when voices are installed, not when the catalogue is read
@@ -42,8 +43,7 @@ def data_root() -> Path:
     """``$VOICEGUIDE_DATA`` if set, else ``$XDG_DATA_HOME/voiceguide``, else ``~/.local/share/voiceguide``."""
     if os.environ.get("VOICEGUIDE_DATA"):
         return Path(os.environ["VOICEGUIDE_DATA"])
-    xdg = os.environ.get("XDG_DATA_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".local" / "share") / "voiceguide"
+    return user_folder("data")
 
 
 @dataclass(frozen=True)

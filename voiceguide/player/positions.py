@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from voiceguide.errors import OutputError
+from voiceguide.folders import user_folder
 
 STORE_NAME = "positions.json"
 KEEP = 200  # files remembered; the least recently played are forgotten first
@@ -24,8 +25,7 @@ MIN_RESUME_S = 5.0  # stopping earlier than this, or closer than this to the end
 def state_root() -> Path:
     if os.environ.get("VOICEGUIDE_STATE"):
         return Path(os.environ["VOICEGUIDE_STATE"])
-    xdg = os.environ.get("XDG_STATE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".local" / "state") / "voiceguide"
+    return user_folder("state")
 
 
 @dataclass(frozen=True)
