@@ -20,7 +20,7 @@ from voiceguide.narration import models, onnx, pins, wav
 from voiceguide.narration.base import VoiceInfo
 from voiceguide.narration.engines import Engine
 
-WPM_AT_SPEED_1 = 231.0  # words a minute af_heart speaks at speed 1.0, measured on built-in routine lines (scripts/bench_voices.py)
+WPM_AT_SPEED_1 = 197.0  # words a minute af_heart speaks at speed 1.0 on the lines of gentle-foot-unwind (at speed 0.65: 128)
 SPEED_RANGE = (0.5, 2.0)  # what kokoro-onnx accepts
 LICENCE = "Apache-2.0"
 
@@ -86,7 +86,7 @@ class KokoroEngine(Engine):
         files = models.kokoro_files()
         model = models.file_sha256(files.model)
         voices = models.file_sha256(files.voices)
-        return f"{onnx.versions('kokoro-onnx', 'onnxruntime')}; model sha256 {model}; voices sha256 {voices}"
+        return f"{onnx.versions('kokoro-onnx', 'onnxruntime')}; model sha256 {model}; voices sha256 {voices}; {WPM_AT_SPEED_1:g} wpm at speed 1"
 
     @classmethod
     def voices(cls) -> list[VoiceInfo]:

