@@ -1,5 +1,5 @@
-"""The person's own folders for voiceguide, where the XDG base directory rules put them (each caller lets a
-``VOICEGUIDE_*`` variable point elsewhere first)."""
+"""The person's own folders for voiceguide: where a ``VOICEGUIDE_*`` variable points, else where the XDG base
+directory rules put them."""
 
 from __future__ import annotations
 
@@ -15,8 +15,15 @@ _XDG: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
+_OWN = {"cache": "VOICEGUIDE_CACHE", "data": "VOICEGUIDE_DATA", "state": "VOICEGUIDE_STATE"}  # $VOICEGUIDE_CONFIG names a file
+
+
 def user_folder(kind: Literal["cache", "config", "data", "state"]) -> Path:
-    """``$XDG_<KIND>_HOME/voiceguide``, else its usual place under the home folder (``~/.cache/voiceguide`` …)."""
+    """``$VOICEGUIDE_<KIND>`` if set (cache, data, state), else ``$XDG_<KIND>_HOME/voiceguide``, else its usual
+    place under the home folder (``~/.cache/voiceguide`` …)."""
+    own = os.environ.get(_OWN.get(kind, ""), "")
+    if own:
+        return Path(own)
     variable, usual = _XDG[kind]
     base = os.environ.get(variable)
     return (Path(base) if base else Path.home().joinpath(*usual)) / "voiceguide"

@@ -32,8 +32,6 @@ def cache_root(cache_dir: Path | str | None = None) -> Path:
     """``cache_dir`` if given, else ``$VOICEGUIDE_CACHE``, else ``$XDG_CACHE_HOME/voiceguide``, else ``~/.cache/voiceguide``."""
     if cache_dir is not None:
         return Path(cache_dir)
-    if os.environ.get("VOICEGUIDE_CACHE"):
-        return Path(os.environ["VOICEGUIDE_CACHE"])
     return user_folder("cache")
 
 

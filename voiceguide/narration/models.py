@@ -41,8 +41,6 @@ Say = Callable[[str], None]
 
 def data_root() -> Path:
     """``$VOICEGUIDE_DATA`` if set, else ``$XDG_DATA_HOME/voiceguide``, else ``~/.local/share/voiceguide``."""
-    if os.environ.get("VOICEGUIDE_DATA"):
-        return Path(os.environ["VOICEGUIDE_DATA"])
     return user_folder("data")
 
 

@@ -9,7 +9,6 @@ A store that cannot be read or written only costs the resume offer, never the pl
 from __future__ import annotations
 
 import json
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,8 +22,6 @@ MIN_RESUME_S = 5.0  # stopping earlier than this, or closer than this to the end
 
 
 def state_root() -> Path:
-    if os.environ.get("VOICEGUIDE_STATE"):
-        return Path(os.environ["VOICEGUIDE_STATE"])
     return user_folder("state")
 
 
