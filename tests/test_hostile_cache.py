@@ -11,7 +11,6 @@ folder and the fix, never as the engine failing.
 from __future__ import annotations
 
 import contextlib
-import importlib
 import os
 import shutil
 import subprocess
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from hostile import ROUTINE, assert_refused, run
+from installed import engine_in_tests
 
 from voiceguide.errors import CacheError, NarratorError, RoutineError, SilentLineError
 from voiceguide.narration import espeak_lib, narrate, wav
@@ -32,14 +32,6 @@ OLD = b"the previous session, which must survive\n" * 20
 
 def say(text: str = "Press your toes.") -> Utterance:
     return Utterance(text, text, "en", 150, 1.0)
-
-
-def engines_module() -> str:
-    for name in ("tests.hostile_engines", "hostile_engines"):
-        with contextlib.suppress(ImportError):
-            importlib.import_module(name)
-            return name
-    raise ImportError("tests/hostile_engines.py is not importable")
 
 
 def clip_files(cache: Path) -> list[Path]:
@@ -167,7 +159,7 @@ def test_a_cache_removed_during_narration_is_made_again(tmp_path: Path, monkeypa
     monkeypatch.setenv("VOICEGUIDE_CACHE", str(cache))
     monkeypatch.setenv("VOICEGUIDE_TEST_MARK", str(tmp_path / "removed"))
     lines = [say(f"Line {n}, press your toes.") for n in ("one", "two", "three", "four", "five", "six")]
-    clips = narrate(lines, engine=f"{engines_module()}:CacheRemovingEngine")
+    clips = narrate(lines, engine=engine_in_tests("hostile_engines", "CacheRemovingEngine"))
     assert (tmp_path / "removed").exists()  # the cache really went away meanwhile
     assert all(lookup(clip.path) == clip for clip in clips.values())
 
@@ -208,7 +200,7 @@ def test_a_narrator_without_its_dictionary_stores_nothing_and_says_so(data_witho
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("VOICEGUIDE_TEST_ESPEAK_DATA", str(data_without_dictionary))
         with pytest.raises(SilentLineError) as caught:
-            narrate([u], engine=f"{engines_module()}:BrokenDataEngine", cache_dir=cache)
+            narrate([u], engine=engine_in_tests("hostile_engines", "BrokenDataEngine"), cache_dir=cache)
     message = str(caught.value)
     assert "\n" not in message and "made no sound" in message and "en_dict" in message, message
     assert clip_files(cache) == []  # no empty clip to break every later build

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import importlib
 import os
 import random
 import subprocess
@@ -22,7 +21,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from installed import VOICEGUIDE
+from installed import VOICEGUIDE, engine_in_tests
 
 from voiceguide import ffmpeg, narration
 from voiceguide.build import BuildOptions, build
@@ -33,14 +32,6 @@ from voiceguide.render.music import MAX_MUSIC_BYTES, check_music_file, decode_mu
 from voiceguide.routine import load_routine
 
 ROUTINE = "title: Music test\nintro:\n  - Welcome.\ntechniques:\n  - name: Toe press\n    steps: [Press your toes.]\noutro:\n  - Done.\n"
-
-
-def _fake_engines_module() -> str:
-    for name in ("tests.fake_engines", "fake_engines"):
-        with contextlib.suppress(ImportError):
-            importlib.import_module(name)
-            return name
-    raise ImportError("tests/fake_engines.py is not importable")
 
 
 # ------------------------------------------------------------------------------ helpers
@@ -227,7 +218,7 @@ def test_refused_before_any_line_is_narrated(
     out = tmp_path / "out" / "session.mp3"
     start = time.monotonic()
     with pytest.raises(MusicError) as caught:
-        build(routine, BuildOptions(output=out, music=music, engine=f"{_fake_engines_module()}:HangingEngine"))
+        build(routine, BuildOptions(output=out, music=music, engine=engine_in_tests("fake_engines", "HangingEngine")))
     assert time.monotonic() - start < 10
     message = str(caught.value)
     assert words in message and "\n" not in message and message.startswith("music '")
@@ -296,7 +287,7 @@ def test_routine_music_that_is_text_is_refused_before_narration(
     path = tmp_path / "routine.yaml"
     path.write_text(ROUTINE.replace("intro:", "music: {file: music.mp3}\nintro:"))
     with pytest.raises(MusicError, match="text or playlist"):
-        build(path, BuildOptions(output=tmp_path / "out.mp3", engine=f"{_fake_engines_module()}:HangingEngine"))
+        build(path, BuildOptions(output=tmp_path / "out.mp3", engine=engine_in_tests("fake_engines", "HangingEngine")))
     assert spy_narrator() == [] and not (cache / "clips").exists()
 
 

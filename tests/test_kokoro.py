@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from installed import engine_in_tests
 from neural import require
 
 from voiceguide.errors import NarratorError
@@ -34,13 +35,7 @@ def rms_dbfs(x: np.ndarray) -> float:
 
 
 def fake(name: str) -> str:
-    for module in ("tests.fake_neural", "fake_neural"):
-        try:
-            importlib.import_module(module)
-        except ImportError:
-            continue
-        return f"{module}:{name}"
-    raise ImportError("tests/fake_neural.py is not importable")
+    return engine_in_tests("fake_neural", name)
 
 
 # --- the real model -----------------------------------------------------------------

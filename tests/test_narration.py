@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import multiprocessing
 import os
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from installed import engine_in_tests
 
 from voiceguide import narration
 from voiceguide.errors import NarratorError
@@ -25,18 +25,6 @@ from voiceguide.narration.voices import resolve_voice
 from voiceguide.narration.workers import Job, run_jobs
 from voiceguide.plan import Utterance
 
-
-def _fake_engines_module() -> str:
-    """How workers can import tests/fake_engines.py: as a package module, or from tests/ on sys.path."""
-    for name in ("tests.fake_engines", "fake_engines"):
-        try:
-            importlib.import_module(name)
-        except ImportError:
-            continue
-        return name
-    raise ImportError("tests/fake_engines.py is not importable")
-
-
 TEXT = "Press your thumb firmly into the arch of your foot and hold it there."
 RATE = 22050
 LEAD = round(trimming.LEAD_S * RATE)
@@ -44,7 +32,7 @@ WINDOW = round(trimming.WINDOW_S * RATE)
 
 
 def fake(name: str) -> str:
-    return f"{_fake_engines_module()}:{name}"
+    return engine_in_tests("fake_engines", name)
 
 
 pytestmark = pytest.mark.usefixtures("cache_dir")  # every test here starts from an empty clip cache
