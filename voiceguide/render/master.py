@@ -18,14 +18,16 @@ Chimes are set by their loudest 400 ms (BS.1770 momentary loudness), relative to
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
 from voiceguide.plan import ChimeSound, Plan, Sound
-from voiceguide.render import SAMPLE_RATE
+from voiceguide.render import SAMPLE_RATE, usable_cores
 from voiceguide.render.dsp import moving_average, running_min
 from voiceguide.render.envelope import MusicEnvelope
 from voiceguide.render.loudness import SUB_BLOCK_S, gain, integrated_from_sub_blocks, k_weighted
@@ -86,25 +88,48 @@ def keep_attack(x: np.ndarray, gain: np.ndarray) -> np.ndarray:
     So the first milliseconds stand as far under the line's peak as the engine made them,
     however much the levelling takes off the peak.
     """
+    return _limit_attack(gain, attack_of(x))
+
+
+@dataclass(frozen=True)
+class Attack:
+    """Where a line is loudest and where its start ends: what ``keep_attack`` needs of the line, whatever the gain."""
+
+    loudest: int  # first sample of the loudest 5 ms
+    free: int  # the limit starts lifting here
+
+
+def attack_of(x: np.ndarray) -> Attack | None:
+    """The line's ``Attack`` (None: too short to have one)."""
     window = ATTACK_WINDOW
     if x.size <= window:
-        return gain
+        return None
     sums = np.concatenate([[0.0], np.cumsum(np.square(x.astype(np.float64)))])
     energies = sums[window:] - sums[:-window]
     loudest = int(np.argmax(energies))
-    peak_gain = float(np.sqrt(np.mean(np.square(gain[loudest : loudest + window], dtype=np.float64))))
     ms = SAMPLE_RATE // 1000
     near = (sums[ms:] - sums[:-ms]) / ms >= energies[loudest] / window * 10 ** (ONSET_DB / 10)
-    start = int(np.argmax(near)) + round(ATTACK_HOLD_S * SAMPLE_RATE)
-    free = round(ATTACK_FREE_S * SAMPLE_RATE)
-    if start >= x.size:
+    return Attack(loudest, int(np.argmax(near)) + round(ATTACK_HOLD_S * SAMPLE_RATE))
+
+
+def _limit_attack(gain: np.ndarray, attack: Attack | None) -> np.ndarray:
+    if attack is None:
+        return gain
+    peak_gain = float(np.sqrt(np.mean(np.square(gain[attack.loudest : attack.loudest + ATTACK_WINDOW], dtype=np.float64))))
+    if attack.free >= gain.size:
         return np.minimum(gain, peak_gain)
-    ramp = np.linspace(0.0, 1.0, free, endpoint=False)
     # 40 dB of lift by the end of the ramp: above any gain a levelling stage gives
-    limit = np.concatenate([np.full(start, peak_gain), peak_gain * 10 ** (2.0 * (0.5 - 0.5 * np.cos(np.pi * ramp)))])
+    limit = np.concatenate([np.full(attack.free, peak_gain), peak_gain * _lift()])
     out = np.array(gain, copy=True)
     out[: limit.size] = np.minimum(out[: limit.size], limit[: out.size])
     return out
+
+
+@functools.cache
+def _lift() -> np.ndarray:
+    """The attack limit's lift after ``ATTACK_HOLD_S``: a raised cosine in dB, 0 to 40 dB over ``ATTACK_FREE_S``."""
+    ramp = np.linspace(0.0, 1.0, round(ATTACK_FREE_S * SAMPLE_RATE), endpoint=False)
+    return np.asarray(10 ** (2.0 * (0.5 - 0.5 * np.cos(np.pi * ramp))))
 
 
 class _Sound:
@@ -121,15 +146,19 @@ class _Sound:
         weighted = k_weighted(self.clip.astype(np.float64), SAMPLE_RATE)
         self.energy = _chunks(2.0 * weighted * weighted)  # the clip sounds on both channels
         self.peak = float(np.abs(self.clip).max()) if self.clip.size else 0.0
+        self.attack = attack_of(self.clip)
+        self._near_peak: np.ndarray | None = None  # the clip's peak within 10 ms of each sample, once it rides
 
     def ride(self, level: float, ceiling: float) -> np.ndarray | None:
         """A smooth 5 ms gain ride holding the clip under ``ceiling`` at ``level`` (None: not needed)."""
         if self.peak * level <= ceiling:
             return None
-        need = np.minimum(1.0, ceiling / np.maximum(np.abs(self.clip) * level, 1e-9))
         radius = int(0.005 * SAMPLE_RATE)
-        ride = moving_average(running_min(need, 2 * radius), radius)  # ≤ need everywhere
-        return keep_attack(self.clip, ride).astype(np.float32)
+        if self._near_peak is None:  # the same for every level: the gain needed falls as the peak rises
+            self._near_peak = (-running_min(-np.abs(self.clip), 2 * radius)).astype(np.float32)
+        need = np.minimum(1.0, ceiling / np.maximum(self._near_peak * level, 1e-9))  # the least needed within 10 ms
+        ride = moving_average(need, radius)  # ≤ need everywhere
+        return _limit_attack(ride, self.attack).astype(np.float32)
 
     def cumulative(self, level: float, ceiling: float | None = None) -> np.ndarray:
         """Cumulative K-weighted energy per 10 ms at ``level``, after the ride if a ceiling is given."""
@@ -181,9 +210,23 @@ def master(
     they are taken over: scaled in place. Speech clips should already be evened out
     with ``compress``. A chime's loudest 400 ms is set ``chime_level_db`` from the voice's loudness.
     """
+    with ThreadPoolExecutor(max_workers=usable_cores(), thread_name_prefix="voiceguide-levels") as pool:
+        return _master(plan, clips, target_lufs, music, chime_level_db, pool)
+
+
+def _master(
+    plan: Plan,
+    clips: Mapping[Sound, np.ndarray],
+    target_lufs: float,
+    music: MusicLevels | None,
+    chime_level_db: float,
+    pool: ThreadPoolExecutor,
+) -> Mastered:
+    """``master``, each clip's analysis spread over ``pool`` (numpy's FFTs and sums run outside the GIL)."""
     blocks = math.ceil(plan.duration_s / SUB_BLOCK_S) + 1
     used = [k for k in dict.fromkeys(c.sound for c in plan.cues) if k is not None]
-    speech: dict[Sound, _Sound] = {k: _Sound(clips[k]) for k in used if not isinstance(k, ChimeSound)}
+    spoken = [k for k in used if not isinstance(k, ChimeSound)]
+    speech: dict[Sound, _Sound] = dict(zip(spoken, pool.map(_Sound, [clips[k] for k in spoken]), strict=True))
     speech_lufs = integrated_from_sub_blocks(_placed(plan, {k: v.cumulative(1.0) for k, v in speech.items()}, blocks), SAMPLE_RATE)
     if not math.isfinite(speech_lufs):
         speech_lufs = target_lufs  # a routine of chimes and pauses only
@@ -201,7 +244,7 @@ def master(
         music_energy = music_gain**2 * (music.energy(frames) * env2).reshape(blocks, 10).sum(axis=1)
 
     def loudness(level: float, ceiling: float | None) -> float:
-        cumulative = {k: v.cumulative(level, ceiling) for k, v in sounds.items()}
+        cumulative = dict(zip(sounds, pool.map(lambda sound: sound.cumulative(level, ceiling), sounds.values()), strict=True))
         return integrated_from_sub_blocks(music_energy * level**2 + _placed(plan, cumulative, blocks), SAMPLE_RATE)
 
     # Find the gain whose limited mix meets the target: limiting flattens the response,
@@ -220,7 +263,7 @@ def master(
         previous = (gain_db, predicted)
         gain_db += min(6.0, miss / slope)
     master_gain = gain(gain_db)
-    final = {k: v.finish(master_gain, ceiling) for k, v in sounds.items()}
+    final = dict(zip(sounds, pool.map(lambda sound: sound.finish(master_gain, ceiling), sounds.values()), strict=True))
     return Mastered(final, music_gain * master_gain, predicted, speech_lufs)
 
 

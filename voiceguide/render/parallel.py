@@ -28,7 +28,7 @@ import numpy as np
 from voiceguide import ffmpeg
 from voiceguide.errors import RenderError
 from voiceguide.output import destination_of, temp_path
-from voiceguide.render import CHANNELS, SAMPLE_RATE
+from voiceguide.render import CHANNELS, SAMPLE_RATE, usable_cores
 from voiceguide.render.encode import widen_pipe
 from voiceguide.render.mp3frames import SAMPLES_PER_FRAME
 from voiceguide.render.mp3join import OVERLAP_FRAMES, WARMUP_FRAMES, CannotJoin, Encoded, inspect, join, true_padding
@@ -75,13 +75,6 @@ def segments(total: int, count: int) -> list[Segment]:
 def splittable(codec: Codec, total: int, rate: int = SAMPLE_RATE) -> bool:
     """Whether this encoding is split: MP3 (MPEG-1 rates), long enough for two segments."""
     return codec.fmt == "mp3" and rate in (32000, 44100, 48000) and segment_count(total, rate) > 1
-
-
-def usable_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
 
 
 def encode_mp3(

@@ -20,7 +20,7 @@ import numpy as np
 from voiceguide.errors import NarratorError
 from voiceguide.narration.wav import DamagedClip, read_stored
 from voiceguide.plan import ChimeSound, Plan, Sound, Utterance
-from voiceguide.render import SAMPLE_RATE
+from voiceguide.render import SAMPLE_RATE, usable_cores
 from voiceguide.render.beds import MusicBed
 from voiceguide.render.calibrate import codec_factor, excerpt_window
 from voiceguide.render.dsp import resample_clip
@@ -29,7 +29,7 @@ from voiceguide.render.envelope import DuckShape, MusicEnvelope
 from voiceguide.render.master import MusicLevels, compress, master
 from voiceguide.render.metadata import Metadata, write_tags
 from voiceguide.render.mixer import render, total_frames
-from voiceguide.render.parallel import encode_mp3, usable_cores
+from voiceguide.render.parallel import encode_mp3
 from voiceguide.render.settings import Codec, MixSettings
 from voiceguide.render.tones import chime
 
