@@ -142,13 +142,13 @@ def test_cache_is_keyed_on_the_bed_and_its_version(cache_dir: Path, monkeypatch:
 
     monkeypatch.setattr(bedsounds, "MAKERS", {"pad": (1, maker("pad")), "rain": (1, maker("rain"))})
     first = generated_bed(BUILTIN, 100)
-    assert made == ["pad"] and (cache_dir / "bed-pad-v1-100.npy").exists()
+    assert made == ["pad"] and (cache_dir / "bed-pad-v1-100.kept").exists()
     assert generated_bed("pad", 100).tobytes() == first.tobytes() and made == ["pad"]  # from the cache
     generated_bed("rain", 100)
     assert made == ["pad", "rain"]
     monkeypatch.setitem(bedsounds.MAKERS, "pad", (2, maker("pad")))  # the pad's sound changed
     assert generated_bed("pad", 100).tobytes() != first.tobytes() and made == ["pad", "rain", "pad"]
-    (cache_dir / "bed-rain-v1-100.npy").write_bytes(b"not a bed")
+    (cache_dir / "bed-rain-v1-100.kept").write_bytes(b"not a bed")
     generated_bed("rain", 100)  # a damaged file is made again
     assert made[-1] == "rain" and len(made) == 4
 

@@ -123,7 +123,7 @@ def test_cold_cache_with_the_builtin_bed(builder: Builder) -> None:
     """The built-in bed is made and stored in the cache on first use; the stored bed gives the same file."""
     cache = builder.folder / "cache-bed"
     cold = builder(cache, "mp3", "builtin")
-    assert list(cache.glob("bed-*.npy")), "the bed was not stored"
+    assert list(cache.glob("bed-*.kept")), "the bed was not stored"
     assert sha(cold) == sha(builder(cache, "mp3", "builtin"))
 
 

@@ -85,7 +85,7 @@ def write_float(path: Path, audio: np.ndarray, rate: int, volume: float = 1.0) -
 def stored_frames(path: Path) -> tuple[int, int] | None:
     """(frames, rate) of a whole clip this module wrote, its samples checked; None if it is missing, foreign, damaged or empty."""
     try:
-        data, rate = _stored(path)
+        data, rate, _ = _stored(path)
     except DamagedClip:
         return None
     return (len(data) // 2, rate) if data else None
@@ -93,17 +93,23 @@ def stored_frames(path: Path) -> tuple[int, int] | None:
 
 def read_stored(path: Path) -> tuple[np.ndarray, int]:
     """The samples and sample rate of a clip this module wrote; DamagedClip unless it is whole and unchanged."""
+    samples, rate, _ = read_stored_summed(path)
+    return samples, rate
+
+
+def read_stored_summed(path: Path) -> tuple[np.ndarray, int, bytes]:
+    """``read_stored``, and the sha256 of the samples (checked): what the clip's derived data is kept under."""
     import numpy as np
 
-    data, rate = _stored(path)
-    return np.frombuffer(data, dtype="<i2").copy(), rate
+    data, rate, digest = _stored(path)
+    return np.frombuffer(data, dtype="<i2").copy(), rate, digest
 
 
-def _stored(path: Path) -> tuple[bytes, int]:
-    """The data bytes and rate of a stored clip, checked against its checksum chunk.
+def read_cached(path: Path, max_bytes: int = MAX_STORED_BYTES) -> bytes:
+    """The bytes of a file in a cache; DamagedClip if it cannot be read, is larger, or is not a regular file.
 
-    Opened without blocking and read only if it is a regular file: a FIFO where a clip
-    should be would otherwise wait forever for a writer.
+    Opened without blocking and read only if it is a regular file: a FIFO where a cached
+    file should be would otherwise wait forever for a writer.
     """
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
@@ -111,8 +117,8 @@ def _stored(path: Path) -> tuple[bytes, int]:
         raise DamagedClip(f"{path.name} cannot be read ({err})") from None
     try:
         info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_STORED_BYTES:
-            raise DamagedClip(f"{path.name} is not a clip file")
+        if not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
+            raise DamagedClip(f"{path.name} is not a regular file")
         blob = b""
         while len(blob) < info.st_size and (chunk := os.read(fd, info.st_size - len(blob))):
             blob += chunk
@@ -120,6 +126,12 @@ def _stored(path: Path) -> tuple[bytes, int]:
         raise DamagedClip(f"{path.name} cannot be read ({err})") from None
     finally:
         os.close(fd)
+    return blob
+
+
+def _stored(path: Path) -> tuple[bytes, int, bytes]:
+    """The data bytes, rate and sha256 of a stored clip, checked against its checksum chunk."""
+    blob = read_cached(path)
     if len(blob) < HEADER_BYTES + SUM_BYTES or blob[:4] != b"RIFF" or blob[8:16] != b"WAVEfmt " or blob[36:40] != b"data":
         raise DamagedClip(f"{path.name} is not a clip voiceguide stored")
     _, _, channels, rate, _, _, bits = struct.unpack("<IHHIIHH", blob[16:36])
@@ -128,9 +140,10 @@ def _stored(path: Path) -> tuple[bytes, int]:
     tail = blob[HEADER_BYTES + size :]
     if channels != 1 or bits != 16 or rate <= 0 or len(data) != size or size % 2 or tail[:4] != SUM_CHUNK or len(tail) != SUM_BYTES:
         raise DamagedClip(f"{path.name} is not a whole clip")
-    if hashlib.sha256(data).digest() != tail[8:]:
+    digest = hashlib.sha256(data).digest()
+    if digest != tail[8:]:
         raise DamagedClip(f"the samples of {path.name} are not those stored")
-    return data, rate
+    return data, rate, digest
 
 
 def is_complete(path: Path) -> bool:

@@ -15,14 +15,16 @@ from pathlib import Path
 import numpy as np
 
 from voiceguide import ffmpeg
-from voiceguide.errors import MusicError, VoiceguideError
+from voiceguide.errors import MusicError
 from voiceguide.narration.cache import cache_root
-from voiceguide.output import TEMP_MARK, replacing
+from voiceguide.output import TEMP_MARK
 from voiceguide.render import SAMPLE_RATE, bedsounds
 from voiceguide.render import music as music_mod
 from voiceguide.render.catalogue import BED_NAMES
+from voiceguide.render.kept import keep, kept
 from voiceguide.routine.model import DEFAULT_BED
 
+MAX_BED_BYTES = 256 * 1024 * 1024  # a generated bed is a minute or two of stereo float32
 BUILTIN = "builtin"  # the default generated bed
 NONE = "none"
 MusicChoice = Path | str  # a music file, a generated bed's name, BUILTIN or NONE
@@ -56,7 +58,7 @@ class MusicBed:
             if isinstance(self.choice, Path):
                 self._music = music_mod.decode_music(self.choice, self.workdir, prefix=self._prefix)
             elif self.choice != NONE:
-                self._music = music_mod.builtin_music(generated_bed(self.choice, SAMPLE_RATE))
+                self._music = music_mod.builtin_music(*_generated(self.choice, SAMPLE_RATE))
         except BaseException as err:  # noqa: BLE001 -- handed to the caller of result()
             self._error = err
 
@@ -82,20 +84,25 @@ class MusicBed:
 
 def generated_bed(name: str, rate: int) -> np.ndarray:
     """The generated bed ``name`` (or BUILTIN), kept in the cache folder after its first use (it takes a moment to make)."""
+    return _generated(name, rate)[0]
+
+
+def _generated(name: str, rate: int) -> tuple[np.ndarray, np.ndarray]:
+    """The generated bed and its loudness profile (``LoopedMusic.profile``), kept together in the cache folder."""
     name = DEFAULT_BED if name == BUILTIN else name
     version, make = bedsounds.MAKERS[name]
-    path = cache_root() / f"bed-{name}-v{version}-{rate}.npy"
-    try:
-        bed = np.load(path, allow_pickle=False)
-        if bed.ndim == 2 and bed.shape[1] == 2 and bed.dtype == np.float32:
-            return bed
-    except (OSError, ValueError):
-        pass
+    path = cache_root() / f"bed-{name}-v{version}-{rate}.kept"
+    found = kept(path, 2, MAX_BED_BYTES)
+    if found is not None:
+        bed, profile = found
+        if (
+            bed.ndim == 2
+            and bed.shape[1] == 2
+            and bed.dtype == np.float32
+            and profile.shape == (-(-bed.shape[0] // music_mod.PROFILE_STEP),)
+        ):
+            return bed, profile
     bed = make(rate)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with replacing(path) as temp, temp.open("wb") as handle:
-            np.save(handle, bed, allow_pickle=False)
-    except (OSError, VoiceguideError):
-        pass  # a read-only or full cache only costs time
-    return bed
+    profile = music_mod.builtin_music(bed).profile
+    keep(path, bed, profile)
+    return bed, profile

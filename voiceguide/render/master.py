@@ -141,10 +141,9 @@ class _Sound:
     energy as it scales the clip. The clip array is owned and finally scaled in place.
     """
 
-    def __init__(self, clip: np.ndarray, scale: float = 1.0) -> None:
+    def __init__(self, clip: np.ndarray, scale: float = 1.0, energy: np.ndarray | None = None) -> None:
         self.clip = clip if scale == 1.0 else clip * np.float32(scale)
-        weighted = k_weighted(self.clip.astype(np.float64), SAMPLE_RATE)
-        self.energy = _chunks(2.0 * weighted * weighted)  # the clip sounds on both channels
+        self.energy = clip_energy(self.clip) if energy is None else energy * scale**2
         self.peak = float(np.abs(self.clip).max()) if self.clip.size else 0.0
         self.attack = attack_of(self.clip)
         self._near_peak: np.ndarray | None = None  # the clip's peak within 10 ms of each sample, once it rides
@@ -177,6 +176,12 @@ class _Sound:
         return self.clip
 
 
+def clip_energy(clip: np.ndarray) -> np.ndarray:
+    """A mono clip's K-weighted energy per 10 ms, as it sounds on both channels: what the level model needs of it."""
+    weighted = k_weighted(clip.astype(np.float64), SAMPLE_RATE)
+    return _chunks(2.0 * weighted * weighted)
+
+
 def _chunks(x: np.ndarray) -> np.ndarray:
     """Sums of ``x`` over consecutive 10 ms chunks (the last one partial)."""
     return np.add.reduceat(x, np.arange(0, x.size, CHUNK)) if x.size else np.zeros(0)
@@ -203,15 +208,17 @@ def master(
     target_lufs: float,
     music: MusicLevels | None = None,
     chime_level_db: float = DEFAULT_CHIME_LEVEL_DB,
+    energies: Mapping[Sound, np.ndarray] | None = None,
 ) -> Mastered:
     """Choose the music gain and the master gain; return every sound at its final level.
 
     ``clips`` holds the sound of every cue that plays one (``Cue.sound``), mono float32;
     they are taken over: scaled in place. Speech clips should already be evened out
     with ``compress``. A chime's loudest 400 ms is set ``chime_level_db`` from the voice's loudness.
+    ``energies`` may give speech clips' ``clip_energy``, already known (kept with prepared clips).
     """
     with ThreadPoolExecutor(max_workers=usable_cores(), thread_name_prefix="voiceguide-levels") as pool:
-        return _master(plan, clips, target_lufs, music, chime_level_db, pool)
+        return _master(plan, clips, target_lufs, music, chime_level_db, energies or {}, pool)
 
 
 def _master(
@@ -220,13 +227,15 @@ def _master(
     target_lufs: float,
     music: MusicLevels | None,
     chime_level_db: float,
+    energies: Mapping[Sound, np.ndarray],
     pool: ThreadPoolExecutor,
 ) -> Mastered:
     """``master``, each clip's analysis spread over ``pool`` (numpy's FFTs and sums run outside the GIL)."""
     blocks = math.ceil(plan.duration_s / SUB_BLOCK_S) + 1
     used = [k for k in dict.fromkeys(c.sound for c in plan.cues) if k is not None]
     spoken = [k for k in used if not isinstance(k, ChimeSound)]
-    speech: dict[Sound, _Sound] = dict(zip(spoken, pool.map(_Sound, [clips[k] for k in spoken]), strict=True))
+    analysed = pool.map(lambda k: _Sound(clips[k], energy=energies.get(k)), spoken)
+    speech: dict[Sound, _Sound] = dict(zip(spoken, analysed, strict=True))
     speech_lufs = integrated_from_sub_blocks(_placed(plan, {k: v.cumulative(1.0) for k, v in speech.items()}, blocks), SAMPLE_RATE)
     if not math.isfinite(speech_lufs):
         speech_lufs = target_lufs  # a routine of chimes and pauses only

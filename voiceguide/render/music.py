@@ -47,7 +47,7 @@ class LoopedMusic:
     period ``len - crossfade``, its last ``crossfade`` frames blended into its first.
     """
 
-    def __init__(self, reader: _Frames, crossfade: int) -> None:
+    def __init__(self, reader: _Frames, crossfade: int, profile: np.ndarray | None = None) -> None:
         self.reader = reader
         self.length = reader.frames
         self.crossfade = crossfade
@@ -57,10 +57,12 @@ class LoopedMusic:
             fade_in = np.sin(0.5 * np.pi * fade)[:, None]
             fade_out = np.cos(0.5 * np.pi * fade)[:, None]
             self.head = (reader.read(0, crossfade) * fade_in + reader.read(self.period, crossfade) * fade_out).astype(np.float32)
-        self.loudness_lufs, self._profile = self._measure()
+        self.profile = self._measure() if profile is None else profile  # given: as this stream measured before
+        per_sub_block = np.add.reduceat(self.profile, np.arange(0, self.profile.size, SUB_BLOCK_STEPS))
+        self.loudness_lufs = integrated_from_sub_blocks(per_sub_block, SAMPLE_RATE)  # of the first cycle, BS.1770 gated
 
-    def _measure(self) -> tuple[float, np.ndarray]:
-        """Loudness of the stream's first cycle (BS.1770 gated) and its K-weighted energy per 10 ms."""
+    def _measure(self) -> np.ndarray:
+        """The K-weighted energy per 10 ms of the stream's first cycle."""
         cycle = self.period + self.crossfade  # frames before the stream first repeats (the file's length)
         profile: list[np.ndarray] = []
         for start in range(0, cycle, MEASURE_CHUNK):
@@ -70,14 +72,12 @@ class LoopedMusic:
             profile.append(weighted[:whole].reshape(-1, PROFILE_STEP).sum(axis=1))
             if whole < frames:
                 profile.append(np.array([weighted[whole:].sum()]))
-        energies = np.concatenate(profile)
-        per_sub_block = np.add.reduceat(energies, np.arange(0, energies.size, SUB_BLOCK_STEPS))
-        return integrated_from_sub_blocks(per_sub_block, SAMPLE_RATE), energies
+        return np.concatenate(profile)
 
     def energy(self, frames: np.ndarray) -> np.ndarray:
         """K-weighted energy (channels summed) of the 10 ms of stream starting at each of ``frames``."""
         position = np.where(frames < self.crossfade, frames, self.crossfade + (frames - self.crossfade) % self.period)
-        return self._profile[np.minimum(position // PROFILE_STEP, self._profile.size - 1)]
+        return self.profile[np.minimum(position // PROFILE_STEP, self.profile.size - 1)]
 
     def read(self, frame: int, frames: int) -> np.ndarray:
         out = np.empty((frames, CHANNELS), dtype=np.float32)
@@ -140,8 +140,9 @@ class RawFileFrames(_Frames):
         self.path.unlink(missing_ok=True)
 
 
-def builtin_music(bed: np.ndarray) -> LoopedMusic:
-    return LoopedMusic(ArrayFrames(bed), crossfade=0)
+def builtin_music(bed: np.ndarray, profile: np.ndarray | None = None) -> LoopedMusic:
+    """A generated bed, looped as it is; ``profile``: its ``LoopedMusic.profile``, if known."""
+    return LoopedMusic(ArrayFrames(bed), crossfade=0, profile=profile)
 
 
 def check_music_file(path: Path) -> None:

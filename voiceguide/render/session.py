@@ -11,27 +11,22 @@ Tags and chapters are written into the finished file (``metadata``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from voiceguide.errors import NarratorError
-from voiceguide.narration.wav import DamagedClip, read_stored
-from voiceguide.plan import ChimeSound, Plan, Sound, Utterance
-from voiceguide.render import SAMPLE_RATE, usable_cores
+from voiceguide.plan import Plan, Utterance
 from voiceguide.render.beds import MusicBed
 from voiceguide.render.calibrate import codec_factor, excerpt_window
-from voiceguide.render.dsp import resample_clip
 from voiceguide.render.encode import Encoder
 from voiceguide.render.envelope import DuckShape, MusicEnvelope
-from voiceguide.render.master import MusicLevels, compress, master
+from voiceguide.render.master import MusicLevels, master
 from voiceguide.render.metadata import Metadata, write_tags
 from voiceguide.render.mixer import render, total_frames
 from voiceguide.render.parallel import encode_mp3
+from voiceguide.render.prepared import load_sounds
 from voiceguide.render.settings import Codec, MixSettings
-from voiceguide.render.tones import chime
 
 
 @dataclass(frozen=True)
@@ -62,7 +57,7 @@ def render_session(
             [(c.start_s, c.end_s) for c in plan.cues if c.kind == "speech"], plan.duration_s, DuckShape(depth_db=mix.duck_depth_db)
         )
         levels = MusicLevels(music.loudness_lufs, music.energy, mix.music_level_db, envelope)
-    mastered = master(plan, sounds, mix.target_lufs, levels, mix.chime_level_db)
+    mastered = master(plan, sounds.samples, mix.target_lufs, levels, mix.chime_level_db, sounds.energies)
     total = total_frames(plan)
     start, stop = excerpt_window((c.start_s for c in plan.cues if c.kind == "speech"), total)
     excerpt = np.concatenate(
@@ -98,23 +93,3 @@ def encode_whole(path: Path, codec: Codec, blocks: Iterable[np.ndarray], progres
     except BaseException:
         encoder.abort()
         raise
-
-
-def load_sounds(plan: Plan, clips: Mapping[Utterance, Path]) -> dict[Sound, np.ndarray]:
-    """Every distinct sound of the plan as mono float32 at the output rate; speech evened out (on every core)."""
-    distinct = list(dict.fromkeys(cue.sound for cue in plan.cues if cue.sound is not None))
-
-    def prepared(sound: Sound) -> np.ndarray:
-        if isinstance(sound, ChimeSound):
-            return chime(sound.seconds, SAMPLE_RATE)
-        try:
-            samples, clip_rate = read_stored(clips[sound])
-        except DamagedClip as err:  # the cache was cleaned, or the clip damaged, after it was checked
-            raise NarratorError(
-                f"the clip of {sound.text!r} in the clip cache {clips[sound].parent.parent.parent} was removed or damaged"
-                f" during the build ({err}) — build again"
-            ) from None
-        return compress(resample_clip(samples * np.float32(1 / 32768), clip_rate, SAMPLE_RATE).astype(np.float32))
-
-    with ThreadPoolExecutor(max_workers=usable_cores(), thread_name_prefix="voiceguide-sounds") as pool:
-        return dict(zip(distinct, pool.map(prepared, distinct), strict=True))  # numpy's FFTs run outside the GIL
