@@ -42,7 +42,9 @@ def render(
         end = first + frames
         if music is not None and envelope is not None and music_gain > 0:
             out = music.read(first, frames)
-            out *= _music_gain(envelope, first, frames, np.float32(music_gain))
+            gain = _music_gain(envelope, first, frames, np.float32(music_gain))
+            for channel in out.T if np.ndim(gain) else (out,):
+                channel *= gain  # a channel at a time: a mono array broadcast over (frames, 2) is several times slower
         else:
             out = np.zeros((frames, CHANNELS), dtype=np.float32)
         while upcoming < len(placements) and placements[upcoming][0] < end:
@@ -51,7 +53,8 @@ def render(
         for onset, sound in playing:
             a, b = max(first, onset), min(end, onset + sound.size)
             if a < b:
-                out[a - first : b - first] += sound[a - onset : b - onset, None]
+                for channel in out[a - first : b - first].T:  # into both channels, one at a time (as above)
+                    channel += sound[a - onset : b - onset]
         playing = [(s, snd) for s, snd in playing if s + snd.size > end]
         np.multiply(out, 32767.0, out=out)
         np.clip(out, -32768.0, 32767.0, out=out)
@@ -70,7 +73,7 @@ def _music_gain(envelope: MusicEnvelope, first: int, frames: int, gain: np.float
     level = envelope.gains((first + offsets) / SAMPLE_RATE)
     if level.min() == level.max():
         return level[0] * gain
-    return (between_probes(level.astype(np.float64), frames).astype(np.float32) * gain)[:, None]
+    return between_probes(level.astype(np.float64), frames).astype(np.float32) * gain
 
 
 def between_probes(level: np.ndarray, frames: int) -> np.ndarray:
