@@ -133,7 +133,11 @@ def test_the_music_gain_between_probes_is_np_interp_exactly(frames: int) -> None
     offsets = np.append(np.arange(0, frames, PROBE_FRAMES, dtype=np.float64), frames - 1)
     level = RNG.random(offsets.size).astype(np.float32).astype(np.float64)
     level[offsets == frames - 1] = level[-1]  # a probe at the same frame has the same value
-    assert np.array_equal(between_probes(level, frames), np.interp(np.arange(frames, dtype=np.float64), offsets, level))
+    flat_ends = level.copy()
+    flat_ends[: offsets.size // 3] = flat_ends[offsets.size // 3]  # a ramp that starts and ends inside the block
+    flat_ends[2 * offsets.size // 3 :] = flat_ends[2 * offsets.size // 3]
+    for probes in (level, flat_ends, np.full(offsets.size, 0.5)):
+        assert np.array_equal(between_probes(probes, frames), np.interp(np.arange(frames, dtype=np.float64), offsets, probes))
 
 
 def _ride_by_definition(clip: np.ndarray, level: float, ceiling: float) -> np.ndarray:

@@ -85,8 +85,12 @@ def between_probes(level: np.ndarray, frames: int) -> np.ndarray:
     whole = (frames - 1) // PROBE_FRAMES  # intervals of PROBE_FRAMES; then one shorter, maybe empty, to frames - 1
     out = np.empty(frames, dtype=np.float64)
     steps = np.arange(PROBE_FRAMES, dtype=np.float64)
-    slopes = (level[1 : whole + 1] - level[:whole]) / PROBE_FRAMES
-    out[: whole * PROBE_FRAMES] = (slopes[:, None] * steps + level[:whole, None]).ravel()
+    moving = np.flatnonzero(level[1 : whole + 1] != level[:whole])  # where the level is flat, each frame gets the probe's value
+    lo, hi = (int(moving[0]), int(moving[-1]) + 1) if moving.size else (whole, whole)
+    out[: lo * PROBE_FRAMES] = level[0]
+    slopes = (level[lo + 1 : hi + 1] - level[lo:hi]) / PROBE_FRAMES
+    out[lo * PROBE_FRAMES : hi * PROBE_FRAMES] = (slopes[:, None] * steps + level[lo:hi, None]).ravel()
+    out[hi * PROBE_FRAMES : whole * PROBE_FRAMES] = level[hi]
     rest = frames - 1 - whole * PROBE_FRAMES
     if rest:
         out[whole * PROBE_FRAMES : frames - 1] = (level[whole + 1] - level[whole]) / rest * steps[:rest] + level[whole]
