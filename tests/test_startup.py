@@ -58,3 +58,12 @@ def test_invalid_routine_is_reported_without_numpy(write_routine: Callable[[str,
     assert "STARTUP: imported" not in proc.stderr, proc.stderr
     assert proc.returncode == 1
     assert "bad.yaml:4" in proc.stderr
+
+
+def test_each_command_is_found_in_the_module_named_for_it() -> None:
+    """``voiceguide NAME`` loads only the module that registers NAME (``COMMAND_MODULES``): it must be the right one."""
+    from voiceguide.cli import COMMAND_MODULES, cli, commands  # noqa: F401  (commands registers them all)
+
+    assert sorted(cli.commands) == sorted(COMMAND_MODULES)
+    for name, command in cli.commands.items():
+        assert command.callback is not None and command.callback.__module__ == f"voiceguide.cli.{COMMAND_MODULES[name]}", name

@@ -73,9 +73,20 @@ def cli() -> None:
     """
 
 
-def main() -> None:
-    from voiceguide.cli import commands  # noqa: F401  (registers the subcommands)
+COMMAND_MODULES = {  # each subcommand and the module that registers it
+    "batch": "batch", "build": "build", "feed": "feed", "list": "routines", "music": "music", "plan": "routines",
+    "play": "play", "say": "say", "validate": "routines", "voices": "voices",
+}  # fmt: skip
 
+
+def main() -> None:
+    import importlib
+
+    named = COMMAND_MODULES.get(sys.argv[1]) if len(sys.argv) > 1 else None
+    if named is not None:
+        importlib.import_module(f"voiceguide.cli.{named}")  # only the command asked for: it starts sooner
+    else:
+        from voiceguide.cli import commands  # noqa: F401  (every subcommand: for --help and "did you mean")
     cli.main(prog_name="voiceguide")
 
 
