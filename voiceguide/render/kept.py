@@ -42,8 +42,8 @@ def kept(path: Path, count: int, max_bytes: int) -> list[np.ndarray] | None:
         blob = read_cached(path, max_bytes)
     except DamagedClip:
         return None
-    body, digest = blob[:-DIGEST_BYTES], blob[-DIGEST_BYTES:]
-    if not body.startswith(MAGIC) or hashlib.sha256(body).digest() != digest:
+    body = memoryview(blob)[:-DIGEST_BYTES]  # a view: the arrays are copied once, by np.load
+    if body[: len(MAGIC)] != MAGIC or hashlib.sha256(body).digest() != blob[-DIGEST_BYTES:]:
         return None
     stream = io.BytesIO(body[len(MAGIC) :])
     try:
