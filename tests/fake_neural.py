@@ -1,15 +1,18 @@
 """Faulty engines in the neural engines' worker mode (no fork per clip), importable by workers as ``"<module>:<Class>"``.
 
-They list Kokoro's voices and version, so voices resolve as usual, but never load the model.
+They list Kokoro's catalogue of voices, all as installed, so voices resolve as usual whether Kokoro is installed or not;
+they never load the model.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import time
 from pathlib import Path
 
+from voiceguide.narration.base import VoiceInfo
 from voiceguide.narration.kokoro import KokoroEngine
 
 
@@ -25,6 +28,10 @@ class _Fake(KokoroEngine):
     @classmethod
     def version(cls) -> str:
         return f"fake {cls.__name__}"
+
+    @classmethod
+    def voices(cls) -> list[VoiceInfo]:
+        return [dataclasses.replace(voice, installed=True) for voice in super().voices()]
 
 
 class HangingModel(_Fake):
