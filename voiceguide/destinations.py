@@ -23,7 +23,7 @@ def audio_path(name: str, given: Path | None, fmt: str) -> Path:
     named = format_of(given)
     if named != fmt:  # FLAC bytes in a .mp3, or audio in a .srt or .json, would be silently wrong
         fixed = f"{given.stem}.{fmt}" if named is not None else f"{given.name}.{fmt}"
-        raise OutputError(f"{given} would hold {fmt.upper()} audio under another name — name it {fixed}, or use --format")
+        raise OutputError(f"{given} would hold {fmt.upper()} audio under another name", hint=f"name it {fixed}, or use --format")
     return given
 
 

@@ -7,10 +7,28 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
+def shown(message: str, hint: str = "") -> str:
+    """What is wrong and how to fix it, as the one line a user reads: ``what — how to fix``."""
+    return f"{message} — {hint}" if hint else message
+
+
 class VoiceguideError(Exception):
-    """Base of every error voiceguide raises on purpose. ``str(err)`` is the one line a user sees."""
+    """Base of every error voiceguide raises on purpose: ``message`` says what is wrong, ``hint`` how to fix it
+    (empty when there is nothing to add). ``str(err)`` is the two as the one line a user sees."""
 
     exit_code = 1
+
+    def __init__(self, message: str = "", hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return shown(self.message, self.hint)
+
+    def as_json(self) -> dict[str, str]:
+        """The error as the studio sends it: ``{"message", "hint"}``."""
+        return {"message": self.message, "hint": self.hint}
 
 
 @dataclass(frozen=True)
@@ -24,8 +42,11 @@ class Problem:
     hint: str = ""
 
     def __str__(self) -> str:
-        where = f"{self.path}:{self.line}:{self.column}"
-        return f"{where}: {self.message}" + (f" — {self.hint}" if self.hint else "")
+        return shown(f"{self.path}:{self.line}:{self.column}: {self.message}", self.hint)
+
+    def as_json(self) -> dict[str, str]:
+        """The problem as the studio sends it: ``{"message", "hint"}``, the message located."""
+        return {"message": f"{self.path}:{self.line}:{self.column}: {self.message}", "hint": self.hint}
 
 
 class RoutineError(VoiceguideError):
@@ -43,8 +64,8 @@ class NarratorError(VoiceguideError):
 class SilentLineError(NarratorError):
     """The narrator made no sound for a line; ``spoken`` is what it was given (the session locates the line)."""
 
-    def __init__(self, message: str, spoken: str) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, spoken: str, hint: str = "") -> None:
+        super().__init__(message, hint)
         self.spoken = spoken
 
 
@@ -81,8 +102,8 @@ def resource_error(err: BaseException, where: Path | str | None = None) -> Resou
     if isinstance(err, MemoryError) or cannot_start or (isinstance(err, OSError) and err.errno == errno.ENOMEM):
         limit = _limit("RLIMIT_AS", 1024 * 1024, " MiB")
         return ResourceError(
-            "ran out of memory" + (f" (the limit is {limit}: ulimit -v)" if limit else "")
-            + " — close other programs, raise the limit, or build a shorter session"
+            "ran out of memory" + (f" (the limit is {limit}: ulimit -v)" if limit else ""),
+            "close other programs, raise the limit, or build a shorter session",
         )  # fmt: skip
     if not isinstance(err, OSError):
         return None
@@ -90,14 +111,14 @@ def resource_error(err: BaseException, where: Path | str | None = None) -> Resou
     if err.errno == errno.EMFILE:
         limit = _limit("RLIMIT_NOFILE", 1, "")
         return ResourceError(
-            "too many open files" + (f" (the limit is {limit}: ulimit -n)" if limit else "") + " — raise it, e.g. ulimit -n 1024"
+            "too many open files" + (f" (the limit is {limit}: ulimit -n)" if limit else ""), "raise it, e.g. ulimit -n 1024"
         )
     if err.errno == errno.ENFILE:
-        return ResourceError("the system has too many open files — close some programs and try again")
+        return ResourceError("the system has too many open files", hint="close some programs and try again")
     if err.errno in (errno.ENOSPC, errno.EDQUOT):
         folder = Path(str(target)).parent if target else None
         what = "no space left" if err.errno == errno.ENOSPC else "disk quota exceeded"
-        return ResourceError(f"{what} in {folder if folder else 'the output folder'} — free some space, or write elsewhere with -o")
+        return ResourceError(f"{what} in {folder if folder else 'the output folder'}", hint="free some space, or write elsewhere with -o")
     if err.errno == errno.EFBIG:
         return file_size_limit(target)
     return None
@@ -108,7 +129,7 @@ def file_size_limit(target: Path | str | None) -> ResourceError:
     limit = _limit("RLIMIT_FSIZE", 1024, " KiB")
     return ResourceError(
         f"{'writing ' + str(target) + ' passed' if target else 'a file passed'} the file size limit"
-        + (f" of {limit} (ulimit -f)" if limit else "") + " — raise it (ulimit -f unlimited), or write a shorter session"
+        + (f" of {limit} (ulimit -f)" if limit else ""), "raise it (ulimit -f unlimited), or write a shorter session",
     )  # fmt: skip
 
 

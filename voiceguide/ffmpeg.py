@@ -43,16 +43,16 @@ def ffmpeg_exe() -> str:
     if configured:
         if Path(configured).is_file():
             return configured
-        raise RenderError(f"VOICEGUIDE_FFMPEG names '{configured}', which is not a file — unset it or point it at ffmpeg")
+        raise RenderError(f"VOICEGUIDE_FFMPEG names '{configured}', which is not a file", hint="unset it or point it at ffmpeg")
     on_path = shutil.which("ffmpeg")
     if on_path:
         return on_path
     if imageio_ffmpeg is None:
-        raise RenderError("no ffmpeg found (imageio-ffmpeg is not installed) — run 'pip install imageio-ffmpeg' or install ffmpeg")
+        raise RenderError("no ffmpeg found (imageio-ffmpeg is not installed)", hint="run 'pip install imageio-ffmpeg' or install ffmpeg")
     try:
         return str(imageio_ffmpeg.get_ffmpeg_exe())
     except RuntimeError as err:
-        raise RenderError(f"no ffmpeg found ({err}) — run 'pip install imageio-ffmpeg' or install ffmpeg") from None
+        raise RenderError(f"no ffmpeg found ({err})", hint="run 'pip install imageio-ffmpeg' or install ffmpeg") from None
 
 
 def path_arg(path: Path | str) -> str:

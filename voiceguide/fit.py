@@ -332,15 +332,15 @@ class _Refusal:
 
     def out_of_range(self) -> LimitError:
         return LimitError(
-            f"{self.where}: cannot fit the session into {self.target}: with this voice and rate it can last {self.span}"
-            " — choose a length in that range, or widen the routine's ranges (hold: 5s..20s, repetitions: 6..12)"
+            f"{self.where}: cannot fit the session into {self.target}: with this voice and rate it can last {self.span}",
+            hint="choose a length in that range, or widen the routine's ranges (hold: 5s..20s, repetitions: 6..12)",
         )
 
     def between(self, below: float, above: float) -> LimitError:
         return LimitError(
             f"{self.where}: cannot fit the session into {self.target}: with this voice and rate it can last {self.span},"
-            f" but not between {format_duration(below)} and {format_duration(above)}"
-            " — choose another length, or give holds or pauses a range to take up the difference"
+            f" but not between {format_duration(below)} and {format_duration(above)}",
+            hint="choose another length, or give holds or pauses a range to take up the difference",
         )
 
 

@@ -59,30 +59,31 @@ class Outputs:
         shown = _printable(destination)
         check_path(destination)
         if destination in self._temps or any(_same(destination, other) for other in self._temps):
-            raise OutputError(f"{shown} would be written twice by this build — choose another output name with -o")
+            raise OutputError(f"{shown} would be written twice by this build", hint="choose another output name with -o")
         if any(_same(destination, source) for source in self.inputs):
-            raise OutputError(f"{shown} is one of this build's own inputs — choose another output path with -o")
+            raise OutputError(f"{shown} is one of this build's own inputs", hint="choose another output path with -o")
         try:
             present = destination.is_symlink() or destination.exists()
             regular = destination.is_file()
         except OSError as err:  # a loop of links, a folder that cannot be searched, …
-            raise OutputError(f"cannot use {shown} ({_reason(err)}) — {_fix(err)}") from None
+            raise OutputError(f"cannot use {shown} ({_reason(err)})", hint=_fix(err)) from None
         if present:
             if not regular:
-                raise OutputError(f"{shown} exists and is not a file — choose another output path with -o")
+                raise OutputError(f"{shown} exists and is not a file", hint="choose another output path with -o")
             if not self.force:
-                raise OutputError(f"{shown} already exists — add --force to replace it, or -o to write elsewhere")
+                raise OutputError(f"{shown} already exists", hint="add --force to replace it, or -o to write elsewhere")
             if replaces is not None and not replaces(destination):
-                raise OutputError(f"{shown} exists and is not a file voiceguide wrote — choose another name with -o, or move it away")
+                raise OutputError(f"{shown} exists and is not a file voiceguide wrote", hint="choose another name with -o, or move it away")
         folder = destination.parent
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as err:
             raise OutputError(
-                f"cannot create the folder {_printable(folder)} ({_reason(err)}) — choose another output path with -o"
+                f"cannot create the folder {_printable(folder)} ({_reason(err)})",
+                hint="choose another output path with -o",
             ) from None
         if not os.access(folder, os.W_OK):
-            raise OutputError(f"cannot write into {_printable(folder)} (permission denied) — choose another output path with -o")
+            raise OutputError(f"cannot write into {_printable(folder)} (permission denied)", hint="choose another output path with -o")
 
     def reserve(self, destination: Path, replaces: Replaces | None = None) -> Path:
         """A new, empty temporary file beside ``destination`` for its content (after ``check``)."""
@@ -187,13 +188,13 @@ def check_path(path: Path) -> None:
     for part in path.parts:
         if len(os.fsencode(part)) > NAME_MAX:
             what = "file" if part == path.name else "folder"
-            raise OutputError(f"{_abridged(path)}: the {what} name is longer than {NAME_MAX} bytes — choose a shorter output name")
+            raise OutputError(f"{_abridged(path)}: the {what} name is longer than {NAME_MAX} bytes", hint="choose a shorter output name")
     try:
         whole = len(os.fsencode(path.absolute()))
     except OSError:  # the working folder is gone
         whole = len(os.fsencode(path))
     if whole >= PATH_MAX:
-        raise OutputError(f"{_abridged(path)}: the path is longer than {PATH_MAX} bytes — choose a shorter output path")
+        raise OutputError(f"{_abridged(path)}: the path is longer than {PATH_MAX} bytes", hint="choose a shorter output path")
 
 
 def destination_of(path: Path) -> Path:
@@ -284,7 +285,7 @@ def _failed(err: OSError, action: str, path: Path | None, destination: Path | No
     found = resource_error(err, target)
     if found is not None:
         return found
-    return OutputError(f"cannot {action} {_printable(path) if path is not None else 'the output'} ({_reason(err)}) — {_fix(err)}")
+    return OutputError(f"cannot {action} {_printable(path) if path is not None else 'the output'} ({_reason(err)})", hint=_fix(err))
 
 
 def _reason(err: OSError) -> str:

@@ -83,7 +83,7 @@ def prepare(
             made = narrate([u for u in lines if u not in clips], engine=defaults.engine or DEFAULT_ENGINE, progress=report, stats=stats)
         except SilentLineError as err:  # a line the narrator says nothing for: the routine's line, located
             line = spoken_line(routine, events_of(routine), err.spoken)
-            raise RoutineError([Problem(routine.source, line, 1, *str(err).split(" — ", 1))]) from None
+            raise RoutineError([Problem(routine.source, line, 1, err.message, err.hint)]) from None
         clips.update(made)
         for key in counts:
             counts[key] += stats.get(key, 0)

@@ -58,10 +58,10 @@ def _from_file(path: Path) -> dict[str, str]:
     except FileNotFoundError:
         return {}
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read it ({exc}) — fix or remove the file") from None
+        raise ConfigError(f"{path}: cannot read it ({exc})", hint="fix or remove the file") from None
     unknown = sorted(set(data) - set(KEYS))
     if unknown:
-        raise ConfigError(f"{path}: unknown key {unknown[0]!r} — it may hold {' and '.join(KEYS)}")
+        raise ConfigError(f"{path}: unknown key {unknown[0]!r}", hint=f"it may hold {' and '.join(KEYS)}")
     for key, value in data.items():
         if not isinstance(value, str) or not value.strip():
             raise ConfigError(f'{path}: {key} must be a non-empty string, e.g. {key} = "{"kokoro" if key == "engine" else "af_heart"}"')

@@ -69,7 +69,7 @@ def run_batch(
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as err:
-        raise OutputError(f"cannot create the folder {out} ({err.strerror}) — choose another folder with --out") from None
+        raise OutputError(f"cannot create the folder {out} ({err.strerror})", hint="choose another folder with --out") from None
     record = Manifest(out / manifest)
     total = len(jobs) + len(errors)
     outcomes: list[Outcome] = []

@@ -111,7 +111,7 @@ def check_dask() -> None:
     import importlib.util
 
     if importlib.util.find_spec("distributed") is None:
-        raise BatchError("--scheduler needs Dask — install it with: pip install 'voiceguide[dask]'")
+        raise BatchError("--scheduler needs Dask", hint="install it with: pip install 'voiceguide[dask]'")
 
 
 def run_dask(address: str, jobs: list[Job], settings: Settings, out: Path, done: Done) -> None:
@@ -125,7 +125,8 @@ def run_dask(address: str, jobs: list[Job], settings: Settings, out: Path, done:
     except (OSError, TimeoutError, ValueError) as err:
         reason = " ".join(str(err).split()) or type(err).__name__
         raise BatchError(
-            f"cannot reach the Dask scheduler at {address} ({reason[:200]}) — check the address, and that the scheduler runs"
+            f"cannot reach the Dask scheduler at {address} ({reason[:200]})",
+            hint="check the address, and that the scheduler runs",
         ) from None
     with client:
         sent: dict[str, Any] = {}  # each music or cover file goes to the cluster once

@@ -158,7 +158,7 @@ def file_sha256(path: Path) -> str:
             while chunk := f.read(1 << 20):
                 digest.update(chunk)
     except OSError as err:
-        raise BatchError(f"cannot read {path} ({err.strerror}) — check the file") from None
+        raise BatchError(f"cannot read {path} ({err.strerror})", hint="check the file") from None
     return digest.hexdigest()
 
 
@@ -175,7 +175,9 @@ def _routine(name: str, language: str | None) -> Routine:
             other = load_routine(candidate)
             if _same_language(other.language, language):
                 return other
-    raise BatchError(f"{path}: no {language} version of this routine — write one as {base}-{language.lower()}{path.suffix} beside it")
+    raise BatchError(
+        f"{path}: no {language} version of this routine", hint=f"write one as {base}-{language.lower()}{path.suffix} beside it"
+    )
 
 
 def _same_language(have: str, want: str) -> bool:

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from voiceguide import __version__, terminal
-from voiceguide.errors import RoutineError, VoiceguideError, resource_error
+from voiceguide.errors import RoutineError, VoiceguideError, resource_error, shown
 
 
 class _Group(click.Group):
@@ -23,7 +23,7 @@ class _Group(click.Group):
                 terminal.error(problem)
             ctx.exit(err.exit_code)
         except VoiceguideError as err:
-            terminal.error(str(err) or type(err).__name__)
+            terminal.error(shown(err.message, err.hint) or type(err).__name__)
             ctx.exit(err.exit_code)
         except (MemoryError, OSError, RuntimeError) as err:  # the machine ran out of something: say what, not where in the code
             found = resource_error(err)

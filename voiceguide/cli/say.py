@@ -36,7 +36,7 @@ def say(text: str, output: Path, voice: str | None, rate: int | None, engine: st
     from voiceguide.user_defaults import user_defaults
 
     if output.exists() and not force:
-        raise OutputError(f"{output} already exists — add --force to replace it, or choose another file with -o")
+        raise OutputError(f"{output} already exists", hint="add --force to replace it, or choose another file with -o")
     mine = user_defaults()
     chosen = mine.engine_for(engine)
     line = Utterance(text, text, voice or mine.voice_for(chosen) or "en", rate or DEFAULT_RATE, DEFAULT_VOLUME)
@@ -45,5 +45,5 @@ def say(text: str, output: Path, voice: str | None, rate: int | None, engine: st
     try:
         wav.write_mono16_atomic(output, samples, sample_rate)
     except OSError as err:
-        raise OutputError(f"cannot write {output} ({err.strerror}) — choose another file with -o") from None
+        raise OutputError(f"cannot write {output} ({err.strerror})", hint="choose another file with -o") from None
     terminal.echo(f"wrote {output} — {clip.duration_s:.1f} s, {chosen} voice {line.voice}")

@@ -123,7 +123,7 @@ def _load_json(path: Path) -> object | None:
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError, ValueError) as err:
-        raise OutputError(f"cannot read {path} ({err}) — rebuild the session with --sidecars, or delete the file") from None
+        raise OutputError(f"cannot read {path} ({err})", hint="rebuild the session with --sidecars, or delete the file") from None
 
 
 def _finite(text: str) -> float:
@@ -144,7 +144,7 @@ def read_episode(audio: Path) -> Episode:
     try:
         tags = read_tags(audio)
     except RenderError as err:
-        raise OutputError(f"{err} — rebuild it, or move it out of the folder") from None
+        raise OutputError(f"{err}", hint="rebuild it, or move it out of the folder") from None
     present = frozenset(kind for kind in ("vtt", "srt", "chapters", "plan") if sidecar_path(audio, kind).is_file())
     plan = _load_json(sidecar_path(audio, "plan")) if "plan" in present else None
     plan_dict = plan if isinstance(plan, dict) else {}
@@ -156,14 +156,14 @@ def read_episode(audio: Path) -> Episode:
         else:
             marks = [ChapterMark(start, title) for start, title in tags.chapters]
     except ValueError as err:
-        raise OutputError(f"the chapters beside {audio.name} are not valid ({err}) — rebuild the session with --sidecars") from None
+        raise OutputError(f"the chapters beside {audio.name} are not valid ({err})", hint="rebuild the session with --sidecars") from None
     duration = plan_dict.get("duration_s")
     if isinstance(duration, bool) or not isinstance(duration, (int, float)):
         duration = tags.duration_s
     elif tags.duration_s is not None and abs(duration - tags.duration_s) > STALE_S:
         raise OutputError(
-            f"the side files beside {audio.name} belong to another build (plan {duration:.1f} s, audio {tags.duration_s:.1f} s)"
-            f" — rebuild it with --sidecars, or delete {audio.stem}.* side files"
+            f"the side files beside {audio.name} belong to another build (plan {duration:.1f} s, audio {tags.duration_s:.1f} s)",
+            hint=f"rebuild it with --sidecars, or delete {audio.stem}.* side files",
         )
     title = tags.title or str(plan_dict.get("title") or "") or audio.stem
     description = "\n\n".join(part for part in (tags.comment.strip(), show_notes(marks)) if part)
@@ -188,11 +188,11 @@ def _episode_language(plan: dict[str, object], tags: dict[str, str]) -> str:
 def find_audio(folder: Path, fmt: str = DEFAULT_FORMAT) -> list[Path]:
     """The ``fmt`` files of ``folder`` by name; hidden files (unfinished builds) are left out. OutputError if none."""
     if not folder.is_dir():
-        raise OutputError(f"{folder} is not a folder — {HINT}")
+        raise OutputError(f"{folder} is not a folder", hint=HINT)
     found = sorted(
         (p for p in folder.iterdir() if p.suffix.lower() == f".{fmt}" and not p.name.startswith(".") and p.is_file()),
         key=lambda p: p.name,
     )
     if not found:
-        raise OutputError(f"no {fmt.upper()} files in {folder} — {HINT}" + (f" --format {fmt}" if fmt != DEFAULT_FORMAT else ""))
+        raise OutputError(f"no {fmt.upper()} files in {folder}", HINT + (f" --format {fmt}" if fmt != DEFAULT_FORMAT else ""))
     return found

@@ -104,16 +104,16 @@ def check_url(url: str, what: str = "base URL") -> str:
     """
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
-        raise OutputError(f"the {what} '{url}' is not an http(s) address — write it like https://example.com/sessions")
+        raise OutputError(f"the {what} '{url}' is not an http(s) address", hint="write it like https://example.com/sessions")
     if any(not ("!" <= ch <= "~") for ch in parts.netloc):
-        raise OutputError(f"the host in the {what} '{url}' has spaces or letters beyond ASCII — write it in ASCII (punycode)")
+        raise OutputError(f"the host in the {what} '{url}' has spaces or letters beyond ASCII", hint="write it in ASCII (punycode)")
     path = quote(re.sub("%(?![0-9A-Fa-f]{2})", "%25", parts.path), safe=_URL_PATH_SAFE)
     return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
 
 
 def check_email(address: str) -> str:
     if not _EMAIL.fullmatch(address):
-        raise OutputError(f"'{address}' is not an e-mail address — write it like you@example.com")
+        raise OutputError(f"'{address}' is not an e-mail address", hint="write it like you@example.com")
     return address
 
 
@@ -250,11 +250,13 @@ def write_feed(folder: Path, info: FeedInfo, output: Path | None = None) -> Feed
     if info.email:
         check_email(info.email)
     if info.fmt not in FEED_FORMATS:
-        raise OutputError(f"a feed of {info.fmt} files is not something podcast apps play — use one of {', '.join(FEED_FORMATS)}")
+        raise OutputError(f"a feed of {info.fmt} files is not something podcast apps play", hint=f"use one of {', '.join(FEED_FORMATS)}")
     episodes = [read_episode(path) for path in find_audio(folder, info.fmt)]
     path = output if output is not None else folder / FEED_NAME
     if path.suffix.lower().lstrip(".") in (*FORMATS, "oga", "vtt", "srt", "json", "html"):
-        raise OutputError(f"{path} would hold the feed under a name for audio or a side file — name it feed.xml, or another .xml name")
+        raise OutputError(
+            f"{path} would hold the feed under a name for audio or a side file", hint="name it feed.xml, or another .xml name"
+        )
     pictures, files, warnings = plan_artwork(info, episodes)
     if not info.email:
         warnings.append(

@@ -16,7 +16,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from voiceguide.errors import CacheError
+from voiceguide.errors import CacheError, VoiceguideError
 from voiceguide.folders import user_folder
 from voiceguide.narration import wav
 from voiceguide.narration.base import Clip
@@ -72,11 +72,11 @@ def check_writable(root: Path) -> None:
         os.close(fd)
         os.unlink(name)
     except OSError as err:
-        raise CacheError(cache_problem(root, err)) from None
+        raise cache_problem(root, err) from None
 
 
-def cache_problem(root: Path, err: OSError | Exception) -> str:
-    """The one line for a clip cache that cannot be written: what is wrong with which folder, and what to do."""
+def cache_problem(root: Path, err: OSError | Exception) -> CacheError:
+    """The error for a clip cache that cannot be written: what is wrong with which folder, and what to do."""
     where = printable(root)
     move = "or set VOICEGUIDE_CACHE to another folder"
     code = err.errno if isinstance(err, OSError) else None
@@ -84,10 +84,12 @@ def cache_problem(root: Path, err: OSError | Exception) -> str:
         named = Path(err.filename) if isinstance(err, OSError) and err.filename else root / "clips"
         blocking = next((p for p in (named, *named.parents) if p.exists() and not p.is_dir()), None)
         if blocking is not None:
-            return f"the clip cache {where} cannot be used: {printable(blocking)} is a file, not a folder — move that file away, {move}"
+            return CacheError(
+                f"the clip cache {where} cannot be used: {printable(blocking)} is a file, not a folder", f"move that file away, {move}"
+            )
     if isinstance(err, OSError) and code in (errno.EROFS, errno.EACCES, errno.EPERM):
-        return f"the clip cache {where} is read-only ({err.strerror}) — make it writable, {move}"
+        return CacheError(f"the clip cache {where} is read-only ({err.strerror})", f"make it writable, {move}")
     if code in (errno.ENOSPC, errno.EDQUOT):
-        return f"the clip cache {where} has no space left — free some space there, {move}"
-    reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err).split(" — ")[0]
-    return f"the clip cache {where} cannot be written ({reason}) — check that folder, {move}"
+        return CacheError(f"the clip cache {where} has no space left", f"free some space there, {move}")
+    reason = err.strerror if isinstance(err, OSError) and err.strerror else err.message if isinstance(err, VoiceguideError) else str(err)
+    return CacheError(f"the clip cache {where} cannot be written ({reason})", f"check that folder, {move}")

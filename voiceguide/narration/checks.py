@@ -66,8 +66,7 @@ class _Locator:
         return place
 
     def problem(self, place: tuple[int, int], error: NarratorError) -> Problem:
-        message, _, hint = str(error).partition(" — ")
-        return Problem(self.routine.source, place[0], place[1], message, hint)
+        return Problem(self.routine.source, place[0], place[1], error.message, error.hint)
 
 
 def narration_problems(routine: Routine, overrides: Narration = NO_SETTINGS, defaults: Narration = NO_SETTINGS) -> list[Problem]:
@@ -97,14 +96,14 @@ def narration_problems(routine: Routine, overrides: Narration = NO_SETTINGS, def
                 report(  # the file chose a voice for another language (the command line may choose any)
                     place,
                     NarratorError(
-                        f"voice {voice.id} of engine {cls.name} speaks {', '.join(voice.languages)}, not {routine.language}, the routine's language"
-                        f" — leave voice: out to take the language's own, or pick one from 'voiceguide voices --language {language}'"
+                        f"voice {voice.id} of engine {cls.name} speaks {', '.join(voice.languages)}, not {routine.language}, the routine's language",
+                        hint=f"leave voice: out to take the language's own, or pick one from 'voiceguide voices --language {language}'",
                     ),
                 )
         low, high = cls.rate_range
         if not low <= s.rate <= high:
             report(
                 where.at(s.section, "rate"),
-                NarratorError(f"rate {s.rate} is beyond the {cls.name} engine — it speaks {low}–{high} words a minute"),
+                NarratorError(f"rate {s.rate} is beyond the {cls.name} engine", hint=f"it speaks {low}–{high} words a minute"),
             )
     return list(problems.values())

@@ -86,7 +86,7 @@ def engine_ref(engine: str) -> str:
         return _BUILTIN[engine]
     if ":" in engine:
         return engine
-    raise NarratorError(f"unknown engine {engine!r} — choose one of {', '.join(ENGINES)}")
+    raise NarratorError(f"unknown engine {engine!r}", hint=f"choose one of {', '.join(ENGINES)}")
 
 
 def load_engine(ref: str) -> type[Engine]:
@@ -117,7 +117,7 @@ class Pyttsx3Engine(Engine):
     @classmethod
     def check(cls) -> None:
         if importlib.util.find_spec("pyttsx3") is None:
-            raise NarratorError("pyttsx3 is not installed — reinstall voiceguide's dependencies or use --engine espeak-cli")
+            raise NarratorError("pyttsx3 is not installed", hint="reinstall voiceguide's dependencies or use --engine espeak-cli")
         espeak_lib.load()
 
     @classmethod
@@ -219,7 +219,7 @@ class EspeakCliEngine(Engine):
     def _exe() -> str:
         exe = shutil.which("espeak-ng")
         if exe is None:
-            raise NarratorError("espeak-ng is not on PATH — install it (e.g. apt install espeak-ng) or use --engine pyttsx3")
+            raise NarratorError("espeak-ng is not on PATH", hint="install it (e.g. apt install espeak-ng) or use --engine pyttsx3")
         return exe
 
     @classmethod

@@ -54,7 +54,8 @@ def load() -> ctypes.CDLL:
         lib = ctypes.CDLL(espeakng_loader.get_library_path(), mode=ctypes.RTLD_GLOBAL)
     except (ImportError, OSError, RuntimeError) as exc:
         raise NarratorError(
-            f"cannot load espeak-ng from the espeakng-loader package ({exc}) — reinstall voiceguide's dependencies"
+            f"cannot load espeak-ng from the espeakng-loader package ({exc})",
+            hint="reinstall voiceguide's dependencies",
         ) from exc
     lib.espeak_Info.argtypes = [ctypes.c_void_p]
     lib.espeak_Info.restype = ctypes.c_char_p

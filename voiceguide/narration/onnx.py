@@ -28,7 +28,9 @@ def require(modules: tuple[str, ...], extra: str) -> None:
     """Raise NarratorError saying how to install ``extra`` unless every module can be imported."""
     missing = [m for m in modules if importlib.util.find_spec(m) is None]
     if missing:
-        raise NarratorError(f"the {extra} engine needs {', '.join(missing)}, which is not installed — pip install 'voiceguide[{extra}]'")
+        raise NarratorError(
+            f"the {extra} engine needs {', '.join(missing)}, which is not installed", hint=f"pip install 'voiceguide[{extra}]'"
+        )
 
 
 def versions(*distributions: str) -> str:

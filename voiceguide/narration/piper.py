@@ -107,7 +107,7 @@ class PiperEngine(Engine):
 
         found = find_voices().get(voice)
         if found is None:
-            raise NarratorError(f"Piper voice {voice!r} is not installed — voiceguide voices install piper --from VOICE.onnx")
+            raise NarratorError(f"Piper voice {voice!r} is not installed", hint="voiceguide voices install piper --from VOICE.onnx")
         config = json.loads(found.model.with_name(found.model.name + ".json").read_text(encoding="utf-8"))
         return PiperVoice(session=onnx.session(found.model), config=PiperConfig.from_dict(config))
 

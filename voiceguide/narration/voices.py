@@ -33,7 +33,7 @@ def resolve_voice(spec: str, voices: list[VoiceInfo], engine: str) -> VoiceInfo:
     """
     want = _norm(spec)
     if not want:
-        raise NarratorError(f"no voice given for engine {engine} — name a voice id, voice name or language code")
+        raise NarratorError(f"no voice given for engine {engine}", hint="name a voice id, voice name or language code")
     for v in voices:
         if _norm(v.id) == want:
             return v
@@ -55,18 +55,18 @@ def resolve_voice(spec: str, voices: list[VoiceInfo], engine: str) -> VoiceInfo:
             return v
     if re.fullmatch(r"[a-z]{2,3}-([a-z]{2}|[0-9]{3})", want):  # language-REGION without a voice of its own (de-ch): the language's
         return resolve_voice(want.split("-", 1)[0], voices, engine)
-    raise NarratorError(_unknown(spec, voices, engine))
+    raise NarratorError(*_unknown(spec, voices, engine))
 
 
 def usable_voice(spec: str, voices: list[VoiceInfo], engine: str) -> VoiceInfo:
     """``resolve_voice``, refusing a voice the engine lists but has not installed."""
     voice = resolve_voice(spec, voices, engine)
     if not voice.installed:
-        raise NarratorError(f"voice {voice.id} of engine {engine} is not installed — run: voiceguide voices install {engine}")
+        raise NarratorError(f"voice {voice.id} of engine {engine} is not installed", hint=f"run: voiceguide voices install {engine}")
     return voice
 
 
-def _unknown(spec: str, voices: list[VoiceInfo], engine: str) -> str:
+def _unknown(spec: str, voices: list[VoiceInfo], engine: str) -> tuple[str, str]:
     candidates: dict[str, str] = {}
     for v in voices:
         for label in (v.id, v.name, *(v.languages if v.by_language else ())):
@@ -75,7 +75,7 @@ def _unknown(spec: str, voices: list[VoiceInfo], engine: str) -> str:
     head = f"unknown voice {spec!r} for engine {engine}"
     if close:
         others = f" (close matches: {', '.join(candidates[c] for c in close[1:])})" if len(close) > 1 else ""
-        return head + f" — did you mean '{candidates[close[0]]}'?{others}"
+        return head, f"did you mean '{candidates[close[0]]}'?{others}"
     if _LANGUAGE_CODE.fullmatch(_norm(spec)):
-        return f"no {engine} voice speaks {spec!r} — name a voice with voice: ('voiceguide voices --engine {engine}' lists them)"
-    return head + f" — none of its {len(voices)} voices is close; 'voiceguide voices --engine {engine}' lists them"
+        return f"no {engine} voice speaks {spec!r}", f"name a voice with voice: ('voiceguide voices --engine {engine}' lists them)"
+    return head, f"none of its {len(voices)} voices is close; 'voiceguide voices --engine {engine}' lists them"

@@ -250,24 +250,25 @@ class _Failure:
 
     def hung(self, job: Job) -> NarratorError:
         return NarratorError(
-            f"the {self.engine} engine did not finish saying {_snippet(job.text)} within {job.timeout_s:g} s"
-            f" and was stopped — {self.fix} {job.voice!r}"
+            f"the {self.engine} engine did not finish saying {_snippet(job.text)} within {job.timeout_s:g} s and was stopped",
+            hint=f"{self.fix} {job.voice!r}",
         )
 
     def crashed(self, job: Job, exitcode: int | None) -> NarratorError:
         return NarratorError(
-            f"the {self.engine} engine crashed ({_how(exitcode)}) while saying {_snippet(job.text)} — {self.fix} {job.voice!r}"
+            f"the {self.engine} engine crashed ({_how(exitcode)}) while saying {_snippet(job.text)}",
+            hint=f"{self.fix} {job.voice!r}",
         )
 
     def failed(self, job: Job, message: str) -> NarratorError:
-        return NarratorError(f"the {self.engine} engine failed on {_snippet(job.text)}: {message} — {self.fix} {job.voice!r}")
+        return NarratorError(f"the {self.engine} engine failed on {_snippet(job.text)}: {message}", hint=f"{self.fix} {job.voice!r}")
 
     def silent(self, job: Job, words: str) -> SilentLineError:
         said = f" ({self.engine}: {words})" if words else ""
         return SilentLineError(
-            f"the {self.engine} engine made no sound for {_snippet(job.text)}{said} — reword the line; if every line is silent,"
-            " reinstall the narrator (pip install --force-reinstall voiceguide)",
+            f"the {self.engine} engine made no sound for {_snippet(job.text)}{said}",
             job.text,
+            "reword the line; if every line is silent, reinstall the narrator (pip install --force-reinstall voiceguide)",
         )
 
 
@@ -385,7 +386,7 @@ def _collect(w: _Worker, failure: _Failure, on_made: Callable[[Job, Made], None]
     if kind == "silent":
         raise failure.silent(job, str(payload))
     if kind == "cache":
-        raise CacheError(str(payload))
+        raise CacheError(*payload)
     if kind != "ok":
         raise failure.failed(job, str(payload))
     w.job = None

@@ -70,7 +70,7 @@ class Speaker:
 
     def __init__(self, path: Path) -> None:
         if path.suffix.lower() not in DECODES:
-            raise PlaybackError(f"cannot play {path.name}: sound is played from {', '.join(DECODES)} files — {NO_AUDIO_HINT}")
+            raise PlaybackError(f"cannot play {path.name}: sound is played from {', '.join(DECODES)} files", hint=NO_AUDIO_HINT)
         self.path = path
         miniaudio = _miniaudio()
         with _decoding(path):
@@ -82,7 +82,7 @@ class Speaker:
                     nchannels=self.channels, sample_rate=self.rate, buffersize_msec=BUFFER_MS, app_name="voiceguide"
                 )
         except miniaudio.MiniaudioError:
-            raise NoAudioDevice(f"no audio output device found — {NO_AUDIO_HINT}") from None
+            raise NoAudioDevice("no audio output device found", NO_AUDIO_HINT) from None
         self._feed: Generator[Any, int, None] | None = None
         self._from_s = 0.0
         self._frames = 0
@@ -124,7 +124,7 @@ def _miniaudio() -> Any:
     try:
         import miniaudio
     except ImportError:
-        raise PlaybackError(f"playing sound needs the miniaudio package (pip install miniaudio) — or {NO_AUDIO_HINT}") from None
+        raise PlaybackError("playing sound needs the miniaudio package (pip install miniaudio)", hint=f"or {NO_AUDIO_HINT}") from None
     return miniaudio
 
 
@@ -134,7 +134,7 @@ def _decoding(path: Path) -> Iterator[None]:
     try:
         yield
     except _miniaudio().DecodeError as err:
-        raise PlaybackError(f"cannot decode {path} ({err}) — rebuild it, or add --no-audio") from None
+        raise PlaybackError(f"cannot decode {path} ({err})", hint="rebuild it, or add --no-audio") from None
 
 
 @contextlib.contextmanager

@@ -38,17 +38,18 @@ def is_audio(argument: str) -> bool:
 def open_audio(audio: Path) -> Playable:
     """The file and its timeline; OutputError when the file is missing or its side files belong to another build."""
     if not audio.is_file():
-        raise OutputError(f"{audio} does not exist — build it first: voiceguide build ROUTINE -o {audio} --sidecars")
+        raise OutputError(f"{audio} does not exist", hint=f"build it first: voiceguide build ROUTINE -o {audio} --sidecars")
     plan_file = sidecar_path(audio, "plan")
     if plan_file.is_file():
         try:
             track = Track.from_plan_json(json.loads(plan_file.read_text(encoding="utf-8")))
         except (OSError, UnicodeDecodeError, ValueError) as err:
-            raise OutputError(f"cannot read {plan_file} ({err}) — {REBUILD}") from None
+            raise OutputError(f"cannot read {plan_file} ({err})", hint=REBUILD) from None
         duration = audio_duration(audio)
         if duration is not None and abs(track.duration_s - duration) > STALE_S:
             raise OutputError(
-                f"{plan_file.name} belongs to another build (plan {track.duration_s:.1f} s, audio {duration:.1f} s) — {REBUILD}"
+                f"{plan_file.name} belongs to another build (plan {track.duration_s:.1f} s, audio {duration:.1f} s)",
+                hint=f"{REBUILD}",
             )
         return Playable(audio, track, True)
     info = probe(audio)
@@ -59,7 +60,7 @@ def open_audio(audio: Path) -> Playable:
         try:
             marks = marks_from_chapters_json(json.loads(chapters_file.read_text(encoding="utf-8")))
         except (OSError, UnicodeDecodeError, ValueError) as err:
-            raise OutputError(f"cannot read {chapters_file} ({err}) — {REBUILD}") from None
+            raise OutputError(f"cannot read {chapters_file} ({err})", hint=REBUILD) from None
     title = info.tags.get("title") or audio.stem
     return Playable(audio, Track.from_chapters(title, marks, duration), False)
 

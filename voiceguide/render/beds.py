@@ -47,7 +47,9 @@ class MusicBed:
             # thread can leave the import lock held. Everything it needs is loaded first.
             ffmpeg.ffmpeg_exe()
         elif choice not in (NONE, BUILTIN, *BED_NAMES):
-            raise MusicError(f"there is no music bed called '{choice}' — use one of {', '.join(BED_NAMES)} (voiceguide music lists them)")
+            raise MusicError(
+                f"there is no music bed called '{choice}'", hint=f"use one of {', '.join(BED_NAMES)} (voiceguide music lists them)"
+            )
 
     def start(self) -> None:
         """Start loading; call inside a ``try`` whose ``finally`` calls ``close`` (an interrupt may come at once)."""

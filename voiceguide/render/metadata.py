@@ -94,7 +94,7 @@ def _cover(path: Path | None) -> Cover | None:
         raise RenderError(f"cannot read the cover image {path} ({err.strerror})") from None
     info = image_info(data)
     if info is None:
-        raise RenderError(f"the cover image {path} is not a JPEG or PNG file inside — save it as JPEG or PNG")
+        raise RenderError(f"the cover image {path} is not a JPEG or PNG file inside", hint="save it as JPEG or PNG")
     return Cover(data, info)
 
 

@@ -157,32 +157,33 @@ def check_music_file(path: Path) -> None:
     except (FileNotFoundError, NotADirectoryError):
         if _URL_IN_PATH.search(str(path)):
             raise MusicError(
-                f"{where} looks like a web address; voiceguide reads local files only — download it and name the file"
+                f"{where} looks like a web address; voiceguide reads local files only",
+                hint="download it and name the file",
             ) from None
-        raise MusicError(f"{where} does not exist — check the path (relative paths are relative to the routine)") from None
+        raise MusicError(f"{where} does not exist", hint="check the path (relative paths are relative to the routine)") from None
     except (OSError, ValueError) as err:
         reason = err.strerror if isinstance(err, OSError) and err.strerror else "not a valid file name"
-        raise MusicError(f"{where} cannot be used ({reason}) — check the path") from None
+        raise MusicError(f"{where} cannot be used ({reason})", hint="check the path") from None
     if stat.S_ISDIR(info.st_mode):
-        raise MusicError(f"{where} is a folder, not a file — name an audio file such as music.mp3")
+        raise MusicError(f"{where} is a folder, not a file", hint="name an audio file such as music.mp3")
     if not stat.S_ISREG(info.st_mode):
-        raise MusicError(f"{where} is not a regular file (a pipe, device or socket) — name an audio file such as music.mp3")
+        raise MusicError(f"{where} is not a regular file (a pipe, device or socket)", hint="name an audio file such as music.mp3")
     if info.st_size == 0:
-        raise MusicError(f"{where} is empty — name a real audio file")
+        raise MusicError(f"{where} is empty", hint="name a real audio file")
     if info.st_size > MAX_MUSIC_BYTES:
-        raise MusicError(f"{where} is {info.st_size / 1024**3:.1f} GiB, more than the 2 GiB limit — use a shorter or compressed file")
+        raise MusicError(f"{where} is {info.st_size / 1024**3:.1f} GiB, more than the 2 GiB limit", hint="use a shorter or compressed file")
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))  # never blocks, even if swapped for a FIFO
         try:
             if not stat.S_ISREG(os.fstat(fd).st_mode):
-                raise MusicError(f"{where} is not a regular file — name an audio file such as music.mp3")
+                raise MusicError(f"{where} is not a regular file", hint="name an audio file such as music.mp3")
             head = os.read(fd, SNIFF_BYTES)
         finally:
             os.close(fd)
     except OSError as err:
-        raise MusicError(f"{where} cannot be read ({err.strerror}) — check its permissions") from None
+        raise MusicError(f"{where} cannot be read ({err.strerror})", hint="check its permissions") from None
     if _looks_like_text(head):
-        raise MusicError(f"{where} is a text or playlist file, not audio — name the audio file itself")
+        raise MusicError(f"{where} is a text or playlist file, not audio", hint="name the audio file itself")
 
 
 def _display(path: Path) -> str:
@@ -219,11 +220,11 @@ def probe_music(path: Path, workdir: Path) -> float:
         raise _undecodable(path, err) from None
     if info.sample_rate is not None and info.sample_rate < MIN_MUSIC_RATE:
         raise MusicError(
-            f"music '{_display(path)}' is sampled at {info.sample_rate} Hz, too low for music (a few bytes would decode to hours)"
-            f" — use a file sampled at {MIN_MUSIC_RATE // 1000} kHz or more"
+            f"music '{_display(path)}' is sampled at {info.sample_rate} Hz, too low for music (a few bytes would decode to hours)",
+            hint=f"use a file sampled at {MIN_MUSIC_RATE // 1000} kHz or more",
         )
     if info.duration_s is not None and info.duration_s > MAX_MUSIC_S:
-        raise MusicError(f"music '{_display(path)}' is longer than {format_duration(MAX_MUSIC_S)} — use a shorter file")
+        raise MusicError(f"music '{_display(path)}' is longer than {format_duration(MAX_MUSIC_S)}", hint="use a shorter file")
     seconds = MAX_MUSIC_S + 1 if info.duration_s is None else min(MAX_MUSIC_S + 1, info.duration_s + 1)
     needed = int(seconds * SAMPLE_RATE * CHANNELS * 2)
     try:
@@ -232,8 +233,8 @@ def probe_music(path: Path, workdir: Path) -> float:
         free = needed  # cannot tell: the decoding itself reports a full disk
     if needed > free:
         raise ResourceError(
-            f"no space left in {_display(workdir)} for the decoded music ({needed / 1e6:,.0f} MB for '{_display(path)}')"
-            " — free some space, write elsewhere with -o, or use a shorter music file"
+            f"no space left in {_display(workdir)} for the decoded music ({needed / 1e6:,.0f} MB for '{_display(path)}')",
+            hint="free some space, write elsewhere with -o, or use a shorter music file",
         )
     return seconds
 
@@ -243,11 +244,12 @@ def _undecodable(path: Path, err: RenderError) -> MusicError:
     words = str(err).split(": ", 1)[-1]
     if "whitelist" in words:
         return MusicError(
-            f"music '{_display(path)}' is a playlist, manifest or other format that is not plain audio — name the audio file itself"
+            f"music '{_display(path)}' is a playlist, manifest or other format that is not plain audio",
+            hint="name the audio file itself",
         )
     if "matches no streams" in words:
-        return MusicError(f"music '{_display(path)}' has no audio in it — use an MP3, WAV, FLAC, OGG or M4A file")
-    return MusicError(f"music '{_display(path)}' cannot be decoded as audio ({words}) — use an MP3, WAV, FLAC, OGG or M4A file")
+        return MusicError(f"music '{_display(path)}' has no audio in it", hint="use an MP3, WAV, FLAC, OGG or M4A file")
+    return MusicError(f"music '{_display(path)}' cannot be decoded as audio ({words})", hint="use an MP3, WAV, FLAC, OGG or M4A file")
 
 
 def _mostly_text(head: bytes) -> bool:
@@ -286,11 +288,12 @@ def decode_music(path: Path, workdir: Path, prefix: str = ".voiceguide-music-") 
     if seconds < MIN_MUSIC_S:
         reader.close()
         raise MusicError(
-            f"music '{_display(path)}' holds {seconds:.1f} s of audio; at least {MIN_MUSIC_S:.0f} s is needed to loop it — use a longer file"
+            f"music '{_display(path)}' holds {seconds:.1f} s of audio; at least {MIN_MUSIC_S:.0f} s is needed to loop it",
+            hint="use a longer file",
         )
     if seconds > MAX_MUSIC_S:
         reader.close()
-        raise MusicError(f"music '{_display(path)}' is longer than {format_duration(MAX_MUSIC_S)} — use a shorter file")
+        raise MusicError(f"music '{_display(path)}' is longer than {format_duration(MAX_MUSIC_S)}", hint="use a shorter file")
     crossfade = int(min(CROSSFADE_S, seconds / 3) * SAMPLE_RATE)
     try:
         music = LoopedMusic(reader, crossfade)
@@ -299,5 +302,5 @@ def decode_music(path: Path, workdir: Path, prefix: str = ".voiceguide-music-") 
         raise
     if not math.isfinite(music.loudness_lufs):
         music.close()
-        raise MusicError(f"music '{_display(path)}' is silent — use a file with sound, or music: none")
+        raise MusicError(f"music '{_display(path)}' is silent", hint="use a file with sound, or music: none")
     return music

@@ -61,8 +61,8 @@ def prepared(clip: Path, utterance: Utterance) -> tuple[np.ndarray, np.ndarray]:
         samples, rate, digest = read_stored_summed(clip)
     except DamagedClip as err:  # the cache was cleaned, or the clip damaged, after it was checked
         raise NarratorError(
-            f"the clip of {utterance.text!r} in the clip cache {clip.parent.parent.parent} was removed or damaged"
-            f" during the build ({err}) — build again"
+            f"the clip of {utterance.text!r} in the clip cache {clip.parent.parent.parent} was removed or damaged during the build ({err})",
+            hint="build again",
         ) from None
     path = _kept_path(clip, digest, rate)
     found = _read(path) if path is not None else None
