@@ -236,15 +236,16 @@ class _Scripter:
         if t.sides == "each":
             sides = [t.first_side, "left" if t.first_side == "right" else "right"]
         repeats = bool(repetition_cue(t, 1, self.speech) or t.hold_s or t.release or (t.rest_s and t.repetitions > 1))
-        p = self.speech.phrases
+        p, part = self.speech.for_part(t.body_part or self.routine.body_part)
         side_cues = (p.side_start if t.side_start is None else t.side_start, p.switch if t.switch is None else t.switch)
         for side_index, side in enumerate(sides):
             if side is not None:
                 self.mark = Mark(0, t.repetitions, side)
-                yield from self.say(_fill(side_cues[side_index], side=p.side(side)), chapter, narration)
+                named = {"side": p.side(side), "part": part.noun, "parts": part.plural}
+                yield from self.say(_fill(side_cues[side_index], **named), chapter, narration)
                 if side_index and t.switch_hands:
-                    yield from self.say(_fill(t.switch_hands, side=p.side(side)), chapter, narration)
-                yield from self.pause(t.switch_pause_s if side_index else t.side_pause_s, chapter)  # time to move to that foot
+                    yield from self.say(_fill(t.switch_hands, **named), chapter, narration)
+                yield from self.pause(t.switch_pause_s if side_index else t.side_pause_s, chapter)  # time to move to that side
             for n in range(1, t.repetitions + 1 if repeats else 1):  # repetitions that make nothing take no time
                 self.mark = Mark(n, t.repetitions, side)
                 cue = repetition_cue(t, n, self.speech)

@@ -16,16 +16,19 @@ from importlib import resources
 
 import yaml
 
+from voiceguide.language.bodyparts import PART_FIELDS, BodyPart, Pairs, part_name, read_genders, read_parts, written_part
 from voiceguide.language.numbers import Numbers, numbers_from
 
-__all__ = ["PHRASE_KEYS", "Language", "Numbers", "Phrases", "base_code", "known_languages", "language", "number_words"]
+__all__ = [
+    "PHRASE_KEYS", "BodyPart", "Language", "Numbers", "Phrases", "base_code", "known_languages", "language", "number_words",
+]  # fmt: skip
 
 # Placeholders each phrase may use; the other phrases are said as written.
 PHRASE_FIELDS: dict[str, tuple[str, ...]] = {
     "count": ("n", "total"),
     "last_cue": ("n", "total"),
-    "side_start": ("side",),
-    "switch": ("side",),
+    "side_start": PART_FIELDS,
+    "switch": PART_FIELDS,
 }
 
 
@@ -35,9 +38,9 @@ class Phrases:
 
     count: str  # each repetition: "{n}."
     last_cue: str  # the last repetition: "{n}, last one."
-    side_start: str  # before the first foot: "Start with your {side} foot."
-    switch: str  # before the second foot: "Now switch to your {side} foot."
-    right: str  # what {side} becomes, in the form the two cues above need
+    side_start: str  # before the first side: "Start with your {side} {part}."
+    switch: str  # before the second side: "Now switch to your {side} {part}."
+    right: str  # what {side} becomes, in the form the two cues above need (and agreeing with the body part)
     left: str
     release: str  # said at the end of a hold with ``release: true``
     introduction: str  # chapter titles
@@ -60,11 +63,31 @@ class Language:
     code: str  # as the file is named: en, de, pt
     name: str  # in the language itself: Deutsch
     iso639_2: str  # three letters, for the ID3 TLAN frame: deu
-    phrases: Phrases
+    phrases: Phrases  # with the routine's own wording (with_phrases), for a foot
     numbers: Numbers
+    body_parts: tuple[BodyPart, ...] = ()
+    genders: tuple[tuple[str, Pairs], ...] = ()  # how the side cues change for each gender (see bodyparts)
+    own: Pairs = ()  # the routine's own wording, kept to lay over each body part's forms
 
     def with_phrases(self, overrides: Mapping[str, str]) -> Language:
-        return dataclasses.replace(self, phrases=self.phrases.over(overrides)) if overrides else self
+        if not overrides:
+            return self
+        return dataclasses.replace(self, phrases=self.phrases.over(overrides), own=(*self.own, *overrides.items()))
+
+    def body_part(self, name: str) -> BodyPart | None:
+        """The built-in part ``name`` ("hand", "side of the neck") in this language, or None."""
+        want = part_name(name)
+        return next((p for p in self.body_parts if p.name == want), None)
+
+    def for_part(self, name: str) -> tuple[Phrases, BodyPart]:
+        """The phrases for sides that are ``name``, and the part itself (an unknown part: its name as written).
+
+        The language's plain phrases, then its gender's forms, the part's own, and the routine's wording last.
+        """
+        part = self.body_part(name) or written_part(name.strip())
+        plain = _load(self.code).phrases if self.code in known_languages() else self.phrases
+        gender = dict(self.genders).get(part.gender, ())
+        return plain.over(dict(gender)).over(dict(part.phrases)).over(dict(self.own)), part
 
 
 def base_code(code: str) -> str:
@@ -114,4 +137,6 @@ def _load(code: str) -> Language:
     numbers = data.get("numbers")
     if not isinstance(numbers, dict):
         raise ValueError(f"{where}: numbers missing")
-    return Language(code, name, iso, Phrases(**phrases), numbers_from(numbers, where))
+    genders = read_genders(data.get("genders"), where)
+    parts = read_parts(data.get("body_parts"), where)
+    return Language(code, name, iso, Phrases(**phrases), numbers_from(numbers, where), parts, tuple(genders.items()))

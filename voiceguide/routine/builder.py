@@ -11,6 +11,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from voiceguide.language import PHRASE_FIELDS, PHRASE_KEYS, Language, known_languages, language
 from voiceguide.narration.engines import ENGINES
 from voiceguide.render.catalogue import BED_NAMES
+from voiceguide.routine.bodyparts import PartCheck, read_body_part, side_words
 from voiceguide.routine.checks import Checker, describe, shown
 from voiceguide.routine.extras import cover_file, music_file, pronunciations
 from voiceguide.routine.limits import (
@@ -25,6 +26,7 @@ from voiceguide.routine.limits import (
 )  # fmt: skip
 from voiceguide.routine.model import (
     DEFAULT_BED,
+    DEFAULT_BODY_PART,
     DEFAULT_CHIME_LEVEL_DB,
     DEFAULT_CHIME_S,
     DEFAULT_LANGUAGE,
@@ -46,14 +48,14 @@ CHIME_LEVEL_RANGE = (-40.0, 0.0)  # dB relative to the voice: a chime is never l
 
 ROOT_KEYS = (
     "title", "description", "author", "album", "year", "language", "phrases", "narration", "music", "cover",
-    "pronunciations", "intro", "precautions", "techniques", "outro", "length",
+    "pronunciations", "intro", "precautions", "techniques", "outro", "length", "body_part",
 )  # fmt: skip
 NARRATION_KEYS = ("engine", "voice", "rate", "volume", "gap")
 MUSIC_KEYS = ("file", "level", "bed", "chime_level")
 SWITCH_KEYS = ("say", "hands", "pause")
 TECHNIQUE_KEYS = (
     "name", "steps", "repetitions", "cue", "last_cue", "hold", "rest", "release", "sides", "first_side",
-    "side_start", "switch", "side_pause", "pause_after", "chime", "announce", "narration",
+    "side_start", "switch", "side_pause", "pause_after", "chime", "announce", "narration", "body_part",
 )  # fmt: skip
 STEP_KEYS = ("say", "pause", "chime")
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
@@ -74,6 +76,7 @@ class _Builder:
         self.speech: Language = language(DEFAULT_LANGUAGE)  # the routine's language once read, with its own phrases
         self.respellings: tuple[tuple[str, str], ...] = ()  # the pronunciations, once read
         self.places: list[tuple[str, int, int]] = []  # see Routine.places
+        self.parts = PartCheck(self.check, self.speech, DEFAULT_BODY_PART, None)  # set again once the routine's is read
 
     def mark(self, key: str, node: Node) -> None:
         self.places.append((key, node.start_mark.line + 1, node.start_mark.column + 1))
@@ -103,7 +106,7 @@ class _Builder:
         return {"n": longest, "total": longest}
 
     def side_fields(self) -> dict[str, int]:
-        return {"side": max(len(self.speech.phrases.right), len(self.speech.phrases.left))}
+        return side_words(self.speech)
 
     def phrases(self, node: Node) -> tuple[tuple[str, str], ...]:
         """The routine's own wording of built-in phrases; templates are checked once the side names are known."""
@@ -141,6 +144,8 @@ class _Builder:
         cover = cover_file(self.check, self.path, keys["cover"]) if "cover" in keys else None
         pronunciations = self.pronunciations(keys["pronunciations"]) if "pronunciations" in keys else ()
         length = self.length(keys["length"]) if "length" in keys else None
+        part = read_body_part(c, keys["body_part"], "body_part") if "body_part" in keys else None
+        self.parts = PartCheck(c, self.speech, part or DEFAULT_BODY_PART, keys.get("body_part") if part else None)
         intro = self.steps(keys["intro"], "intro") if "intro" in keys else ()
         precautions = self.steps(keys["precautions"], "precautions") if "precautions" in keys else ()
         outro = self.steps(keys["outro"], "outro") if "outro" in keys else ()
@@ -159,7 +164,7 @@ class _Builder:
             name=self.path.stem, source=self.path, title=title, description=description or "", author=author or "", album=album or "", year=year,
             language=language, narration=base, music=music, cover=cover, intro=intro, precautions=precautions,
             techniques=tuple(techniques), outro=outro, pronunciations=pronunciations, phrases=phrases, places=tuple(self.places),
-            length_s=length,
+            length_s=length, body_part=part or DEFAULT_BODY_PART,
         )  # fmt: skip
 
     def length(self, node: Node) -> float | None:
@@ -342,7 +347,9 @@ class _Builder:
             hold_range=spans["hold"][1],
             rest_range=spans["rest"][1],
             pause_after_range=spans["pause_after"][1],
+            body_part=opt(lambda n: read_body_part(c, n, f"{where} body_part"), "body_part", None),
         )
+        self.parts(technique, keys.get("body_part") if technique.body_part else None)
         if not technique.steps and technique.cue == "none" and not technique.announce:
             c.problem(node, f"{where} says nothing", "add steps, a repetition cue or announce: true")
         return technique

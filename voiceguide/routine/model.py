@@ -19,6 +19,7 @@ DEFAULT_CUE = "count"
 DEFAULT_LANGUAGE = "en"  # the built-in phrases of each language live in voiceguide/language/phrases/
 DEFAULT_GAP_S = 0.6  # silence between two lines spoken one after the other
 DEFAULT_SIDE_PAUSE_S = 3.0  # time to settle after the first side's cue, before the first count
+DEFAULT_BODY_PART = "foot"  # what the sides of a routine are: its side cues name it (voiceguide/language/bodyparts.py)
 DEFAULT_SWITCH_PAUSE_S = 6.0  # time to change feet after the switch cue (unless side_pause is given for both)
 
 StepKind = Literal["say", "pause", "chime"]
@@ -77,7 +78,8 @@ class Technique:
     first_side: Side = "right"
     side_start: str | None = None  # None: the language's phrase
     switch: str | None = None  # None: the language's phrase
-    switch_hands: str | None = None  # where the hands go on the second foot, said after the switch cue
+    switch_hands: str | None = None  # where the hands go on the second side, said after the switch cue
+    body_part: str | None = None  # what its sides are; None: the routine's
     side_pause_s: float = DEFAULT_SIDE_PAUSE_S
     switch_pause_s: float = DEFAULT_SWITCH_PAUSE_S
     pause_after_s: float = 0.0
@@ -128,6 +130,7 @@ class Routine:
     outro: tuple[Step, ...] = ()
     pronunciations: tuple[tuple[str, str], ...] = ()
     phrases: tuple[tuple[str, str], ...] = ()  # the routine's own wording of built-in phrases, over its language's
+    body_part: str = DEFAULT_BODY_PART  # what the sides of its techniques are, unless a technique says
     length_s: float | None = None  # length: the session is fitted to this length (see voiceguide.fit)
     # Where some values were written, as (key, line, column): "language", "narration.voice",
     # "techniques.2.narration.engine" …, so checks made after loading can point at them.
