@@ -14,6 +14,9 @@ import pytest
 
 _SESSION_CACHE = tempfile.mkdtemp(prefix="voiceguide-test-cache-")
 os.environ["VOICEGUIDE_CACHE"] = _SESSION_CACHE  # set before any test imports the narrator
+# Where Kokoro is installed it is the default narrator; the tests speak with espeak-ng unless they
+# choose otherwise, so they mean the same with and without it (tests of the default unset this).
+os.environ.setdefault("VOICEGUIDE_ENGINE", "pyttsx3")
 if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
     # Started in the background by a shell without job control: programs the tests start
     # would inherit the ignored Ctrl-C, and the interruption tests would test nothing.

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -191,3 +192,40 @@ def test_schema_names_every_engine() -> None:
 
     schema = json.loads(resources.files("voiceguide.routine").joinpath("schema.json").read_text(encoding="utf-8"))
     assert schema["$defs"]["narration"]["properties"]["engine"]["enum"] == list(ENGINES)
+
+
+# --- Kokoro, the default wherever it is installed -----------------------------------------------
+
+
+def _chosen(routine_text: str, write_routine: Callable[[str, str], Path], **given: Any) -> str:
+    from voiceguide.routine import load_routine
+    from voiceguide.session import narrator_settings
+
+    routine = load_routine(write_routine(routine_text, "r.yaml"))
+    overrides, defaults = narrator_settings(routine, given.get("voice"), given.get("rate"), given.get("engine"))
+    return overrides.engine or routine.narration.engine or defaults.engine or "pyttsx3"
+
+
+KOKORO_SPOKEN = "title: T\nlanguage: en\ntechniques:\n  - name: Toe press\n    steps:\n      - Press your toes.\n"
+
+
+@pytest.mark.usefixtures("config")
+def test_kokoro_is_the_default_where_it_is_installed(write_routine: Callable[[str, str], Path]) -> None:
+    require("kokoro")
+    assert _chosen(KOKORO_SPOKEN, write_routine) == "kokoro"
+    assert _chosen(KOKORO_SPOKEN, write_routine, engine="pyttsx3") == "pyttsx3"  # the command line wins
+    assert _chosen(KOKORO_SPOKEN + "narration:\n  engine: pyttsx3\n", write_routine) == "pyttsx3"  # the routine wins
+    assert _chosen(KOKORO_SPOKEN + "narration:\n  voice: gmw/en-us\n", write_routine) == "pyttsx3"  # an espeak-ng voice
+    assert _chosen(KOKORO_SPOKEN.replace("language: en", "language: de"), write_routine) == "pyttsx3"  # no Kokoro voice for German
+
+
+def test_the_persons_engine_wins_over_kokoro(config: Path, write_routine: Callable[[str, str], Path]) -> None:
+    config.write_text('engine = "pyttsx3"\n')
+    assert _chosen(KOKORO_SPOKEN, write_routine) == "pyttsx3"
+
+
+def test_without_kokoro_installed_espeak_ng_speaks(
+    config: Path, write_routine: Callable[[str, str], Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VOICEGUIDE_DATA", str(tmp_path / "empty"))
+    assert _chosen(KOKORO_SPOKEN, write_routine) == "pyttsx3"

@@ -5,12 +5,12 @@ This is the front half of every command that needs real timings (plan, build).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from voiceguide.errors import Problem, RoutineError, SilentLineError
 from voiceguide.fit import Fitted, first_lines, fit
-from voiceguide.narration import DEFAULT_ENGINE, narrate, voice_speaks
+from voiceguide.narration import DEFAULT_ENGINE, default_engine, narrate, voice_speaks
 from voiceguide.narration.base import Clip
 from voiceguide.narration.checks import narration_problems
 from voiceguide.plan import Event, Plan, Utterance, build_plan, script, utterances
@@ -36,6 +36,9 @@ FIT_ROUNDS = 3  # fits with estimates for lines a new number of repetitions need
 def narrator_settings(routine: Routine, voice: str | None, rate: int | None, engine: str | None) -> tuple[Narration, Narration]:
     """(overrides from the command line, the user's own defaults) as ``script`` takes them."""
     mine = user_defaults()
+    if mine.engine is None and mine.voice is None:  # nothing of this person's: Kokoro where it is installed and speaks the routine
+        spec = voice or routine.narration.voice or routine.language
+        mine = replace(mine, engine=default_engine(spec, rate or routine.narration.rate))
     chosen = mine.engine_for(engine, routine.narration.engine)
     own = mine.voice_for(chosen)
     if own is not None and not voice_speaks(own, routine.language, chosen):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -23,7 +24,7 @@ def say(text: str, output: Path, voice: str | None, rate: int | None, engine: st
     """Speak TEXT with a voice into a WAV file (mono, 16-bit, the engine's own sample rate).
 
     The engine and voice default to yours ($VOICEGUIDE_ENGINE, $VOICEGUIDE_VOICE or the
-    config file), else pyttsx3 speaking English. The clip is cached like a build's.
+    config file), else Kokoro where it is installed, else pyttsx3, speaking English. The clip is cached like a build's.
 
     \b
     Examples:
@@ -37,7 +38,11 @@ def say(text: str, output: Path, voice: str | None, rate: int | None, engine: st
 
     if output.exists() and not force:
         raise OutputError(f"{output} already exists", hint="add --force to replace it, or choose another file with -o")
+    from voiceguide.narration import default_engine
+
     mine = user_defaults()
+    if mine.engine is None and mine.voice is None:
+        mine = replace(mine, engine=default_engine(voice or "en", rate))
     chosen = mine.engine_for(engine)
     line = Utterance(text, text, voice or mine.voice_for(chosen) or "en", rate or DEFAULT_RATE, DEFAULT_VOLUME)
     clip = narrate([line], engine=chosen)[line]

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from voiceguide.errors import NarratorError
 from voiceguide.narration import cache as clip_cache
 from voiceguide.narration.base import Clip, VoiceInfo
-from voiceguide.narration.engines import DEFAULT_ENGINE, ENGINES, Engine, engine_ref, load_engine
+from voiceguide.narration.engines import DEFAULT_ENGINE, ENGINES, NATURAL_ENGINE, Engine, engine_ref, load_engine
 from voiceguide.narration.voices import filter_voices, resolve_voice, speaks, usable_voice
 
 if TYPE_CHECKING:  # the workers (and numpy with them) load when something is narrated, not with the command line
@@ -25,7 +25,8 @@ if TYPE_CHECKING:  # the workers (and numpy with them) load when something is na
     from voiceguide.plan import Utterance  # the plan imports the routine model, which names the engines
 
 __all__ = [
-    "DEFAULT_ENGINE", "ENGINES", "Clip", "Listed", "VoiceInfo", "catalogue", "default_timeout_s", "list_voices", "narrate", "voice_speaks",
+    "DEFAULT_ENGINE", "ENGINES", "Clip", "Listed", "VoiceInfo", "catalogue", "default_engine", "default_timeout_s", "list_voices", "narrate",
+    "voice_speaks",
 ]  # fmt: skip
 
 BASE_TIMEOUT_S = 20.0
@@ -79,6 +80,19 @@ def voice_speaks(spec: str, language: str, engine: str = DEFAULT_ENGINE) -> bool
     except NarratorError:
         return True
     return not voice.languages or speaks(voice, language.split("-", 1)[0])
+
+
+def default_engine(voice: str, rate: int | None = None) -> str:
+    """The engine for a routine that names none: Kokoro where it is installed here and has a voice for
+    ``voice`` (a language code or a Kokoro voice) at ``rate``, else ``DEFAULT_ENGINE``."""
+    cls = load_engine(engine_ref(NATURAL_ENGINE))
+    try:  # asked afresh each time (not cached): an install made meanwhile counts
+        cls.check()
+        found = resolve_voice(voice, cls.voices(), NATURAL_ENGINE)
+    except NarratorError:
+        return DEFAULT_ENGINE
+    low, high = cls.rate_range
+    return NATURAL_ENGINE if found.installed and (rate is None or low <= rate <= high) else DEFAULT_ENGINE
 
 
 def catalogue(engines: Iterable[str] = ENGINES, language: str | None = None) -> list[Listed]:

@@ -35,6 +35,7 @@ _BUILTIN = {
 }
 ENGINES: tuple[str, ...] = tuple(_BUILTIN)
 DEFAULT_ENGINE = "pyttsx3"  # instant and speaks every language espeak-ng knows
+NATURAL_ENGINE = "kokoro"  # the default instead, wherever it is installed and speaks the routine's language
 
 
 class Engine(ABC):
