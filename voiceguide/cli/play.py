@@ -20,7 +20,13 @@ from voiceguide.durations import format_clock
 @click.option(
     "--resume/--start-over", default=None, help="Start where you last stopped in this file, or from the beginning (default: ask)."
 )
-def play_command(target: str, no_audio: bool, resume: bool | None) -> None:
+@click.option(
+    "--events",
+    "events_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write what happens to FILE as JSON lines: t, event (start, speech, wait, chapter, pause, resume, end), position_s.",
+)
+def play_command(target: str, no_audio: bool, resume: bool | None, events_path: Path | None) -> None:
     """Play a session and show where you are: the technique, the words being said,
     the repetition and side, the time left in a hold, and what comes next.
 
@@ -38,6 +44,7 @@ def play_command(target: str, no_audio: bool, resume: bool | None) -> None:
       voiceguide play output/gentle-foot-unwind.mp3 --no-audio
     """
     from voiceguide.player.audio import Output, Silent, Speaker
+    from voiceguide.player.events import EventLog
     from voiceguide.player.loop import Player, Resume
     from voiceguide.player.positions import Positions
     from voiceguide.player.source import is_audio, open_audio
@@ -48,7 +55,8 @@ def play_command(target: str, no_audio: bool, resume: bool | None) -> None:
     output: Output = Silent() if no_audio else Speaker(audio)
     keys = Keys(sys.stdin) if sys.stdin.isatty() else None
     choice: Resume = "ask" if resume is None else "yes" if resume else "no"
-    outcome = Player(playable, output, sys.stdout, keys, Positions.default()).run(choice)
+    with EventLog(events_path) as events:
+        outcome = Player(playable, output, sys.stdout, keys, Positions.default(), events).run(choice)
     if outcome.finished:
         terminal.echo(f"played {audio} to the end ({format_clock(playable.track.duration_s)})")
     else:

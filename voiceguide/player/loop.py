@@ -13,6 +13,7 @@ from typing import Literal, TextIO
 from voiceguide.durations import format_clock
 from voiceguide.player.audio import Output
 from voiceguide.player.clock import SessionClock
+from voiceguide.player.events import EventLog
 from voiceguide.player.positions import Positions
 from voiceguide.player.source import Playable
 from voiceguide.player.terminal import ANSWERS, KEY_NAMES, Keys, LineLog, Screen, View, screen_lines
@@ -34,8 +35,12 @@ class Outcome:
 class Player:
     """Plays ``playable`` on ``output``, showing it on ``out`` and reading keys from ``keys`` (None: no keys)."""
 
-    def __init__(self, playable: Playable, output: Output, out: TextIO, keys: Keys | None, positions: Positions) -> None:
+    def __init__(
+        self, playable: Playable, output: Output, out: TextIO, keys: Keys | None, positions: Positions, events: EventLog | None = None
+    ) -> None:
         self.playable = playable
+        self.events = events or EventLog(None)
+        self._seen = (-1, -1)  # the chapter and item last told to the events file
         self.track = playable.track
         self.output = output
         self.out = out
@@ -79,12 +84,14 @@ class Player:
         log = LineLog(self.out) if screen is None else None
         self.clock.seek(self.output.start(start_s))
         self.clock.play()
+        self.events.write("start", self.clock.position())
         try:
             while True:
                 key = self.keys.read(TICK_S) if self.keys is not None and screen is not None else _wait(TICK_S)
                 if key is not None and self._press(KEY_NAMES.get(key, "")) == "quit":
                     return self._stop(finished=False)
                 m = moment(self.track, self.clock.position())
+                self._tell(m.position_s, m.chapter, m.chapter_title)
                 if screen is not None:
                     view = replace(self.view, paused=not self.clock.running and not m.finished)
                     screen.draw(screen_lines(m, view, screen.width(), screen.glyphs))
@@ -102,9 +109,11 @@ class Player:
             if self.clock.running:
                 self.output.stop()
                 self.clock.pause()
+                self.events.write("pause", position)
             else:
                 self.clock.seek(self.output.start(position))
                 self.clock.play()
+                self.events.write("resume", self.clock.position())
         elif action in ("next", "back"):
             target = next_chapter(self.track, position) if action == "next" else previous_target(self.track, position)
             if self.clock.running:
@@ -118,7 +127,19 @@ class Player:
         self.clock.pause()
         self.output.stop()
         self.positions.save(self.playable.audio, 0.0 if finished else position, self.track.duration_s)
+        self.events.write("end", position, finished=finished)
         return Outcome(position, finished)
+
+    def _tell(self, position_s: float, chapter: int, title: str) -> None:
+        """A ``chapter`` event when a chapter begins, a ``speech`` event when a line starts to sound."""
+        item = self.track.item_at(position_s)
+        if chapter != self._seen[0] and chapter >= 0:
+            self.events.write("chapter", position_s, title=title)
+        if item != self._seen[1] and item >= 0 and position_s < self.track.duration_s:
+            found = self.track.items[item]
+            if found.kind == "speech" and found.text:
+                self.events.write("speech", position_s, text=found.text)
+        self._seen = (chapter, item)
 
 
 def _wait(seconds: float) -> str | None:
