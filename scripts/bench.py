@@ -376,7 +376,8 @@ def batch_section(bench: Bench, variants: int) -> tuple[list[str], dict[str, obj
 def mix_section(bench: Bench, minutes: float, repeat: int) -> tuple[list[str], dict[str, object]]:
     """What the mix costs: a warm build over each generated bed against the same build without music, a first
     build that makes its bed (while the narrator works) against one that finds it cached, and each bed's making."""
-    from voiceguide.render.bedsounds import MAKERS
+    from voiceguide.registry import BEDS
+    from voiceguide.render.beds import maker
 
     routine = bench.work / f"mix-{minutes:g}.yaml"
     routine.write_text(routine_yaml(minutes))
@@ -398,7 +399,7 @@ def mix_section(bench: Bench, minutes: float, repeat: int) -> tuple[list[str], d
             functools.partial(build, "--no-music"),
             repeat,
         )
-        for name in MAKERS
+        for name in BEDS
     ]
     pairs.append(
         paired(
@@ -411,7 +412,8 @@ def mix_section(bench: Bench, minutes: float, repeat: int) -> tuple[list[str], d
         )
     )
     made = {}
-    for name, (_, make) in MAKERS.items():
+    for name in BEDS:
+        make = maker(name)
         start = time.perf_counter()
         make(44100)
         made[name] = time.perf_counter() - start

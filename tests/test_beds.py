@@ -6,6 +6,7 @@ of a decoded build that chose it by name.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -18,14 +19,16 @@ from audio_checks import RATE, decode, ebur128, span
 from click.testing import CliRunner
 from mix_checks import band_share, hold_spans
 
+from voiceguide import registry
 from voiceguide.errors import MusicError, RoutineError
-from voiceguide.render import bedsounds
-from voiceguide.render.beds import BUILTIN, MusicBed, generated_bed
-from voiceguide.render.catalogue import BED_NAMES, BEDS
+from voiceguide.registry import DEFAULT_BED
+from voiceguide.render import beds as beds_module
+from voiceguide.render.beds import BUILTIN, MusicBed, generated_bed, maker
 from voiceguide.render.music import builtin_music
 from voiceguide.routine import load_routine
-from voiceguide.routine.model import DEFAULT_BED
 
+BED_NAMES = registry.bed_names()
+BEDS = tuple(registry.BEDS.values())
 PHONE_SHARE = 0.25  # of a bed's energy between 300 Hz and 6 kHz, at least
 
 
@@ -54,7 +57,7 @@ def levels_db(x: np.ndarray, window_s: float = 0.1) -> np.ndarray:
 def test_every_listed_bed_has_a_maker_and_the_schema_knows_them() -> None:
     from test_schema import SCHEMA
 
-    assert set(BED_NAMES) == set(bedsounds.MAKERS)
+    assert all(callable(maker(name)) for name in BED_NAMES)
     assert DEFAULT_BED in BED_NAMES
     music = SCHEMA["properties"]["music"]["oneOf"][2]["properties"]
     assert music["bed"]["enum"] == [*BED_NAMES, "none"]
@@ -75,7 +78,7 @@ def test_music_lists_the_beds_as_json() -> None:
 
 @pytest.mark.parametrize(
     "module",
-    ["voiceguide.render.settings", "voiceguide.render.catalogue", "voiceguide.render.beds", "voiceguide.routine", "voiceguide.cli.music"],
+    ["voiceguide.render.settings", "voiceguide.registry", "voiceguide.render.beds", "voiceguide.routine", "voiceguide.cli.music"],
 )
 def test_each_module_that_knows_the_beds_imports_first(module: str) -> None:
     """The beds' names are read by the routine loader and the render stage alike: no import cycle, whichever comes first."""
@@ -122,7 +125,7 @@ def test_moves_slowly(beds: dict[str, np.ndarray], name: str) -> None:
 @pytest.mark.slow  # makes every bed a second time
 @pytest.mark.parametrize("name", BED_NAMES)
 def test_the_same_to_the_byte(beds: dict[str, np.ndarray], name: str) -> None:
-    again = bedsounds.MAKERS[name][1](RATE)
+    again = maker(name)(RATE)
     assert again.dtype == np.float32 and again.shape == beds[name].shape and again.shape[1] == 2
     assert again.tobytes() == beds[name].tobytes()
 
@@ -140,13 +143,17 @@ def test_cache_is_keyed_on_the_bed_and_its_version(cache_dir: Path, monkeypatch:
 
         return make
 
-    monkeypatch.setattr(bedsounds, "MAKERS", {"pad": (1, maker("pad")), "rain": (1, maker("rain"))})
+    makers = {"pad": maker("pad"), "rain": maker("rain")}
+    monkeypatch.setattr(beds_module, "maker", makers.__getitem__)
+    for name in makers:
+        monkeypatch.setitem(registry.BEDS, name, dataclasses.replace(registry.BEDS[name], version=1))
     first = generated_bed(BUILTIN, 100)
     assert made == ["pad"] and (cache_dir / "bed-pad-v1-100.kept").exists()
     assert generated_bed("pad", 100).tobytes() == first.tobytes() and made == ["pad"]  # from the cache
     generated_bed("rain", 100)
     assert made == ["pad", "rain"]
-    monkeypatch.setitem(bedsounds.MAKERS, "pad", (2, maker("pad")))  # the pad's sound changed
+    monkeypatch.setitem(registry.BEDS, "pad", dataclasses.replace(registry.BEDS["pad"], version=2))  # the pad's sound changed
+    makers["pad"] = maker("pad")
     assert generated_bed("pad", 100).tobytes() != first.tobytes() and made == ["pad", "rain", "pad"]
     (cache_dir / "bed-rain-v1-100.kept").write_bytes(b"not a bed")
     generated_bed("rain", 100)  # a damaged file is made again

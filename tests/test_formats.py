@@ -18,7 +18,10 @@ import voiceguide.cli.commands  # noqa: F401  (registers the subcommands)
 from voiceguide import ffmpeg
 from voiceguide.build import BuildOptions, BuildResult, build
 from voiceguide.cli import cli
-from voiceguide.render.settings import FORMAT, FORMATS
+from voiceguide.registry import FORMATS as FORMAT
+from voiceguide.registry import format_names
+
+FORMATS = format_names()
 
 ROUTINE = """
 title: "Formats: one = all; #2"

@@ -8,15 +8,17 @@ gain cheap give the very numbers of their definitions.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from voiceguide import registry
 from voiceguide.narration import wav
 from voiceguide.plan import Utterance
-from voiceguide.render import SAMPLE_RATE, beds, bedsounds, prepared
+from voiceguide.render import SAMPLE_RATE, beds, prepared
 from voiceguide.render.dsp import moving_average, running_min
 from voiceguide.render.kept import keep, kept
 from voiceguide.render.master import _Sound, keep_attack
@@ -119,7 +121,8 @@ def test_a_generated_bed_keeps_its_profile_and_it_is_the_one_measured(cache_dir:
         made.append("pad")
         return (RNG.random((3 * SAMPLE_RATE + 17, 2)) * 0.1).astype(np.float32)
 
-    monkeypatch.setitem(bedsounds.MAKERS, "pad", (99, make))
+    monkeypatch.setitem(registry.BEDS, "pad", dataclasses.replace(registry.BEDS["pad"], version=99))
+    monkeypatch.setattr(beds, "maker", lambda name: make)
     bed, profile = beds._generated("pad", SAMPLE_RATE)
     again_bed, again_profile = beds._generated("pad", SAMPLE_RATE)
     assert made == ["pad"] and np.array_equal(bed, again_bed) and np.array_equal(profile, again_profile)

@@ -17,13 +17,14 @@ from installed import engine_in_tests
 
 from voiceguide import narration
 from voiceguide.errors import NarratorError
-from voiceguide.narration import ENGINES, list_voices, narrate, wav
+from voiceguide.narration import list_voices, narrate, wav
 from voiceguide.narration import trim as trimming
 from voiceguide.narration.base import VoiceInfo
 from voiceguide.narration.engines import parse_voice_table
 from voiceguide.narration.voices import resolve_voice
 from voiceguide.narration.workers import Job, run_jobs
 from voiceguide.plan import Utterance
+from voiceguide.registry import ENGINES
 
 TEXT = "Press your thumb firmly into the arch of your foot and hold it there."
 RATE = 22050
@@ -200,7 +201,7 @@ def test_list_voices_filters_by_language() -> None:
     assert "gmw/en-us" in {v.id for v in english}
     assert all(any(lang == "en" or lang.startswith("en-") for lang in v.languages) for v in english)
     assert len(list_voices()) > len(english)
-    assert ENGINES == ("pyttsx3", "espeak-cli", "kokoro", "piper")
+    assert tuple(ENGINES) == ("pyttsx3", "espeak-cli", "kokoro", "piper")
 
 
 def test_unknown_engine() -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from importlib import resources
+from pathlib import Path
 
 import jsonschema
 import pytest
@@ -48,3 +50,14 @@ def test_builtin_routines_match_the_schema(name):
 )
 def test_schema_rejects_what_the_loader_rejects(data):
     assert list(VALIDATOR.iter_errors(data))
+
+
+def test_the_schema_lists_what_the_registry_holds():
+    """The engines, beds and languages in schema.json are the registry's (scripts/schema_enums.py writes them)."""
+    script = Path(__file__).resolve().parent.parent / "scripts" / "schema_enums.py"
+    spec = importlib.util.spec_from_file_location("schema_enums", script)
+    assert spec is not None and spec.loader is not None
+    enums = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(enums)
+    shipped = enums.SCHEMA.read_text(encoding="utf-8")
+    assert enums.text(enums.with_registry(json.loads(shipped))) == shipped, "schema.json is stale: run python scripts/schema_enums.py"

@@ -188,7 +188,7 @@ def test_a_technique_may_name_its_own_engine(write_routine) -> None:
 def test_schema_names_every_engine() -> None:
     from importlib import resources
 
-    from voiceguide.narration import ENGINES
+    from voiceguide.registry import ENGINES
 
     schema = json.loads(resources.files("voiceguide.routine").joinpath("schema.json").read_text(encoding="utf-8"))
     assert schema["$defs"]["narration"]["properties"]["engine"]["enum"] == list(ENGINES)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from voiceguide import registry
 from voiceguide.errors import OutputError
 from voiceguide.output import check_path
-from voiceguide.render.settings import FORMATS
 
 if TYPE_CHECKING:  # the session (and numpy with it) is not needed to name a file
     from voiceguide.session import Session
@@ -31,7 +31,7 @@ def format_of(path: Path | None) -> str | None:
     """The format a file name asks for (``x.flac`` → flac), if it names one."""
     suffix = path.suffix.lower().lstrip(".") if path is not None else ""
     suffix = {"oga": "ogg"}.get(suffix, suffix)
-    return suffix if suffix in FORMATS else None
+    return suffix if suffix in registry.FORMATS else None
 
 
 def side_paths(audio: Path, sidecars: bool, player: bool) -> list[Path]:

@@ -10,11 +10,12 @@ from pathlib import Path
 
 from voiceguide.errors import Problem, RoutineError, SilentLineError
 from voiceguide.fit import Fitted, first_lines, fit
-from voiceguide.narration import DEFAULT_ENGINE, default_engine, narrate, voice_speaks
+from voiceguide.narration import default_engine, narrate, voice_speaks
 from voiceguide.narration.base import Clip
 from voiceguide.narration.checks import narration_problems
 from voiceguide.plan import Event, Plan, Utterance, build_plan, script, utterances
 from voiceguide.progress import Progress
+from voiceguide.registry import DEFAULT_ENGINE
 from voiceguide.routine import Narration, Routine, find_routine, load_routine
 from voiceguide.routine.limits import spoken_line
 from voiceguide.user_defaults import user_defaults

@@ -14,8 +14,6 @@ import json
 import sys
 import unicodedata
 
-import click
-
 PREFIX = "voiceguide: "
 # Control (Cc), format (Cf: bidi overrides, zero-width characters), surrogate (Cs: bytes of a
 # file name that are not UTF-8), private-use (Co) and unassigned (Cn) characters, and the
@@ -64,11 +62,15 @@ def counted(n: int, noun: str) -> str:
 
 def echo(text: object = "", err: bool = False) -> None:
     """Print one line (a result on stdout, or with ``err`` a note on stderr)."""
+    import click  # loaded by the command line anyway; the library's text helpers above do without it
+
     click.echo(printable(text), err=err)
 
 
 def error(message: object) -> None:
     """The one line of an error, on stderr: ``voiceguide: what — how to fix``."""
+    import click
+
     click.echo(PREFIX + printable(message), err=True)
 
 

@@ -19,9 +19,10 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from voiceguide import registry
 from voiceguide.errors import VoiceguideError
 from voiceguide.folders import user_folder
-from voiceguide.narration.engines import DEFAULT_ENGINE, ENGINES
+from voiceguide.registry import DEFAULT_ENGINE
 
 ENGINE_VARIABLE = "VOICEGUIDE_ENGINE"
 VOICE_VARIABLE = "VOICEGUIDE_VOICE"
@@ -77,6 +78,6 @@ def user_defaults() -> UserDefaults:
             found[key] = os.environ[variable].strip()
             source[key] = f"${variable}"
     engine = found.get("engine")
-    if engine is not None and engine not in ENGINES:
-        raise ConfigError(f"{source['engine']}: engine {engine!r} is not one of {', '.join(ENGINES)}")
+    if engine is not None and engine not in registry.ENGINES:
+        raise ConfigError(f"{source['engine']}: engine {engine!r} is not one of {', '.join(registry.ENGINES)}")
     return UserDefaults(engine, found.get("voice"))

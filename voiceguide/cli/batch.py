@@ -6,13 +6,12 @@ from pathlib import Path
 
 import click
 
-from voiceguide import terminal
+from voiceguide import registry, terminal
 from voiceguide.cli import cli
 from voiceguide.cli.options import parse_length
 from voiceguide.durations import format_clock
-from voiceguide.narration import ENGINES
 from voiceguide.progress import Progress
-from voiceguide.render.settings import FORMATS, Codec
+from voiceguide.render.settings import Codec
 from voiceguide.routine.limits import RATE_RANGE
 
 
@@ -28,7 +27,7 @@ from voiceguide.routine.limits import RATE_RANGE
 )
 @click.option("--length", "lengths", multiple=True, metavar="LENGTH", help="A length to fit each session to (20m); repeat for more.")
 @click.option("--voice", "voices", multiple=True, metavar="VOICE", help="A voice; repeat for more (see 'voiceguide voices').")
-@click.option("--engine", "engines", multiple=True, type=click.Choice(list(ENGINES)), help="A speech engine; repeat for more.")
+@click.option("--engine", "engines", multiple=True, type=click.Choice(registry.engine_names()), help="A speech engine; repeat for more.")
 @click.option("--rate", "rates", multiple=True, type=click.IntRange(*RATE_RANGE), metavar="WPM", help="A speaking rate; repeat for more.")
 @click.option(
     "--language",
@@ -37,7 +36,14 @@ from voiceguide.routine.limits import RATE_RANGE
     metavar="CODE",
     help="A language: the routine's version in it (<name>-<code>.yaml beside it); repeat for more.",
 )
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default=Codec.fmt, show_default=True, help="Audio format of every session.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(registry.format_names()),
+    default=Codec.fmt,
+    show_default=True,
+    help="Audio format of every session.",
+)
 @click.option(
     "--scheduler", metavar="tcp://HOST:PORT", help="Build on the Dask cluster of this scheduler (pip install 'voiceguide[dask]')."
 )
@@ -80,7 +86,7 @@ def batch_command(
     given = Matrix(tuple(routines), tuple(parse_length(v) for v in lengths), voices, engines, rates, languages)
     matrix = given
     if spec is not None:
-        base = read_spec(spec, tuple(ENGINES))
+        base = read_spec(spec, registry.engine_names())
         matrix = Matrix(
             given.routines or base.routines, given.lengths or base.lengths, given.voices or base.voices,
             given.engines or base.engines, given.rates or base.rates, given.languages or base.languages,

@@ -6,13 +6,12 @@ from pathlib import Path
 
 import click
 
-from voiceguide import terminal
+from voiceguide import registry, terminal
 from voiceguide.cli import cli
 from voiceguide.cli.options import engine_option, length_option, rate_option, voice_option
 from voiceguide.durations import format_clock
 from voiceguide.progress import Progress
-from voiceguide.render.catalogue import BED_NAMES
-from voiceguide.render.settings import DEFAULT_TARGET_LUFS, FORMAT, FORMATS, Codec
+from voiceguide.render.settings import DEFAULT_TARGET_LUFS, Codec
 
 
 @cli.command(name="build")
@@ -26,7 +25,7 @@ from voiceguide.render.settings import DEFAULT_TARGET_LUFS, FORMAT, FORMATS, Cod
 )
 @click.option(
     "--bed",
-    type=click.Choice(BED_NAMES),
+    type=click.Choice(registry.bed_names()),
     help="A generated music bed instead of the routine's music ('voiceguide music' lists them).",
 )
 @click.option("--no-music", is_flag=True, help="No music at all, whatever the routine says.")
@@ -43,13 +42,13 @@ from voiceguide.render.settings import DEFAULT_TARGET_LUFS, FORMAT, FORMATS, Cod
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(FORMATS),
+    type=click.Choice(registry.format_names()),
     help=f"Audio format (m4b: an audiobook with chapters). Default: from the output file's name (-o session.flac), else {Codec.fmt}.",
 )
 @click.option(
     "--bitrate",
     metavar="B",
-    help=f"Bitrate of the lossy formats, e.g. 96k, 128k, 192k. Default: {FORMAT['mp3'].bitrate}, Opus {FORMAT['opus'].bitrate}.",
+    help=f"Bitrate of the lossy formats, e.g. 96k, 128k, 192k. Default: {registry.FORMATS['mp3'].bitrate}, Opus {registry.FORMATS['opus'].bitrate}.",
 )
 @click.option(
     "--mp3-quality",

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 
-from voiceguide import terminal
+from voiceguide import registry, terminal
 from voiceguide.cli import cli
 from voiceguide.errors import VoiceguideError
-from voiceguide.export.feed import FEED_FORMATS, FEED_NAME, FeedInfo, check_email, check_url, write_feed
+from voiceguide.export.feed import FEED_NAME, FeedInfo, check_email, check_url, write_feed
 
 
 def _checked(check: Callable[[str], str]) -> Callable[[click.Context, click.Parameter, str | None], str | None]:
@@ -45,7 +45,12 @@ def _checked(check: Callable[[str], str]) -> Callable[[click.Context, click.Para
 )  # fmt: skip
 @click.option("--language", help="The podcast's language (RSS language code). Default: the sessions' language, else en.")
 @click.option(
-    "--format", "fmt", type=click.Choice(FEED_FORMATS), default="mp3", show_default=True, help="Which files of DIR are the episodes."
+    "--format",
+    "fmt",
+    type=click.Choice(registry.feed_formats()),
+    default="mp3",
+    show_default=True,
+    help="Which files of DIR are the episodes.",
 )
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help=f"Feed file. Default: DIR/{FEED_NAME}.")
 def feed_command(

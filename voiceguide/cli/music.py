@@ -7,8 +7,7 @@ import json
 import click
 
 from voiceguide.cli import cli
-from voiceguide.render.catalogue import BEDS
-from voiceguide.routine.model import DEFAULT_BED
+from voiceguide.registry import BEDS, DEFAULT_BED
 
 
 @cli.command()
@@ -20,7 +19,9 @@ def music(as_json: bool) -> None:
     and keeps much of its sound where phone and laptop speakers play.
     """
     if as_json:
-        click.echo(json.dumps([{"name": b.name, "sound": b.sound, "default": b.name == DEFAULT_BED} for b in BEDS], ensure_ascii=False))
+        click.echo(
+            json.dumps([{"name": b.name, "sound": b.sound, "default": b.name == DEFAULT_BED} for b in BEDS.values()], ensure_ascii=False)
+        )
         return
-    for b in BEDS:
+    for b in BEDS.values():
         click.echo(f"{b.name:<7} {b.sound}{' (default)' if b.name == DEFAULT_BED else ''}")

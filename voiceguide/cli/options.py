@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import click
 
-from voiceguide.narration import DEFAULT_ENGINE, ENGINES
-from voiceguide.narration.engines import NATURAL_ENGINE
+from voiceguide import registry
 from voiceguide.routine.limits import MAX_SESSION_S, RATE_RANGE
 
 voice_option = click.option(
@@ -19,10 +18,10 @@ rate_option = click.option(
 )
 engine_option = click.option(
     "--engine",
-    type=click.Choice(list(ENGINES)),
+    type=click.Choice(registry.engine_names()),
     help=(
         "Speech engine (default: the routine's, else yours from $VOICEGUIDE_ENGINE or the config file,"
-        f" else {NATURAL_ENGINE} where it is installed and speaks the language, else {DEFAULT_ENGINE})."
+        f" else {registry.NATURAL_ENGINE} where it is installed and speaks the language, else {registry.DEFAULT_ENGINE})."
     ),
 )
 

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import click
 
-from voiceguide import terminal
+from voiceguide import registry, terminal
 from voiceguide.cli import cli
-from voiceguide.narration import ENGINES, catalogue
+from voiceguide.narration import catalogue
+
+if TYPE_CHECKING:
+    from voiceguide.narration.models import Installed
 
 
 @cli.group(invoke_without_command=True)
 @click.option("--language", "-l", metavar="L", help="Only voices for this language (e.g. en, en-gb, fr).")
-@click.option("--engine", type=click.Choice(list(ENGINES)), help="Only this engine's voices (default: every engine).")
+@click.option("--engine", type=click.Choice(registry.engine_names()), help="Only this engine's voices (default: every engine).")
 @click.option(
     "--json",
     "as_json",
@@ -31,7 +36,7 @@ def voices(ctx: click.Context, language: str | None, engine: str | None, as_json
     """
     if ctx.invoked_subcommand is not None:
         return
-    found = catalogue([engine] if engine else ENGINES, language)
+    found = catalogue([engine] if engine else None, language)
     if as_json:
         rows = [
             {
@@ -57,7 +62,7 @@ def voices(ctx: click.Context, language: str | None, engine: str | None, as_json
 
 
 @voices.command("install")
-@click.argument("engine", type=click.Choice(["kokoro", "piper"]))
+@click.argument("engine", type=click.Choice([e.name for e in registry.ENGINES.values() if e.install]))
 @click.option(
     "--from",
     "source",
@@ -73,16 +78,12 @@ def install(engine: str, source: Path | None) -> None:
             or the official release files with --from DIR.
     piper:  copies a Piper voice you have (--from is required).
     """
-    from voiceguide.narration import models
 
     def say(line: str) -> None:
         terminal.echo(line, err=True)
 
-    if engine == "kokoro":
-        done = models.install_kokoro(source, say)
-        terminal.echo(f"installed Kokoro with {done.voices} voices in {done.folder}")
-        return
-    if source is None:
-        raise click.UsageError("piper needs --from VOICE.onnx (or a folder of Piper voices)")
-    done = models.install_piper(source, say)
-    terminal.echo(f"installed {terminal.counted(done.voices, 'Piper voice')} in {done.folder}")
+    kind = registry.ENGINES[engine]
+    if source is None and kind.install_from:
+        raise click.UsageError(f"{engine} needs --from {kind.install_from}")
+    install = cast("Callable[[Path | None, Callable[[str], None]], Installed]", registry.load(kind.install))
+    terminal.echo(install(source, say).told)

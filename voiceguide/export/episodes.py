@@ -22,7 +22,7 @@ from voiceguide.export.chapters import ChapterMark, marks_from_chapters_json, ma
 from voiceguide.export.sidecars import sidecar_path
 from voiceguide.language import known_languages, language
 from voiceguide.player.page import page_path
-from voiceguide.render.settings import DEFAULT_FORMAT
+from voiceguide.registry import DEFAULT_FORMAT
 
 HINT = "build sessions first: voiceguide build ROUTINE -o DIR --sidecars"
 STALE_S = 1.0  # plan and audio lengths further apart than this: the side files are from another build

@@ -29,6 +29,7 @@ from email.utils import format_datetime
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
+from voiceguide import registry
 from voiceguide.errors import OutputError
 from voiceguide.export.artwork import RULE, Artwork, artwork, most_common, problems
 from voiceguide.export.episodes import (
@@ -45,7 +46,7 @@ from voiceguide.export.episodes import (
 from voiceguide.export.sidecars import sidecar_path
 from voiceguide.output import Outputs
 from voiceguide.player.page import page_path
-from voiceguide.render.settings import DEFAULT_FORMAT, FORMAT, FORMATS
+from voiceguide.registry import DEFAULT_FORMAT
 
 __all__ = [
     "HINT", "STALE_S", "Episode", "FeedInfo", "FeedResult", "Probe", "_episode_language", "episode_guid", "feed_xml", "file_url",
@@ -59,7 +60,6 @@ PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")  # Po
 CATEGORY = "Health & Fitness"  # one of Apple's categories
 FEED_NAME = "feed.xml"
 GENERATOR = "voiceguide"
-FEED_FORMATS = ("mp3", "m4a", "opus", "ogg")  # formats podcast apps play as episodes
 APPLE_PLAYS = ("mp3", "m4a")
 TRANSCRIPTS = (("vtt", "text/vtt"), ("srt", "application/x-subrip"))
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")  # XML 1.0 Char production
@@ -207,7 +207,7 @@ def feed_xml(info: FeedInfo, episodes: list[Episode], feed_name: str = FEED_NAME
         _sub(channel, f"{{{ITUNES}}}image", href=pictures.channel)
     _sub(channel, f"{{{ITUNES}}}category", text=CATEGORY)
     _sub(channel, f"{{{ITUNES}}}explicit", "false")
-    mime = FORMAT[info.fmt].mime
+    mime = registry.FORMATS[info.fmt].mime
     for e in episodes:
         item = _sub(channel, "item")
         _sub(item, "title", e.title)
@@ -249,11 +249,13 @@ def write_feed(folder: Path, info: FeedInfo, output: Path | None = None) -> Feed
     info = replace(info, base_url=check_url(info.base_url), image=check_url(info.image, "image URL") if info.image else None)
     if info.email:
         check_email(info.email)
-    if info.fmt not in FEED_FORMATS:
-        raise OutputError(f"a feed of {info.fmt} files is not something podcast apps play", hint=f"use one of {', '.join(FEED_FORMATS)}")
+    if info.fmt not in registry.feed_formats():
+        raise OutputError(
+            f"a feed of {info.fmt} files is not something podcast apps play", hint=f"use one of {', '.join(registry.feed_formats())}"
+        )
     episodes = [read_episode(path) for path in find_audio(folder, info.fmt)]
     path = output if output is not None else folder / FEED_NAME
-    if path.suffix.lower().lstrip(".") in (*FORMATS, "oga", "vtt", "srt", "json", "html"):
+    if path.suffix.lower().lstrip(".") in (*registry.FORMATS, "oga", "vtt", "srt", "json", "html"):
         raise OutputError(
             f"{path} would hold the feed under a name for audio or a side file", hint="name it feed.xml, or another .xml name"
         )

@@ -16,6 +16,7 @@ from importlib import resources
 
 import yaml
 
+from voiceguide import registry
 from voiceguide.language.bodyparts import PART_FIELDS, BodyPart, Pairs, part_name, read_genders, read_parts, written_part
 from voiceguide.language.numbers import Numbers, numbers_from
 
@@ -97,9 +98,8 @@ def base_code(code: str) -> str:
 
 @cache
 def known_languages() -> tuple[str, ...]:
-    """Codes of every language with a phrase file, sorted."""
-    folder = resources.files(__name__).joinpath("phrases")
-    return tuple(sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml")))
+    """Codes of every language with a phrase file, sorted (the registry finds them)."""
+    return registry.languages()
 
 
 def language(code: str) -> Language:

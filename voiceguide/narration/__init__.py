@@ -2,7 +2,7 @@
 
 ``narrate`` resolves each utterance's voice, serves what it can from the clip cache
 and synthesises the rest in worker processes (see ``workers``); ``list_voices``
-shows what an engine offers. Engines are named as in ``ENGINES`` or, for custom
+shows what an engine offers. Engines are named as in the registry or, for custom
 and test engines, by an importable ``"module:Class"`` path.
 """
 
@@ -14,19 +14,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from voiceguide import registry
 from voiceguide.errors import NarratorError
 from voiceguide.narration import cache as clip_cache
 from voiceguide.narration.base import Clip, VoiceInfo
-from voiceguide.narration.engines import DEFAULT_ENGINE, ENGINES, NATURAL_ENGINE, Engine, engine_ref, load_engine
+from voiceguide.narration.engines import Engine, engine_ref, load_engine
 from voiceguide.narration.voices import filter_voices, resolve_voice, speaks, usable_voice
+from voiceguide.registry import DEFAULT_ENGINE, NATURAL_ENGINE
 
 if TYPE_CHECKING:  # the workers (and numpy with them) load when something is narrated, not with the command line
     from voiceguide.narration.maker import Job, Made
     from voiceguide.plan import Utterance  # the plan imports the routine model, which names the engines
 
 __all__ = [
-    "DEFAULT_ENGINE", "ENGINES", "Clip", "Listed", "VoiceInfo", "catalogue", "default_engine", "default_timeout_s", "list_voices", "narrate",
-    "voice_speaks",
+    "Clip", "Listed", "VoiceInfo", "catalogue", "default_engine", "default_timeout_s", "list_voices", "narrate", "voice_speaks",
 ]  # fmt: skip
 
 BASE_TIMEOUT_S = 20.0
@@ -95,10 +96,10 @@ def default_engine(voice: str, rate: int | None = None) -> str:
     return NATURAL_ENGINE if found.installed and (rate is None or low <= rate <= high) else DEFAULT_ENGINE
 
 
-def catalogue(engines: Iterable[str] = ENGINES, language: str | None = None) -> list[Listed]:
+def catalogue(engines: Iterable[str] | None = None, language: str | None = None) -> list[Listed]:
     """Every voice of ``engines``, installed or not; an engine that cannot even list its voices here is left out."""
     found: list[Listed] = []
-    for name in engines:
+    for name in registry.ENGINES if engines is None else engines:
         cls = load_engine(engine_ref(name))
         try:
             cls.check()
@@ -133,7 +134,7 @@ def narrate(
 ) -> dict[Utterance, Clip]:
     """A trimmed clip for every utterance, keyed by the utterances given.
 
-    engine: a name from ``ENGINES`` or an importable ``"module:Class"`` Engine path, for
+    engine: a name from the registry or an importable ``"module:Class"`` Engine path, for
         every utterance that names no engine of its own (``Utterance.engine``).
     progress: called as ``progress(done, total)`` each time an uncached clip is stored
         (``total`` counts uncached clips only; not called when everything is cached).

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 from voiceguide.errors import NarratorError, Problem
 from voiceguide.narration import _engine, _voices
-from voiceguide.narration.engines import DEFAULT_ENGINE
 from voiceguide.narration.voices import speaks, usable_voice
 from voiceguide.plan import iter_script
+from voiceguide.registry import DEFAULT_ENGINE
 from voiceguide.routine.model import Narration, Routine
 
 NO_SETTINGS = Narration()

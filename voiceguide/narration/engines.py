@@ -1,7 +1,7 @@
-"""Speech engines behind one small interface, and the registry that names them.
+"""Speech engines behind one small interface (the registry names them), and the two built on espeak-ng.
 
 Class methods (``check``, ``version``, ``voices``) run in the calling process.
-Narration workers are spawned, so an engine is named by a registered name or by an
+Narration workers are spawned, so an engine is named by its name in the registry or by an
 importable ``"module:Class"`` path (how tests inject faulty engines). A worker calls
 ``preload`` once, then, for engines with ``fork_per_clip``, forks a child per clip;
 the child makes an instance, calls ``synthesize`` once and exits. So every clip
@@ -11,7 +11,6 @@ from one utterance to the next). Other engines make every clip in the worker its
 
 from __future__ import annotations
 
-import importlib
 import importlib.metadata
 import importlib.util
 import re
@@ -23,19 +22,10 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import ClassVar
 
+from voiceguide import registry
 from voiceguide.errors import NarratorError
 from voiceguide.narration import espeak_lib, wav
 from voiceguide.narration.base import VoiceInfo
-
-_BUILTIN = {
-    "pyttsx3": "voiceguide.narration.engines:Pyttsx3Engine",
-    "espeak-cli": "voiceguide.narration.engines:EspeakCliEngine",
-    "kokoro": "voiceguide.narration.kokoro:KokoroEngine",
-    "piper": "voiceguide.narration.piper:PiperEngine",
-}
-ENGINES: tuple[str, ...] = tuple(_BUILTIN)
-DEFAULT_ENGINE = "pyttsx3"  # instant and speaks every language espeak-ng knows
-NATURAL_ENGINE = "kokoro"  # the default instead, wherever it is installed and speaks the routine's language
 
 
 class Engine(ABC):
@@ -83,18 +73,17 @@ class Engine(ABC):
 
 def engine_ref(engine: str) -> str:
     """The ``"module:Class"`` path for a registered name or a path given as is."""
-    if engine in _BUILTIN:
-        return _BUILTIN[engine]
+    if engine in registry.ENGINES:
+        return registry.ENGINES[engine].code
     if ":" in engine:
         return engine
-    raise NarratorError(f"unknown engine {engine!r}", hint=f"choose one of {', '.join(ENGINES)}")
+    raise NarratorError(f"unknown engine {engine!r}", hint=f"choose one of {', '.join(registry.ENGINES)}")
 
 
 def load_engine(ref: str) -> type[Engine]:
     """Import the engine class a ``"module:Class"`` path names."""
-    module_name, _, class_name = ref.partition(":")
     try:
-        cls = getattr(importlib.import_module(module_name), class_name)
+        cls = registry.load(ref)
     except (ImportError, AttributeError) as exc:
         raise NarratorError(f"cannot load engine {ref!r}: {exc}") from exc
     if not (isinstance(cls, type) and issubclass(cls, Engine)):

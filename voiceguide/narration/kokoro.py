@@ -67,7 +67,7 @@ class KokoroEngine(Engine):
 
     @classmethod
     def check(cls) -> None:
-        onnx.require(("kokoro_onnx", "onnxruntime"), "kokoro")
+        onnx.require("kokoro")
         if not models.kokoro_files().installed():
             raise NarratorError(
                 f"the Kokoro model is not installed in {models.kokoro_files().folder}",

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 from voiceguide.errors import NarratorError
 from voiceguide.folders import user_folder
 from voiceguide.narration import pins, registries
+from voiceguide.terminal import counted
 
 if TYPE_CHECKING:  # numpy loads when voices are installed, not when the catalogue is read
     import numpy as np
@@ -236,6 +237,7 @@ def write_voice_archive(voices: dict[str, np.ndarray], out: Path) -> None:
 class Installed:
     folder: Path
     voices: int
+    told: str  # the line that says what was installed where
 
 
 def install_kokoro(source: Path | None = None, say: Say = lambda _: None) -> Installed:
@@ -283,7 +285,7 @@ def _install_kokoro_into(work: Path, files: KokoroFiles, source: Path | None, sa
         os.replace(work / name, files.folder / name)
     for stale in files.folder.glob(".*.sha256"):
         stale.unlink(missing_ok=True)
-    return Installed(files.folder, len(voices))
+    return Installed(files.folder, len(voices), f"installed Kokoro with {len(voices)} voices in {files.folder}")
 
 
 def piper_folder() -> Path:
@@ -311,4 +313,4 @@ def install_piper(source: Path, say: Say = lambda _: None) -> Installed:
             os.close(fd)
             shutil.copyfile(src, tmp)
             os.replace(tmp, folder / src.name)
-    return Installed(folder, len(found))
+    return Installed(folder, len(found), f"installed {counted(len(found), 'Piper voice')} in {folder}")

@@ -18,15 +18,18 @@ import importlib.util
 from pathlib import Path
 from typing import Any
 
+from voiceguide import registry
 from voiceguide.errors import NarratorError
 
 THREADS_PER_SESSION = 1
 SEED = 20240501
 
 
-def require(modules: tuple[str, ...], extra: str) -> None:
-    """Raise NarratorError saying how to install ``extra`` unless every module can be imported."""
-    missing = [m for m in modules if importlib.util.find_spec(m) is None]
+def require(engine: str) -> None:
+    """Raise NarratorError saying how to install the engine's extra unless every package it needs can be imported."""
+    kind = registry.ENGINES[engine]
+    missing = [m for m in kind.packages if importlib.util.find_spec(m) is None]
+    extra = kind.extra
     if missing:
         raise NarratorError(
             f"the {extra} engine needs {', '.join(missing)}, which is not installed", hint=f"pip install 'voiceguide[{extra}]'"

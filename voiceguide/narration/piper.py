@@ -93,7 +93,7 @@ class PiperEngine(Engine):
 
     @classmethod
     def check(cls) -> None:
-        onnx.require(("piper", "onnxruntime"), "piper")
+        onnx.require("piper")
 
     @classmethod
     def preload(cls) -> None:

@@ -44,9 +44,10 @@ from pathlib import Path
 from typing import NoReturn
 
 from voiceguide.errors import CacheError, NarratorError, SilentLineError
-from voiceguide.narration.engines import DEFAULT_ENGINE, Engine, load_engine
+from voiceguide.narration.engines import Engine, load_engine
 from voiceguide.narration.maker import Job, Made, attempt, keep_stderr, make_clip, message_of
 from voiceguide.output import TEMP_MARK, clean_stale
+from voiceguide.registry import DEFAULT_ENGINE, ENGINES
 
 STOP_GRACE_S = 5.0  # how long a worker may take to exit after being asked, or to report a hung child
 
@@ -245,7 +246,7 @@ def _how(exitcode: int | None) -> str:
 class _Failure:
     def __init__(self, engine: str) -> None:
         self.engine = engine
-        other = "espeak-cli" if engine not in ("espeak-cli", "kokoro", "piper") else DEFAULT_ENGINE
+        other = "espeak-cli" if engine == DEFAULT_ENGINE or engine not in ENGINES else DEFAULT_ENGINE
         self.fix = f"try --engine {other} or check the voice"
 
     def hung(self, job: Job) -> NarratorError:

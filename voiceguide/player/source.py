@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from voiceguide import registry
 from voiceguide.errors import OutputError
 from voiceguide.export.chapters import marks_from_chapters_json
 from voiceguide.export.feed import STALE_S, probe
@@ -18,7 +19,6 @@ from voiceguide.export.sidecars import sidecar_path
 from voiceguide.player.timeline import Track
 from voiceguide.routine import Routine
 
-AUDIO_SUFFIXES = (".mp3", ".flac", ".ogg", ".wav", ".m4a", ".m4b", ".opus")
 REBUILD = "rebuild it with: voiceguide build ROUTINE --sidecars --force"
 
 
@@ -32,7 +32,7 @@ class Playable:
 
 
 def is_audio(argument: str) -> bool:
-    return Path(argument).suffix.lower() in AUDIO_SUFFIXES
+    return Path(argument).suffix.lower() in registry.audio_suffixes()
 
 
 def open_audio(audio: Path) -> Playable:

@@ -10,19 +10,20 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
-from voiceguide import ffmpeg
+from voiceguide import ffmpeg, registry
 from voiceguide.errors import MusicError
 from voiceguide.narration.cache import cache_root
 from voiceguide.output import TEMP_MARK
-from voiceguide.render import SAMPLE_RATE, bedsounds
+from voiceguide.registry import BEDS, DEFAULT_BED
+from voiceguide.render import SAMPLE_RATE
 from voiceguide.render import music as music_mod
-from voiceguide.render.catalogue import BED_NAMES
 from voiceguide.render.kept import keep, kept
-from voiceguide.routine.model import DEFAULT_BED
 
 MAX_BED_BYTES = 256 * 1024 * 1024  # a generated bed is a minute or two of stereo float32
 BUILTIN = "builtin"  # the default generated bed
@@ -46,10 +47,10 @@ class MusicBed:
             # The thread must import nothing: an interrupt landing in an import on the main
             # thread can leave the import lock held. Everything it needs is loaded first.
             ffmpeg.ffmpeg_exe()
-        elif choice not in (NONE, BUILTIN, *BED_NAMES):
-            raise MusicError(
-                f"there is no music bed called '{choice}'", hint=f"use one of {', '.join(BED_NAMES)} (voiceguide music lists them)"
-            )
+        elif choice not in (NONE, BUILTIN, *BEDS):
+            raise MusicError(f"there is no music bed called '{choice}'", hint=f"use one of {', '.join(BEDS)} (voiceguide music lists them)")
+        elif choice != NONE:
+            maker(DEFAULT_BED if choice == BUILTIN else choice)  # its code is imported here, not in the thread
 
     def start(self) -> None:
         """Start loading; call inside a ``try`` whose ``finally`` calls ``close`` (an interrupt may come at once)."""
@@ -92,8 +93,7 @@ def generated_bed(name: str, rate: int) -> np.ndarray:
 def _generated(name: str, rate: int) -> tuple[np.ndarray, np.ndarray]:
     """The generated bed and its loudness profile (``LoopedMusic.profile``), kept together in the cache folder."""
     name = DEFAULT_BED if name == BUILTIN else name
-    version, make = bedsounds.MAKERS[name]
-    path = cache_root() / f"bed-{name}-v{version}-{rate}.kept"
+    path = cache_root() / f"bed-{name}-v{BEDS[name].version}-{rate}.kept"
     found = kept(path, 2, MAX_BED_BYTES)
     if found is not None:
         bed, profile = found
@@ -104,7 +104,12 @@ def _generated(name: str, rate: int) -> tuple[np.ndarray, np.ndarray]:
             and profile.shape == (-(-bed.shape[0] // music_mod.PROFILE_STEP),)
         ):
             return bed, profile
-    bed = make(rate)
+    bed = maker(name)(rate)
     profile = music_mod.builtin_music(bed).profile
     keep(path, bed, profile)
     return bed, profile
+
+
+def maker(name: str) -> Callable[[int], np.ndarray]:
+    """The function that makes the generated bed ``name``: ``(rate) -> stereo float32 frames`` of one seamless loop."""
+    return cast("Callable[[int], np.ndarray]", registry.load(BEDS[name].code))

@@ -200,12 +200,3 @@ def bowls(rate: int) -> np.ndarray:
                 partials += [(f, strength * amplitude, p), (beat, 0.2 * strength * amplitude, p + 1.0)]
             out[:, channel] += swell * _lines(partials, frames, LOW_RATE)
     return _finish(resample_periodic(out, BOWLS_LOOP_S * rate))
-
-
-# name → (version, maker). Bump a bed's version when its sound changes: beds are cached on disk.
-MAKERS: dict[str, tuple[int, Callable[[int], np.ndarray]]] = {
-    "pad": (2, pad),
-    "rain": (1, rain),
-    "surf": (1, surf),
-    "bowls": (1, bowls),
-}

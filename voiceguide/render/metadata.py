@@ -27,7 +27,7 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import mutagen
 from mutagen import MutagenError
@@ -37,7 +37,7 @@ from mutagen.mp4 import MP4, MP4Cover
 from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
 
-from voiceguide import ffmpeg
+from voiceguide import ffmpeg, registry
 from voiceguide.errors import RenderError, resource_error
 from voiceguide.images import ImageInfo, image_info
 from voiceguide.output import destination_of, temp_path
@@ -68,11 +68,15 @@ class Cover:
     info: ImageInfo
 
 
+TagWriter = Callable[[Path, "Metadata", tuple[Chapter, ...], "Cover | None"], None]  # a format's ``tags`` in the registry
+
+
 def write_tags(path: Path, fmt: str, meta: Metadata, chapters: tuple[Chapter, ...]) -> None:
-    """Tag the encoded file ``path`` (of format ``fmt``, see settings.FORMATS); RenderError if that fails."""
-    writer = _WRITERS.get(fmt)
-    if writer is None:
+    """Tag the encoded file ``path`` (of format ``fmt``, with the tag writer the registry names); RenderError if that fails."""
+    kind = registry.FORMATS.get(fmt)
+    if kind is None:
         raise RenderError(f"no tag writer for {fmt} files")
+    writer = cast("TagWriter", registry.load(kind.tags))
     cover = _cover(meta.cover)
     try:
         writer(path, meta, chapters, cover)
@@ -128,11 +132,11 @@ def id3_frames(meta: Metadata, chapters: tuple[Chapter, ...], cover: Cover | Non
     return frames + id3.chapter_frames(marks)
 
 
-def _mp3(path: Path, meta: Metadata, chapters: tuple[Chapter, ...], cover: Cover | None) -> None:
+def tag_mp3(path: Path, meta: Metadata, chapters: tuple[Chapter, ...], cover: Cover | None) -> None:
     id3.write_mp3(path, id3.tag(id3_frames(meta, chapters, cover)))
 
 
-def _wav(path: Path, meta: Metadata, chapters: tuple[Chapter, ...], cover: Cover | None) -> None:
+def tag_wav(path: Path, meta: Metadata, chapters: tuple[Chapter, ...], cover: Cover | None) -> None:
     id3.write_wav(path, id3.tag(id3_frames(meta, chapters, cover)))
 
 
@@ -201,11 +205,11 @@ def _mp4(path: Path, meta: Metadata, chapters: tuple[Chapter, ...], cover: Cover
     audio.save()
 
 
-def _m4b(path: Path, meta: Metadata, chapters: tuple[Chapter, ...], cover: Cover | None) -> None:
+def tag_m4b(path: Path, meta: Metadata, chapters: tuple[Chapter, ...], cover: Cover | None) -> None:
     _mp4(path, meta, chapters, cover, audiobook=True)
 
 
-def _m4a(path: Path, meta: Metadata, chapters: tuple[Chapter, ...], cover: Cover | None) -> None:
+def tag_m4a(path: Path, meta: Metadata, chapters: tuple[Chapter, ...], cover: Cover | None) -> None:
     _mp4(path, meta, chapters, cover, audiobook=False)
 
 
@@ -238,7 +242,7 @@ def _picture(cover: Cover) -> Picture:
     return picture
 
 
-def _flac(path: Path, meta: Metadata, chapters: tuple[Chapter, ...], cover: Cover | None) -> None:
+def tag_flac(path: Path, meta: Metadata, chapters: tuple[Chapter, ...], cover: Cover | None) -> None:
     audio = FLAC(path)
     audio.delete()  # the encoder's own comment and any picture
     audio.clear_pictures()
@@ -259,23 +263,12 @@ def _ogg(path: Path, meta: Metadata, chapters: tuple[Chapter, ...], cover: Cover
     audio.save(padding=lambda _info: 0)  # ffmpeg warns about bytes left after the comments
 
 
-def _vorbis(path: Path, meta: Metadata, chapters: tuple[Chapter, ...], cover: Cover | None) -> None:
+def tag_ogg(path: Path, meta: Metadata, chapters: tuple[Chapter, ...], cover: Cover | None) -> None:
     _ogg(path, meta, chapters, cover, OggVorbis)
 
 
-def _opus(path: Path, meta: Metadata, chapters: tuple[Chapter, ...], cover: Cover | None) -> None:
+def tag_opus(path: Path, meta: Metadata, chapters: tuple[Chapter, ...], cover: Cover | None) -> None:
     _ogg(path, meta, chapters, cover, OggOpus)
-
-
-_WRITERS: dict[str, Callable[[Path, Metadata, tuple[Chapter, ...], Cover | None], None]] = {
-    "mp3": _mp3,
-    "m4b": _m4b,
-    "m4a": _m4a,
-    "flac": _flac,
-    "opus": _opus,
-    "ogg": _vorbis,
-    "wav": _wav,
-}
 
 
 # ----------------------------------------------------------------- reading back

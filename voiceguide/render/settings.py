@@ -1,9 +1,14 @@
-"""The settings of the render stage, as values the command line can build without loading numpy."""
+"""The settings of the render stage, as values the command line can build without loading numpy.
+
+The formats themselves, and their encoder arguments, are in the registry.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from voiceguide import registry
+from voiceguide.registry import DEFAULT_FORMAT, FormatKind
 from voiceguide.routine.model import DEFAULT_CHIME_LEVEL_DB, DEFAULT_MUSIC_LEVEL_DB
 
 DEFAULT_TARGET_LUFS = -16.0  # podcast convention (Apple: −16 LUFS, AES TD1004: −16 to −20)
@@ -24,32 +29,9 @@ class MixSettings:
         return max(12.0, self.music_level_db + 26.0)
 
 
-@dataclass(frozen=True)
-class Format:
-    """One output format: how ffmpeg encodes it, and what a feed calls it."""
-
-    encoder: tuple[str, ...]  # ffmpeg codec arguments, bitrate aside
-    muxer: str  # for the file
-    stream_muxer: str  # for a pipe (MP4 needs a seekable file; AAC streams as ADTS)
-    demuxer: str  # reads what stream_muxer writes
-    mime: str
-    bitrate: str = ""  # default bitrate; empty for lossless formats
-
-
-FORMAT = {
-    "mp3": Format(("-c:a", "libmp3lame"), "mp3", "mp3", "mp3", "audio/mpeg", "128k"),
-    "m4b": Format(("-c:a", "aac"), "ipod", "adts", "aac", "audio/x-m4b", "128k"),  # an audiobook: MP4 with chapters
-    "m4a": Format(("-c:a", "aac"), "ipod", "adts", "aac", "audio/x-m4a", "128k"),
-    "flac": Format(("-c:a", "flac"), "flac", "flac", "flac", "audio/flac"),
-    "opus": Format(("-c:a", "libopus"), "opus", "opus", "ogg", "audio/ogg", "96k"),  # Ogg Opus (RFC 7845: audio/ogg); 48 kHz
-    "ogg": Format(("-c:a", "libvorbis"), "ogg", "ogg", "ogg", "audio/ogg", "128k"),  # Ogg Vorbis
-    "wav": Format(("-c:a", "pcm_s16le"), "wav", "wav", "wav", "audio/wav"),
-}
-FORMATS = tuple(FORMAT)
 # LAME -q 7 encodes this kind of audio (speech over a soft bed) 2.4× faster than the
 # library default of 3, with the same waveform SNR at 128 kbit/s (measured: docs/performance.md).
 DEFAULT_MP3_QUALITY = 7
-DEFAULT_FORMAT = "mp3"
 
 
 @dataclass(frozen=True)
@@ -61,8 +43,8 @@ class Codec:
     mp3_quality: int = DEFAULT_MP3_QUALITY
 
     @property
-    def format(self) -> Format:
-        return FORMAT[self.fmt]
+    def format(self) -> FormatKind:
+        return registry.FORMATS[self.fmt]
 
     @property
     def lossless(self) -> bool:

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from voiceguide.render.bedsounds import MAKERS
-from voiceguide.routine.model import DEFAULT_BED
+from voiceguide.registry import DEFAULT_BED
 
 # A bowl struck with a soft mallet: inharmonic partials at the ratios measured on singing
 # bowls (about 1 : 2.76 : 5.4 : 8.9), each decaying at its own rate, the upper ones faster,
@@ -36,4 +35,6 @@ def chime(seconds: float, rate: int, fundamental: float = CHIME_FUNDAMENTAL_HZ) 
 
 def ambient_bed(rate: int) -> np.ndarray:
     """The default generated bed (stereo frames × 2, float32), made afresh."""
-    return MAKERS[DEFAULT_BED][1](rate)
+    from voiceguide.render.beds import maker
+
+    return maker(DEFAULT_BED)(rate)

@@ -8,9 +8,9 @@ from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from voiceguide import registry
 from voiceguide.language import PHRASE_FIELDS, PHRASE_KEYS, Language, known_languages, language
-from voiceguide.narration.engines import ENGINES
-from voiceguide.render.catalogue import BED_NAMES
+from voiceguide.registry import DEFAULT_BED
 from voiceguide.routine.bodyparts import PartCheck, read_body_part, side_words
 from voiceguide.routine.checks import Checker, describe, shown
 from voiceguide.routine.extras import cover_file, music_file, pronunciations
@@ -25,7 +25,6 @@ from voiceguide.routine.limits import (
     REPETITIONS_RANGE,
 )  # fmt: skip
 from voiceguide.routine.model import (
-    DEFAULT_BED,
     DEFAULT_BODY_PART,
     DEFAULT_CHIME_LEVEL_DB,
     DEFAULT_CHIME_S,
@@ -181,7 +180,7 @@ class _Builder:
         for name in ("engine", "voice", "rate"):
             if name in keys:
                 self.mark(f"{key}.{name}", keys[name])
-        engine = c.choice(keys["engine"], f"{where} engine", ENGINES) if "engine" in keys else None
+        engine = c.choice(keys["engine"], f"{where} engine", registry.engine_names()) if "engine" in keys else None
         voice = c.text(keys["voice"], f"{where} voice", max_len=100) if "voice" in keys else None
         rate = c.integer(keys["rate"], f"{where} rate (words per minute)", *RATE_RANGE) if "rate" in keys else None
         volume = c.number(keys["volume"], f"{where} volume", MIN_VOLUME, 1.0) if "volume" in keys else None
@@ -205,7 +204,7 @@ class _Builder:
         keys = c.mapping(node, "music", MUSIC_KEYS)
         level = c.number(keys["level"], "music level", -60.0, 0.0, " dB") if "level" in keys else None
         chime = c.number(keys["chime_level"], "music chime_level", *CHIME_LEVEL_RANGE, " dB") if "chime_level" in keys else None
-        bed = c.choice(keys["bed"], "music bed", (*BED_NAMES, "none")) if "bed" in keys else None
+        bed = c.choice(keys["bed"], "music bed", (*registry.bed_names(), "none")) if "bed" in keys else None
         if "file" in keys and "bed" in keys:
             c.problem(keys["bed"], "music has both file: and bed:", "keep file: for your own music, or bed: for a generated one")
         path = None

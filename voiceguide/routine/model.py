@@ -9,10 +9,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from voiceguide.registry import DEFAULT_BED
+
 DEFAULT_RATE = 150  # words per minute
 DEFAULT_VOLUME = 1.0
 DEFAULT_MUSIC_LEVEL_DB = -14.0  # music loudness in pauses, relative to the voice
-DEFAULT_BED = "pad"  # the generated bed a routine gets unless it names another (voiceguide music lists them)
 DEFAULT_CHIME_LEVEL_DB = -3.0  # a chime's loudest 400 ms, relative to the voice's loudness
 DEFAULT_CHIME_S = 3.0
 DEFAULT_CUE = "count"
