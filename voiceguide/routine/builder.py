@@ -41,6 +41,7 @@ from voiceguide.routine.model import (
 )
 from voiceguide.routine.pronounce import respell, speakable
 from voiceguide.routine.ranges import count_range, duration_range
+from voiceguide.routine.slips import comment_in_speech, word_key
 from voiceguide.routine.yamlsafe import scalar_value
 
 CHIME_LEVEL_RANGE = (-40.0, 0.0)  # dB relative to the voice: a chime is never louder than the voice
@@ -60,18 +61,21 @@ STEP_KEYS = ("say", "pause", "chime")
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 
 
-def build_routine(path: Path, root: Node) -> tuple[Routine | None, Checker]:
-    """The routine ``root`` describes, and the checker holding every problem found (None if there are any)."""
-    builder = _Builder(path)
+def build_routine(path: Path, root: Node, text: str = "") -> tuple[Routine | None, Checker]:
+    """The routine ``root`` describes, and the checker holding every problem found (None if there are any).
+
+    ``text``: the file's text, so that a problem can show the line as it should be written.
+    """
+    builder = _Builder(path, text)
     return builder.routine(root), builder.check
 
 
 class _Builder:
     """Turns checked nodes into the model; missing parts become None and are reported."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, text: str = "") -> None:
         self.path = path
-        self.check = Checker(path)
+        self.check = Checker(path, text)
         self.speech: Language = language(DEFAULT_LANGUAGE)  # the routine's language once read, with its own phrases
         self.respellings: tuple[tuple[str, str], ...] = ()  # the pronunciations, once read
         self.places: list[tuple[str, int, int]] = []  # see Routine.places
@@ -247,9 +251,13 @@ class _Builder:
                 "write '- Some words.' or '- pause: 3s'",
             )
             return []
+        slip = word_key(c.lines, node, STEP_KEYS)
+        if slip:
+            c.problem(node, *slip)
+            return []
         keys = c.mapping(node, where, STEP_KEYS)
         if not keys:
-            if isinstance(node, MappingNode) and not node.value:
+            if not node.value:
                 c.problem(node, f"{where} is empty", "write '- Some words.', '- pause: 3s' or '- chime: true'")
             return []
         if "chime" in keys and len(keys) > 1:
@@ -274,6 +282,10 @@ class _Builder:
         """A line to say: text with something to say, not grown past ``MAX_SPOKEN`` by the pronunciations."""
         text = self.check.text(node, where, MAX_TEXT)
         if text is None:
+            return None
+        slip = comment_in_speech(self.check.lines, node) if isinstance(node, ScalarNode) else None
+        if slip:
+            self.check.problem(node, *slip)
             return None
         spoken = respell(text, self.respellings)
         if not speakable(spoken):

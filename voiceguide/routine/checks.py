@@ -13,7 +13,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from voiceguide.durations import format_duration, parse_duration
 from voiceguide.errors import Problem
-from voiceguide.routine.yamlsafe import scalar_value
+from voiceguide.routine.slips import flow_comma, word_read_as_value
+from voiceguide.routine.yamlsafe import LINE_BREAK, scalar_value
 from voiceguide.terminal import printable
 
 _INVISIBLE = {"Cf", "Zs", "Zl", "Zp", "Cc"}  # format characters (zero-width space, …) and spaces
@@ -45,8 +46,9 @@ MAX_PROBLEMS = 100  # listed per file; a hostile file can hold tens of thousands
 class Checker:
     """Collects every problem of one file in one pass (the first ``MAX_PROBLEMS``, then a count of the rest)."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, text: str = "") -> None:
         self.path = path
+        self.lines = LINE_BREAK.split(text) if text else []  # the file's lines, to show one as it should be
         self.problems: list[Problem] = []
         self._unlisted = 0
 
@@ -86,6 +88,10 @@ class Checker:
                 first = found[key].start_mark.line + 1
                 self.problem(key_node, f"'{shown(key)}' appears twice in {where} (first on line {first})", "keep one of them")
                 continue
+            slip = flow_comma(self.lines, node, key_node) if key not in allowed else None
+            if slip:
+                self.problem(key_node, *slip)
+                continue
             if key not in allowed:
                 close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6) if self.listing else []
                 hint = f"did you mean '{close[0]}'?" if close else f"allowed keys: {', '.join(allowed)}"
@@ -107,6 +113,10 @@ class Checker:
         value = scalar_value(node) if isinstance(node, ScalarNode) else None
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             value = node.value  # a bare number is fine as text ("5")
+        slip = word_read_as_value(self.lines, node, value) if isinstance(node, ScalarNode) else None
+        if slip:
+            self.problem(node, *slip)
+            return None
         if not isinstance(value, str):
             self.problem(
                 node,

@@ -15,10 +15,11 @@ from voiceguide.routine.yamlsafe import parse
 def load_routine(path: Path | str) -> Routine:
     """Read and check a routine file; raise RoutineError listing every problem found."""
     path = Path(path)
-    root = parse(path, read_text(path))
+    text = read_text(path)
+    root = parse(path, text)
     if root is None:
         raise RoutineError([Problem(path, 1, 1, "the file is empty", "a routine needs at least a title and one technique")])
-    routine, check = build_routine(path, root)
+    routine, check = build_routine(path, root, text)
     if check.problems or routine is None:
         raise RoutineError(check.problems)
     size_problem = session_size_problem(routine)

@@ -29,6 +29,7 @@ from yaml.resolver import Resolver
 from yaml.scanner import Scanner
 
 from voiceguide.errors import Problem, RoutineError
+from voiceguide.routine.slips import colon_in_block, colon_in_flow, line_of, tab_in_indentation, unclosed_quote
 
 CParser: Any
 try:
@@ -183,13 +184,13 @@ def scalar_value(node: yaml.ScalarNode) -> object:
     return convert(_CONVERT, node)
 
 
-_LINE_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")  # what YAML counts as a line break
+LINE_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")  # what YAML counts as a line break
 
 
 def _line_column(text: str, position: int) -> tuple[int, int]:
     """1-based line and column of a character position, counting lines as YAML does."""
     line, start = 1, 0
-    for match in _LINE_BREAK.finditer(text, 0, position):
+    for match in LINE_BREAK.finditer(text, 0, position):
         line, start = line + 1, match.end()
     return line, position - start + 1
 
@@ -226,11 +227,29 @@ def parse(path: Path | str, text: str) -> Node | None:
         if "found another document" in what:
             what, hint = "a second document starts here", "a routine is one YAML document: remove this '---' line, or split the file in two"
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        raise RoutineError([Problem(path, line, column, f"this is not valid YAML: {what}", hint)]) from None
+        slip = _slip(err, text, mark.line if mark else 0)
+        message = slip[0] if slip else f"this is not valid YAML: {what}"
+        raise RoutineError([Problem(path, line, column, message, slip[1] if slip else hint)]) from None
     except (yaml.YAMLError, RecursionError) as err:
         raise RoutineError(
             [Problem(path, 1, 1, f"this is not valid YAML: {_one_line(str(err))}", "check the indentation and quoting")]
         ) from None
+
+
+def _slip(err: yaml.MarkedYAMLError, text: str, line: int) -> tuple[str, str] | None:
+    """The slip a person most likely made, when the error looks like one (see slips.py)."""
+    lines = LINE_BREAK.split(text)
+    source = line_of(lines, line)
+    problem, context = err.problem or "", err.context or ""
+    if "'\\t'" in problem or "\t" in problem or "tab" in problem:
+        return tab_in_indentation(lines, line)
+    if "quoted scalar" in context and err.context_mark is not None:
+        return unclosed_quote(source, err.context_mark.column)
+    if "expected ',' or '}', but got ':'" in problem and err.problem_mark is not None:
+        return colon_in_flow(source, err.problem_mark.column)
+    if "mapping values are not allowed here" in problem:
+        return colon_in_block(source)
+    return None
 
 
 def _yaml_hint(what: str) -> str:
