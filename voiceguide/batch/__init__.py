@@ -43,6 +43,8 @@ class Outcome:
 class Report:
     outcomes: tuple[Outcome, ...]
     manifest: Path
+    synthesised: int = 0  # lines narrated by this batch
+    cached: int = 0  # lines that came from the clip cache or the store
 
     def count(self, status: Status) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -56,14 +58,16 @@ def run_batch(
     force: bool = False,
     scheduler: str | None = None,
     workers: int | None = None,
-    cache: Path | None = None,
+    cache: Path | str | None = None,
     manifest: str = DEFAULT_MANIFEST,
     on_outcome: Callable[[Outcome, int, int], None] | None = None,
 ) -> Report:
     """Build every variant of ``matrix`` into ``out``. ``workers``: processes here (default: one per core);
-    ``scheduler``: a Dask scheduler's address instead. ``on_outcome(outcome, done, total)`` follows the progress."""
+    ``scheduler``: a Dask scheduler's address instead. ``cache``: a folder for the clips, or a store's URL (``s3://bucket/prefix``)
+    the builds share behind their own caches. ``on_outcome(outcome, done, total)`` follows the progress."""
     if scheduler is not None:
         check_dask()
+    settings = _settings(fmt, cache)
     mine = user_defaults()
     jobs, errors = resolve(matrix.variants(), fmt, _engine_version, mine)
     try:
@@ -73,6 +77,7 @@ def run_batch(
     record = Manifest(out / manifest)
     total = len(jobs) + len(errors)
     outcomes: list[Outcome] = []
+    lines = [0, 0]
 
     def report(outcome: Outcome) -> None:
         outcomes.append(outcome)
@@ -92,16 +97,27 @@ def run_batch(
         if made.error:
             report(Outcome(describe(job.variant), "failed", error=made.error))
             return
+        lines[0] += made.synthesised
+        lines[1] += made.cached
         record.record(Entry(job.name, made.sha256, made.size, made.duration_s, job.key, job.inputs))
         report(Outcome(describe(job.variant), "built", out / job.name, made.duration_s))
 
-    settings = Settings(fmt, str(cache.resolve()) if cache is not None else None)
     if scheduler is not None:
         run_dask(scheduler, todo, settings, out, done)
     else:
         run_here(todo, settings, out, min(workers or os.cpu_count() or 1, max(1, len(todo))), done)
     record.save()
-    return Report(tuple(outcomes), record.path)
+    return Report(tuple(outcomes), record.path, *lines)
+
+
+def _settings(fmt: str, cache: Path | str | None) -> Settings:
+    """The settings every variant shares; a store's URL checked before anything is built."""
+    from voiceguide.narration.store import check_url, is_url
+
+    if isinstance(cache, str) and is_url(cache):
+        check_url(cache)
+        return Settings(fmt, store=cache)
+    return Settings(fmt, str(Path(cache).resolve()) if cache is not None else None)
 
 
 def _unchanged(job: Job, record: Manifest, out: Path) -> bool:

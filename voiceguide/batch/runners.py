@@ -41,6 +41,7 @@ class Settings:
 
     fmt: str
     cache: str | None = None  # the clip cache folder, as the builds see it; None: their own default
+    store: str | None = None  # a clip store every build shares (an fsspec URL), behind its cache
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,8 @@ class Made:
     size: int = 0
     duration_s: float = 0.0
     error: str = ""
+    synthesised: int = 0  # lines narrated for it, and lines that came from the cache or the store
+    cached: int = 0
     data: bytes | None = None  # the file itself, when it was made on another machine
 
 
@@ -64,27 +67,32 @@ def build_variant(job: Job, settings: Settings, destination: Path) -> Made:
         output=destination, voice=v.voice, rate=v.rate, engine=v.engine, fmt=settings.fmt, force=True, length_s=v.length_s
     )
     try:
-        with _cache(settings.cache):
+        with _cache(settings.cache, settings.store):
             result = build(job.routine, options)
     except VoiceguideError as err:
         return Made(job.name, error="; ".join(str(err).splitlines()))
-    return Made(job.name, file_sha256(result.path), result.path.stat().st_size, result.plan.duration_s)
+    s = result.session
+    return Made(job.name, file_sha256(result.path), result.path.stat().st_size, result.plan.duration_s, "", s.synthesised, s.cached)
 
 
 @contextmanager
-def _cache(folder: str | None) -> Iterator[None]:
-    """The clip cache set to ``folder`` for the duration (this process builds one variant at a time)."""
-    before = os.environ.get("VOICEGUIDE_CACHE")
-    if folder is not None:
-        os.environ["VOICEGUIDE_CACHE"] = folder
+def _cache(folder: str | None, store: str | None) -> Iterator[None]:
+    """The clip cache set to ``folder`` and the store to ``store`` for the duration (this process builds one variant at a time)."""
+    from voiceguide.narration.store import STORE_VARIABLE
+
+    values = {"VOICEGUIDE_CACHE": folder, STORE_VARIABLE: store}
+    before = {name: os.environ.get(name) for name in values}
+    for name, value in values.items():
+        if value is not None:
+            os.environ[name] = value
     try:
         yield
     finally:
-        if folder is not None:
-            if before is None:
-                os.environ.pop("VOICEGUIDE_CACHE", None)
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
             else:
-                os.environ["VOICEGUIDE_CACHE"] = before
+                os.environ[name] = value
 
 
 def run_here(jobs: list[Job], settings: Settings, out: Path, workers: int, done: Done) -> None:

@@ -49,8 +49,9 @@ from voiceguide.routine.limits import RATE_RANGE
 )
 @click.option(
     "--cache",
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Clip cache for the builds: on a cluster, a folder every worker sees at this path.",
+    metavar="FOLDER|URL",
+    help="Clip cache for the builds: a folder (on a cluster, one every worker sees at this path), or a store every"
+    " machine shares (s3://bucket/prefix, gs://…; pip install 'voiceguide[s3]'), behind each one's own cache.",
 )
 @click.option(
     "--jobs", "-j", type=click.IntRange(1, 256), metavar="N", help="Sessions built at once on this machine (default: one per core)."
@@ -60,7 +61,7 @@ from voiceguide.routine.limits import RATE_RANGE
 @click.option("--quiet", "-q", is_flag=True, help="No progress; only failures and the last line.")
 def batch_command(
     routines: tuple[str, ...], out: Path, spec: Path | None, lengths: tuple[str, ...], voices: tuple[str, ...], engines: tuple[str, ...],
-    rates: tuple[int, ...], languages: tuple[str, ...], fmt: str, scheduler: str | None, cache: Path | None, jobs: int | None,
+    rates: tuple[int, ...], languages: tuple[str, ...], fmt: str, scheduler: str | None, cache: str | None, jobs: int | None,
     manifest: str, force: bool, quiet: bool,
 ) -> None:  # fmt: skip
     """Build every combination of ROUTINEs × --length × --voice × --engine × --rate × --language into --out.
@@ -116,7 +117,8 @@ def batch_command(
         terminal.error(f"failed: {outcome.variant}: {outcome.error}")
     terminal.echo(
         f"{len(report.outcomes)} sessions: {report.count('built')} built, {report.count('unchanged')} unchanged, "
-        f"{len(failed)} failed — manifest {report.manifest}"
+        f"{len(failed)} failed; {terminal.counted(report.synthesised, 'line')} synthesised, {report.cached} from the cache"
+        f" — manifest {report.manifest}"
     )
     if failed:
         raise click.exceptions.Exit(1)

@@ -19,6 +19,7 @@ from voiceguide.errors import NarratorError
 from voiceguide.narration import cache as clip_cache
 from voiceguide.narration.base import Clip, VoiceInfo
 from voiceguide.narration.engines import Engine, engine_ref, load_engine
+from voiceguide.narration.store import store_from_environment
 from voiceguide.narration.voices import filter_voices, resolve_voice, speaks, usable_voice
 from voiceguide.registry import DEFAULT_ENGINE, NATURAL_ENGINE
 
@@ -152,6 +153,7 @@ def narrate(
     for u in wanted:
         _check(u, _engine(u.engine or engine))
     root = clip_cache.cache_root(cache_dir)
+    store = store_from_environment()  # clips shared between machines, behind this cache
 
     key_of: dict[Utterance, str] = {}
     clips: dict[str, Clip] = {}
@@ -170,6 +172,8 @@ def narrate(
         limit = timeout_s if timeout_s is not None else default_timeout_s(u.spoken, cls.timeout_factor)
         every[key] = (name, Job(key, u.spoken, voice, int(u.rate), float(u.volume), path, limit))
         found = clip_cache.lookup(path)
+        if found is None and store is not None and store.fetch(key, path):
+            found = clip_cache.lookup(path)
         if found is not None:
             clips[key] = found
         else:
@@ -182,6 +186,8 @@ def narrate(
     def made(job: Job, result: Made) -> None:
         nonlocal done
         clips[job.key] = Clip(job.out, result.frames / result.sample_rate, result.sample_rate)
+        if store is not None:
+            store.put(job.key, job.out)
         done += 1
         if progress is not None:
             progress(done, len(queued))
