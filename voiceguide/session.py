@@ -30,6 +30,10 @@ class Session:
     cached: int
     fit: Fitted | None = None  # when fitted to a length: what was chosen (``routine`` holds the chosen values)
 
+    def to_json(self) -> dict[str, object]:
+        """The timeline as ``plan --json`` prints it (and the studio's ``/api/plan`` answers): the plan, and the fit if any."""
+        return self.plan.to_json() | ({"fit": self.fit.to_json()} if self.fit else {})
+
 
 FIT_ROUNDS = 3  # fits with estimates for lines a new number of repetitions needs; the last keeps the repetitions
 
@@ -46,6 +50,22 @@ def narrator_settings(routine: Routine, voice: str | None, rate: int | None, eng
         own = None  # this person's voice does not speak the routine's language: the language's own voice instead
     defaults = Narration(engine=mine.engine, voice=own)
     return Narration(voice=voice, rate=rate, engine=engine), defaults
+
+
+def say(text: str, voice: str | None = None, rate: int | None = None, engine: str | None = None) -> tuple[Clip, Utterance, str]:
+    """One line spoken as ``voiceguide say`` speaks it: (its clip, the line as said, the engine). The person's defaults
+    apply, else Kokoro where it is installed, else pyttsx3."""
+    from dataclasses import replace
+
+    from voiceguide.narration import default_engine
+    from voiceguide.routine.model import DEFAULT_RATE, DEFAULT_VOLUME
+
+    mine = user_defaults()
+    if mine.engine is None and mine.voice is None:
+        mine = replace(mine, engine=default_engine(voice or "en", rate))
+    chosen = mine.engine_for(engine)
+    line = Utterance(text, text, voice or mine.voice_for(chosen) or "en", rate or DEFAULT_RATE, DEFAULT_VOLUME)
+    return narrate([line], engine=chosen)[line], line, chosen
 
 
 def check_narration(routine: Routine, voice: str | None = None, rate: int | None = None, engine: str | None = None) -> list[Problem]:

@@ -75,7 +75,7 @@ def cli() -> None:
 
 COMMAND_MODULES = {  # each subcommand and the module that registers it
     "batch": "batch", "build": "build", "feed": "feed", "list": "routines", "music": "music", "plan": "routines",
-    "play": "play", "say": "say", "validate": "routines", "voices": "voices",
+    "play": "play", "say": "say", "studio": "studio", "validate": "routines", "voices": "voices",
 }  # fmt: skip
 
 

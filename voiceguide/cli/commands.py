@@ -8,5 +8,6 @@ from voiceguide.cli import (  # noqa: F401
     play,
     routines,
     say,
+    studio,
     voices,
 )

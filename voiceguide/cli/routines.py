@@ -64,7 +64,7 @@ def plan(routine: str, as_json: bool, voice: str | None, rate: int | None, engin
     session = prepare(routine, voice=voice, rate=rate, engine=engine, progress=Progress(), length_s=length_s)
     p = session.plan
     if as_json:
-        terminal.echo(terminal.json_text(p.to_json() | ({"fit": session.fit.to_json()} if session.fit else {})))
+        terminal.echo(terminal.json_text(session.to_json()))
         return
     terminal.echo(p.title)
     if session.fit:

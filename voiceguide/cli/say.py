@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -31,21 +30,12 @@ def say(text: str, output: Path, voice: str | None, rate: int | None, engine: st
       voiceguide say "Press gently into the arch." --engine kokoro --voice af_heart -o heart.wav
       voiceguide say "Now switch to your left foot." --rate 130 -o slow.wav
     """
-    from voiceguide.narration import narrate, wav
-    from voiceguide.plan import Utterance
-    from voiceguide.routine.model import DEFAULT_RATE, DEFAULT_VOLUME
-    from voiceguide.user_defaults import user_defaults
+    from voiceguide.narration import wav
+    from voiceguide.session import say as spoken
 
     if output.exists() and not force:
         raise OutputError(f"{output} already exists", hint="add --force to replace it, or choose another file with -o")
-    from voiceguide.narration import default_engine
-
-    mine = user_defaults()
-    if mine.engine is None and mine.voice is None:
-        mine = replace(mine, engine=default_engine(voice or "en", rate))
-    chosen = mine.engine_for(engine)
-    line = Utterance(text, text, voice or mine.voice_for(chosen) or "en", rate or DEFAULT_RATE, DEFAULT_VOLUME)
-    clip = narrate([line], engine=chosen)[line]
+    clip, line, chosen = spoken(text, voice, rate, engine)
     samples, sample_rate = wav.read_mono16(clip.path)
     try:
         wav.write_mono16_atomic(output, samples, sample_rate)

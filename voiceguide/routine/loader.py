@@ -15,7 +15,11 @@ from voiceguide.routine.yamlsafe import parse
 def load_routine(path: Path | str) -> Routine:
     """Read and check a routine file; raise RoutineError listing every problem found."""
     path = Path(path)
-    text = read_text(path)
+    return routine_from_text(path, read_text(path))
+
+
+def routine_from_text(path: Path, text: str) -> Routine:
+    """Check a routine's text as if it were the content of ``path`` (the studio's editor); RoutineError as ``load_routine``."""
     root = parse(path, text)
     if root is None:
         raise RoutineError([Problem(path, 1, 1, "the file is empty", "a routine needs at least a title and one technique")])

@@ -1,0 +1,336 @@
+// voiceguide studio: the library, the editor (form and YAML in step, problems as you type), hearing, building, publishing.
+// Everything goes through the studio's own API (README: "Studio"); nothing is fetched from elsewhere.
+(() => {
+  "use strict";
+  const $ = (id) => document.getElementById(id);
+  const CHECK_AFTER_MS = 150; // pause in typing before the routine is checked
+  const PLAN_AFTER_MS = 1200; // pause before the timeline is worked out again (it narrates new lines)
+
+  async function api(method, url, body) {
+    const options = { method, headers: {} };
+    if (body !== undefined) {
+      options.headers["content-type"] = "application/json";
+      options.body = JSON.stringify(body);
+    }
+    const response = await fetch(url, options);
+    const type = response.headers.get("content-type") || "";
+    const data = type.startsWith("application/json") ? await response.json() : await response.blob();
+    if (!response.ok) {
+      const err = new Error(data.message || response.statusText);
+      Object.assign(err, { status: response.status, data });
+      throw err;
+    }
+    return data;
+  }
+
+  const said = (err) => (err.data && err.data.hint ? `${err.message} — ${err.data.hint}` : err.message);
+
+  function clock(seconds) {
+    const s = Math.max(0, Math.round(seconds));
+    const h = Math.floor(s / 3600);
+    const m = Math.floor((s % 3600) / 60);
+    const ss = String(s % 60).padStart(2, "0");
+    return h ? `${h}:${String(m).padStart(2, "0")}:${ss}` : `${m}:${ss}`;
+  }
+
+  // ---- the library ----
+  function library() {
+    for (const cell of document.querySelectorAll("td.built")) {
+      const when = Number(cell.dataset.built);
+      if (when) cell.textContent = new Date(when * 1000).toLocaleString();
+    }
+    $("new-form").addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const name = $("new-name").value.trim();
+      try {
+        await api("POST", "/api/routines", { name });
+        location.href = `/edit/${encodeURIComponent(name)}`;
+      } catch (err) {
+        $("library-status").textContent = said(err);
+      }
+    });
+    for (const button of document.querySelectorAll("button.copy")) {
+      button.addEventListener("click", async () => {
+        const name = prompt("Name of the copy", `${button.dataset.name}-mine`);
+        if (!name) return;
+        try {
+          await api("POST", "/api/routines", { name, from: button.dataset.name });
+          location.href = `/edit/${encodeURIComponent(name)}`;
+        } catch (err) {
+          $("library-status").textContent = said(err);
+        }
+      });
+    }
+    for (const button of document.querySelectorAll("button.delete")) {
+      button.addEventListener("click", async () => {
+        if (!confirm(`Move ${button.dataset.name} to the trash?`)) return;
+        try {
+          await api("DELETE", `/api/routines/${encodeURIComponent(button.dataset.name)}`);
+          button.closest("tr").remove();
+        } catch (err) {
+          $("library-status").textContent = said(err);
+        }
+      });
+    }
+  }
+
+  // ---- top-level keys of the YAML text, for the form (the rest stays as written) ----
+  const keyLine = (key) => new RegExp(`^${key}:[ \\t]*(.*)$`, "m");
+
+  function readScalar(raw) {
+    const value = raw.trim();
+    if (value.startsWith('"')) {
+      try {
+        return JSON.parse(value);
+      } catch (err) {
+        return null;
+      }
+    }
+    if (value.startsWith("'")) return value.endsWith("'") && value.length > 1 ? value.slice(1, -1).replace(/''/g, "'") : null;
+    if (value === "" || /^[|>[{&*!]/.test(value)) return null; // written another way: the form leaves it alone
+    return value.replace(/\s+#.*$/, "");
+  }
+
+  function writeScalar(value) {
+    const plain = /^[A-Za-z\u00c0-\uffff][^:#"'\n\\]*$/.test(value) && !/\s$/.test(value) && !/^(true|false|yes|no|null|on|off)$/i.test(value);
+    return plain ? value : JSON.stringify(value);
+  }
+
+  function setKey(text, key, value) {
+    const pattern = keyLine(key);
+    if (value === "") return pattern.test(text) && key !== "title" ? text.replace(new RegExp(`^${key}:.*\\n?`, "m"), "") : text;
+    const line = `${key}: ${writeScalar(value)}`;
+    if (pattern.test(text)) return text.replace(pattern, line);
+    const title = keyLine("title").exec(text);
+    if (!title) return `${line}\n${text}`;
+    const end = title.index + title[0].length;
+    return `${text.slice(0, end)}\n${line}${text.slice(end)}`;
+  }
+
+  // ---- the editor ----
+  function editor(root) {
+    const name = root.dataset.name;
+    const yaml = $("yaml");
+    const fields = [...document.querySelectorAll("[data-key]")];
+    let version = null;
+    let builtin = false;
+    let checkTimer = 0;
+    let planTimer = 0;
+    let checked = 0; // the number of the last check sent: only the latest answer is shown
+
+    function formFromYaml() {
+      for (const field of fields) {
+        if (document.activeElement === field) continue;
+        const found = keyLine(field.dataset.key).exec(yaml.value);
+        const value = found ? readScalar(found[1]) : "";
+        field.disabled = value === null;
+        if (value !== null) field.value = value;
+      }
+    }
+
+    function showProblems(problems) {
+      const list = $("problems");
+      list.replaceChildren();
+      const lines = yaml.value.split("\n");
+      for (const field of fields) field.classList.remove("has-problem");
+      if (!problems.length) {
+        const li = document.createElement("li");
+        li.className = "ok";
+        li.textContent = "No problems.";
+        list.append(li);
+      }
+      for (const p of problems) {
+        const li = document.createElement("li");
+        li.textContent = `line ${p.line}, column ${p.column}: ${p.message}${p.hint ? ` — ${p.hint}` : ""}`;
+        li.dataset.line = String(p.line);
+        li.addEventListener("click", () => selectLine(p.line));
+        list.append(li);
+        const key = ((lines[p.line - 1] || "").match(/^([a-z_]+):/) || [])[1];
+        const field = fields.find((f) => f.dataset.key === key);
+        if (field) {
+          field.classList.add("has-problem");
+          field.title = li.textContent;
+        }
+      }
+    }
+
+    function selectLine(line) {
+      const lines = yaml.value.split("\n");
+      const start = lines.slice(0, line - 1).reduce((n, l) => n + l.length + 1, 0);
+      yaml.focus();
+      yaml.setSelectionRange(start, start + (lines[line - 1] || "").length);
+    }
+
+    async function check() {
+      const mine = ++checked;
+      try {
+        const answer = await api("POST", "/api/validate", { yaml: yaml.value, name });
+        if (mine !== checked) return;
+        showProblems(answer.problems);
+        clearTimeout(planTimer);
+        if (!answer.problems.length) planTimer = setTimeout(timeline, PLAN_AFTER_MS);
+      } catch (err) {
+        if (mine === checked) showProblems(err.data && err.data.problems ? err.data.problems : [{ line: 1, column: 1, message: said(err), hint: "" }]);
+      }
+    }
+
+    function changed() {
+      clearTimeout(checkTimer);
+      checkTimer = setTimeout(check, CHECK_AFTER_MS);
+    }
+
+    async function timeline() {
+      try {
+        const plan = await api("POST", "/api/plan", { yaml: yaml.value, name });
+        $("timeline-total").textContent = `${clock(plan.duration_s)} in all`;
+        $("timeline").replaceChildren(
+          ...plan.chapters.map((c) => {
+            const li = document.createElement("li");
+            const time = document.createElement("span");
+            time.className = "time";
+            time.textContent = clock(c.start_s);
+            li.append(time, c.title);
+            return li;
+          }),
+        );
+      } catch (err) {
+        $("timeline-total").textContent = said(err);
+      }
+    }
+
+    async function load() {
+      const routine = await api("GET", `/api/routines/${encodeURIComponent(name)}`);
+      yaml.value = routine.yaml;
+      version = routine.version;
+      builtin = routine.builtin;
+      $("builtin-note").hidden = !builtin;
+      $("save").disabled = builtin;
+      $("reload").hidden = true;
+      formFromYaml();
+      check();
+    }
+
+    async function save() {
+      try {
+        const answer = await api("PUT", `/api/routines/${encodeURIComponent(name)}`, { yaml: yaml.value, version });
+        version = answer.version;
+        $("save-status").textContent = "Saved.";
+      } catch (err) {
+        $("save-status").textContent = said(err);
+        $("reload").hidden = err.status !== 409;
+      }
+    }
+
+    yaml.addEventListener("input", () => {
+      formFromYaml();
+      $("save-status").textContent = "";
+      changed();
+    });
+    for (const field of fields) {
+      field.addEventListener("input", () => {
+        yaml.value = setKey(yaml.value, field.dataset.key, field.value.trim());
+        changed();
+      });
+    }
+    $("save").addEventListener("click", save);
+    $("reload").addEventListener("click", load);
+    hear(() => options());
+    building(name, () => yaml.value, () => options());
+    load().catch((err) => showProblems([{ line: 1, column: 1, message: said(err), hint: "" }]));
+  }
+
+  function options() {
+    const form = $("build-form");
+    const chosen = {};
+    for (const el of form.elements) {
+      if (!el.name) continue;
+      if (el.type === "checkbox") chosen[el.name] = el.checked;
+      else if (el.value !== "") chosen[el.name] = el.type === "number" ? Number(el.value) : el.value;
+    }
+    return chosen;
+  }
+
+  function hear(chosen) {
+    const audio = $("say-audio");
+    $("say-button").addEventListener("click", async () => {
+      const text = $("say-text").value.trim() || $("f-title").value;
+      const { voice, rate, engine } = chosen();
+      try {
+        const wav = await api("POST", "/api/say", { text, options: { voice, rate, engine } });
+        audio.src = URL.createObjectURL(wav);
+        await audio.play();
+      } catch (err) {
+        $("timeline-total").textContent = said(err);
+      }
+    });
+    $("bed-button").addEventListener("click", () => {
+      audio.src = `/api/beds/${encodeURIComponent($("bed-choice").value)}`;
+      audio.play().catch(() => {});
+    });
+  }
+
+  function building(name, text, chosen) {
+    const progress = $("build-progress");
+    let current = null;
+
+    function show(build) {
+      progress.dataset.state = build.state;
+      $("build-bar").value = build.progress;
+      const pct = Math.round(100 * build.progress);
+      $("build-text").textContent =
+        build.state === "failed" ? `failed: ${build.error.message}${build.error.hint ? ` — ${build.error.hint}` : ""}` : `${build.state} ${build.stage} ${pct}%`;
+      $("cancel").hidden = build.state !== "queued" && build.state !== "running";
+      if (build.state !== "done") return;
+      const page = build.files.find((f) => f.kind === "page");
+      const audio = build.files.find((f) => f.kind === "audio");
+      if (page) {
+        $("player").src = `${page.url}?built=${build.id}`;
+        $("player").hidden = false;
+      }
+      if (audio) {
+        $("download").href = audio.url;
+        $("download").hidden = false;
+        $("download").textContent = `Download ${audio.url.split("/").pop()}`;
+      }
+    }
+
+    $("build").addEventListener("click", async () => {
+      try {
+        const { id } = await api("POST", "/api/builds", { yaml: text(), name, options: chosen() });
+        current = id;
+        progress.dataset.state = "queued";
+        const events = new EventSource(`/api/builds/${id}/events`);
+        events.addEventListener("build", (e) => {
+          const build = JSON.parse(e.data);
+          show(build);
+          if (["done", "failed", "cancelled"].includes(build.state)) events.close();
+        });
+        events.onerror = () => events.close();
+      } catch (err) {
+        $("build-text").textContent = said(err);
+      }
+    });
+    $("cancel").addEventListener("click", () => current && api("DELETE", `/api/builds/${current}`).catch(() => {}));
+  }
+
+  // ---- publishing ----
+  function publish(form) {
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const data = new FormData(form);
+      const body = { sessions: data.getAll("sessions") };
+      for (const [key, value] of data.entries()) if (key !== "sessions" && value !== "") body[key] = value;
+      try {
+        const answer = await api("POST", "/api/feed", body);
+        $("publish-status").textContent = `Wrote ${answer.feed} with ${answer.episodes} episode(s).`;
+        $("publish-warnings").replaceChildren(...answer.warnings.map((w) => Object.assign(document.createElement("li"), { textContent: w })));
+      } catch (err) {
+        $("publish-status").textContent = said(err);
+      }
+    });
+  }
+
+  if ($("routine-list")) library();
+  if ($("editor")) editor($("editor"));
+  if ($("publish-form")) publish($("publish-form"));
+})();
