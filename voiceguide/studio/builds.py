@@ -165,11 +165,7 @@ class Builds:
 
 def error_json(err: VoiceguideError) -> dict[str, object]:
     """An error as the studio answers it: its message and its hint apart."""
-    hint = getattr(err, "hint", "")
-    message = str(err) or type(err).__name__
-    if not hint and " — " in message:
-        message, hint = message.split(" — ", 1)
-    return {"message": message, "hint": hint}
+    return {"message": err.message or type(err).__name__, "hint": err.hint}
 
 
 def unexpected_json() -> dict[str, object]:

@@ -18,8 +18,7 @@ class StudioError(VoiceguideError):
     """A request the studio refuses; ``status`` is its HTTP status, ``hint`` how to fix it."""
 
     def __init__(self, message: str, hint: str = "", status: int = 400) -> None:
-        super().__init__(message)
-        self.hint = hint
+        super().__init__(message, hint)
         self.status = status
 
 
