@@ -9,10 +9,8 @@ from typing import Any
 
 from voiceguide.build import ROUTINE_MUSIC, BuildOptions
 from voiceguide.durations import format_duration, parse_duration
-from voiceguide.narration import ENGINES
+from voiceguide.registry import bed_names, engine_names, format_names
 from voiceguide.render.beds import NONE
-from voiceguide.render.catalogue import BED_NAMES
-from voiceguide.render.settings import FORMATS
 from voiceguide.routine.limits import MAX_SESSION_S, RATE_RANGE
 from voiceguide.studio.folders import StudioError
 
@@ -45,8 +43,8 @@ def narrator(options: dict[str, Any]) -> Narrator:
         raise _bad("voice must be a voice's id, name or language", "see 'voiceguide voices'")
     if rate is not None and (not isinstance(rate, int) or isinstance(rate, bool) or not RATE_RANGE[0] <= rate <= RATE_RANGE[1]):
         raise _bad(f"rate must be a whole number of words a minute from {RATE_RANGE[0]} to {RATE_RANGE[1]}", "e.g. 150")
-    if engine is not None and engine not in ENGINES:
-        raise _bad(f"engine must be one of {', '.join(ENGINES)}", "leave it out for the routine's own")
+    if engine is not None and engine not in engine_names():
+        raise _bad(f"engine must be one of {', '.join(engine_names())}", "leave it out for the routine's own")
     return Narrator(voice or None, rate, engine or None, None if length in (None, "") else _length(length))
 
 
@@ -64,14 +62,14 @@ def build_options(options: dict[str, Any], output: Path) -> tuple[Narrator, Buil
     """The narrator and the build's options; the output goes into the studio's output folder, replacing an earlier build."""
     who = narrator(options)
     music = options.get("music", ROUTINE_MUSIC) or ROUTINE_MUSIC
-    if music not in (ROUTINE_MUSIC, NONE, *BED_NAMES):
-        raise _bad(f"music must be 'routine', 'none' or a bed: {', '.join(BED_NAMES)}", "music files are chosen in the routine")
+    if music not in (ROUTINE_MUSIC, NONE, *bed_names()):
+        raise _bad(f"music must be 'routine', 'none' or a bed: {', '.join(bed_names())}", "music files are chosen in the routine")
     level = options.get("music_level")
     if level is not None and (not isinstance(level, int | float) or isinstance(level, bool) or not -60 <= level <= 0):
         raise _bad("music_level must be a number of dB from -60 to 0", "e.g. -14")
     fmt = options.get("format") or None
-    if fmt is not None and fmt not in FORMATS:
-        raise _bad(f"format must be one of {', '.join(FORMATS)}", "mp3 plays everywhere")
+    if fmt is not None and fmt not in format_names():
+        raise _bad(f"format must be one of {', '.join(format_names())}", "mp3 plays everywhere")
     bitrate = options.get("bitrate") or None
     if bitrate is not None and (not isinstance(bitrate, str) or not _BITRATE.match(bitrate) or not 8 <= int(bitrate[:-1]) <= 320):
         raise _bad("bitrate must be like 128k (8k to 320k)", "leave it out for the format's own")

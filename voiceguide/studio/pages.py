@@ -8,16 +8,12 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from voiceguide.export.feed import FEED_FORMATS
-from voiceguide.narration import ENGINES
-from voiceguide.render.catalogue import BEDS
-from voiceguide.render.settings import FORMATS
+from voiceguide import registry
 from voiceguide.routine.limits import RATE_RANGE
 from voiceguide.studio.folders import check_name
 from voiceguide.studio.state import Studio
 
 _env = Environment(loader=PackageLoader("voiceguide.studio", "templates"), autoescape=select_autoescape(default=True))
-AUDIO = (".mp3", ".m4a", ".m4b", ".opus", ".flac", ".wav", ".ogg")
 
 
 def _page(template: str, **values: object) -> HTMLResponse:
@@ -37,14 +33,19 @@ async def library(request: Request) -> Response:
 async def editor(request: Request) -> Response:
     name = check_name(request.path_params["name"])
     _studio(request).library.path(name)  # 404 for a routine that does not exist
-    choices = {"engines": list(ENGINES), "beds": [(b.name, b.sound) for b in BEDS], "formats": list(FORMATS), "rates": RATE_RANGE}
+    choices = {
+        "engines": registry.engine_names(), "beds": [(b.name, b.sound) for b in registry.BEDS.values()],
+        "formats": registry.format_names(), "languages": registry.languages(), "rates": RATE_RANGE,
+    }  # fmt: skip
     return _page("editor.html", name=name, **choices)
 
 
 async def publish(request: Request) -> Response:
     output = _studio(request).folders.output
-    sessions = sorted(p.name for p in output.iterdir() if p.is_file() and p.suffix in AUDIO and not p.name.startswith("."))
-    return _page("publish.html", sessions=sessions, formats=FEED_FORMATS)
+    sessions = sorted(
+        p.name for p in output.iterdir() if p.is_file() and p.suffix in registry.audio_suffixes() and not p.name.startswith(".")
+    )
+    return _page("publish.html", sessions=sessions, formats=registry.feed_formats())
 
 
 ROUTES = [

@@ -78,11 +78,11 @@ def bed_wav(name: str) -> bytes:
     """The first seconds of a generated bed as 16-bit stereo WAV."""
     import numpy as np
 
+    from voiceguide.registry import bed_names
     from voiceguide.render.beds import generated_bed
-    from voiceguide.render.catalogue import BED_NAMES
 
-    if name not in BED_NAMES:
-        raise StudioError(f"no bed named '{name[:40]}'", f"the beds are: {', '.join(BED_NAMES)}", 404)
+    if name not in bed_names():
+        raise StudioError(f"no bed named '{name[:40]}'", f"the beds are: {', '.join(bed_names())}", 404)
     rate = 44100
     bed = generated_bed(name, rate)[: int(BED_PREVIEW_S * rate)]
     fade = np.linspace(1.0, 0.0, rate, dtype=np.float32)[:, None]
