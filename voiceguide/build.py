@@ -13,6 +13,8 @@ from pathlib import Path
 
 from voiceguide.destinations import audio_path, format_of, side_paths, side_texts
 from voiceguide.language import language
+from voiceguide.narration import upkeep
+from voiceguide.narration.cache import cache_root
 from voiceguide.output import Outputs
 from voiceguide.plan import Plan
 from voiceguide.progress import Progress
@@ -22,6 +24,7 @@ from voiceguide.render.session import render_session
 from voiceguide.render.settings import DEFAULT_TARGET_LUFS, Codec, MixSettings
 from voiceguide.routine import Routine, find_routine, load_routine
 from voiceguide.session import Session, prepare
+from voiceguide.user_defaults import user_defaults
 
 ROUTINE_MUSIC = "routine"  # BuildOptions.music: whatever the routine says
 
@@ -86,7 +89,7 @@ def build(routine_arg: str | Path | Routine, options: BuildOptions, progress: Pr
         options.target_lufs,
         routine.music.chime_level_db,
     )
-    with Outputs(options.force, inputs) as outputs:
+    with Outputs(options.force, inputs) as outputs, upkeep.holding():  # the clips stay held until the result is written
         partial = outputs.reserve(destination)
         for side in side_paths(destination, options.sidecars, options.player):
             outputs.check(side)  # refused now, before anything is narrated
@@ -111,5 +114,6 @@ def build(routine_arg: str | Path | Routine, options: BuildOptions, progress: Pr
         for side, text in side_files.items():
             outputs.write_text(side, text)
         outputs.commit()
+    upkeep.trim(cache_root(), user_defaults().cache_limit)  # least recently used first; never a clip a running build holds
     timings["total"] = time.perf_counter() - clock
     return BuildResult(destination, session, rendered.loudness_lufs, list(side_files), timings)

@@ -1,4 +1,4 @@
-"""A person's own narrator: engine and voice, from the environment or a small config file.
+"""A person's own narrator (engine and voice) and cache limit, from the environment or a small config file.
 
 ``$VOICEGUIDE_ENGINE`` and ``$VOICEGUIDE_VOICE`` win over the file
 ``$VOICEGUIDE_CONFIG``, else ``$XDG_CONFIG_HOME/voiceguide/config.toml``, else
@@ -6,6 +6,7 @@
 
     engine = "kokoro"
     voice = "af_heart"
+    cache_limit = "5GB"   # the clip cache is trimmed to this after each build (default 2GB)
 
 The engine for a line is the command line's, else the routine's, else this one,
 else ``DEFAULT_ENGINE``. This voice is used only with this engine, and only where
@@ -22,11 +23,13 @@ from pathlib import Path
 from voiceguide import registry
 from voiceguide.errors import VoiceguideError
 from voiceguide.folders import user_folder
+from voiceguide.narration.upkeep import DEFAULT_LIMIT_BYTES, parse_size
 from voiceguide.registry import DEFAULT_ENGINE
 
 ENGINE_VARIABLE = "VOICEGUIDE_ENGINE"
 VOICE_VARIABLE = "VOICEGUIDE_VOICE"
-KEYS = ("engine", "voice")
+KEYS = ("engine", "voice", "cache_limit")
+EXAMPLES = {"engine": "kokoro", "voice": "af_heart", "cache_limit": "5GB"}
 
 
 class ConfigError(VoiceguideError):
@@ -43,6 +46,7 @@ def config_path() -> Path:
 class UserDefaults:
     engine: str | None = None
     voice: str | None = None
+    cache_limit: int = DEFAULT_LIMIT_BYTES  # bytes the clip cache is trimmed to after a build
 
     def engine_for(self, command_line: str | None, routine: str | None = None) -> str:
         """The engine to use: command line, routine, this person's default, then voiceguide's."""
@@ -65,7 +69,7 @@ def _from_file(path: Path) -> dict[str, str]:
         raise ConfigError(f"{path}: unknown key {unknown[0]!r}", hint=f"it may hold {' and '.join(KEYS)}")
     for key, value in data.items():
         if not isinstance(value, str) or not value.strip():
-            raise ConfigError(f'{path}: {key} must be a non-empty string, e.g. {key} = "{"kokoro" if key == "engine" else "af_heart"}"')
+            raise ConfigError(f'{path}: {key} must be a non-empty string, e.g. {key} = "{EXAMPLES[key]}"')
     return {k: v.strip() for k, v in data.items()}
 
 
@@ -80,4 +84,10 @@ def user_defaults() -> UserDefaults:
     engine = found.get("engine")
     if engine is not None and engine not in registry.ENGINES:
         raise ConfigError(f"{source['engine']}: engine {engine!r} is not one of {', '.join(registry.ENGINES)}")
-    return UserDefaults(engine, found.get("voice"))
+    limit = DEFAULT_LIMIT_BYTES
+    if "cache_limit" in found:
+        try:
+            limit = parse_size(found["cache_limit"])
+        except ValueError as err:
+            raise ConfigError(f"{source['engine']}: cache_limit: {err}") from None
+    return UserDefaults(engine, found.get("voice"), limit)

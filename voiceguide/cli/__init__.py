@@ -74,8 +74,8 @@ def cli() -> None:
 
 
 COMMAND_MODULES = {  # each subcommand and the module that registers it
-    "batch": "batch", "build": "build", "feed": "feed", "list": "routines", "music": "music", "plan": "routines",
-    "play": "play", "say": "say", "studio": "studio", "validate": "routines", "voices": "voices",
+    "batch": "batch", "build": "build", "cache": "cache", "feed": "feed", "list": "routines", "music": "music",
+    "plan": "routines", "play": "play", "say": "say", "studio": "studio", "validate": "routines", "voices": "voices",
 }  # fmt: skip
 
 

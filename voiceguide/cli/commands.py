@@ -3,6 +3,7 @@
 from voiceguide.cli import (  # noqa: F401
     batch,
     build,
+    cache,
     feed,
     music,
     play,

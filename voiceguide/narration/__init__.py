@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING
 from voiceguide import registry
 from voiceguide.errors import NarratorError
 from voiceguide.narration import cache as clip_cache
+from voiceguide.narration import upkeep
 from voiceguide.narration.base import Clip, VoiceInfo
 from voiceguide.narration.engines import Engine, engine_ref, load_engine
-from voiceguide.narration.store import store_from_environment
+from voiceguide.narration.store import ClipStore, store_from_environment
 from voiceguide.narration.voices import filter_voices, resolve_voice, speaks, usable_voice
 from voiceguide.registry import DEFAULT_ENGINE, NATURAL_ENGINE
 
@@ -147,7 +148,6 @@ def narrate(
     that fails, crashes or hangs.
     """
     from voiceguide.narration.maker import Job
-    from voiceguide.narration.workers import run_jobs
 
     wanted = list(dict.fromkeys(utterances))
     for u in wanted:
@@ -156,30 +156,42 @@ def narrate(
     store = store_from_environment()  # clips shared between machines, behind this cache
 
     key_of: dict[Utterance, str] = {}
-    clips: dict[str, Clip] = {}
-    jobs: dict[str, dict[str, Job]] = {}  # by engine, then clip key
     every: dict[str, tuple[str, Job]] = {}  # each clip's engine and job, cached or not (to make again what goes missing)
-    queued: set[str] = set()
     for u in wanted:
         name = u.engine or engine
         cls = _engine(name)
         voice = usable_voice(u.voice, list(_voices(cls)), cls.name).id
         key = clip_cache.clip_key(cls.name, _version(cls), voice, u.rate, u.volume, u.spoken)
         key_of[u] = key
-        if key in clips or key in queued:
+        if key in every:
             continue
         path = clip_cache.clip_path(root, key)
         limit = timeout_s if timeout_s is not None else default_timeout_s(u.spoken, cls.timeout_factor)
         every[key] = (name, Job(key, u.spoken, voice, int(u.rate), float(u.volume), path, limit))
-        found = clip_cache.lookup(path)
-        if found is None and store is not None and store.fetch(key, path):
-            found = clip_cache.lookup(path)
+    with upkeep.held(root, every):  # no trim removes these clips while they are used (to the end of the build around this)
+        return _narrated(every, key_of, root, store, progress, stats)
+
+
+def _narrated(
+    every: dict[str, tuple[str, Job]], key_of: dict[Utterance, str], root: Path, store: ClipStore | None,
+    progress: Callable[[int, int], None] | None, stats: MutableMapping[str, int] | None,
+) -> dict[Utterance, Clip]:  # fmt: skip
+    """``narrate`` once its clips are held: what the cache has (marked as used), the rest made and labelled."""
+    from voiceguide.narration.workers import run_jobs
+
+    clips: dict[str, Clip] = {}
+    jobs: dict[str, dict[str, Job]] = {}  # by engine, then clip key
+    queued: set[str] = set()
+    for key, (name, job) in every.items():
+        found = clip_cache.lookup(job.out)
+        if found is None and store is not None and store.fetch(key, job.out):
+            found = clip_cache.lookup(job.out)
         if found is not None:
             clips[key] = found
         else:
-            jobs.setdefault(name, {})[key] = every[key][1]
+            jobs.setdefault(name, {})[key] = job
             queued.add(key)
-
+    upkeep.touch(clip.path for clip in clips.values())
     cached = len(clips)
     done = 0
 
@@ -196,6 +208,7 @@ def narrate(
         clip_cache.check_writable(root)  # a cache that cannot take the clips is the cache's problem, said before any synthesis
     for name, mine in jobs.items():  # one engine at a time: its workers use every core
         run_jobs(list(mine.values()), engine_ref(name), _engine(name).name, made)
+        upkeep.label(root, ((key, _engine(name).name, job.voice) for key, job in mine.items()))
     gone: dict[str, dict[str, Job]] = {}  # clips the cache lost meanwhile (cleaned or removed by someone): made once more
     for key, clip in clips.items():
         if not clip.path.is_file():
@@ -206,4 +219,4 @@ def narrate(
     if stats is not None:
         stats.clear()
         stats.update(synthesised=len(queued), cached=cached)
-    return {u: clips[key_of[u]] for u in wanted}
+    return {u: clips[key] for u, key in key_of.items()}

@@ -7,8 +7,10 @@ that cannot be written only costs time.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
+import os
 from pathlib import Path
 
 import numpy as np
@@ -50,4 +52,8 @@ def kept(path: Path, count: int, max_bytes: int) -> list[np.ndarray] | None:
         arrays = [np.load(stream, allow_pickle=False) for _ in range(count)]
     except (OSError, ValueError, EOFError):
         return None
-    return arrays if stream.tell() == len(body) - len(MAGIC) else None
+    if stream.tell() != len(body) - len(MAGIC):
+        return None
+    with contextlib.suppress(OSError):
+        os.utime(path)  # used now: what trimming the cache goes by
+    return arrays
