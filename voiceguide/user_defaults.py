@@ -66,7 +66,7 @@ def _from_file(path: Path) -> dict[str, str]:
         raise ConfigError(f"{path}: cannot read it ({exc})", hint="fix or remove the file") from None
     unknown = sorted(set(data) - set(KEYS))
     if unknown:
-        raise ConfigError(f"{path}: unknown key {unknown[0]!r}", hint=f"it may hold {' and '.join(KEYS)}")
+        raise ConfigError(f"{path}: unknown key {unknown[0]!r}", hint=f"it may hold {', '.join(KEYS)}")
     for key, value in data.items():
         if not isinstance(value, str) or not value.strip():
             raise ConfigError(f'{path}: {key} must be a non-empty string, e.g. {key} = "{EXAMPLES[key]}"')
@@ -88,6 +88,8 @@ def user_defaults() -> UserDefaults:
     if "cache_limit" in found:
         try:
             limit = parse_size(found["cache_limit"])
-        except ValueError as err:
-            raise ConfigError(f"{source['engine']}: cache_limit: {err}") from None
+        except ValueError:
+            raise ConfigError(
+                f"{source['engine']}: cache_limit {found['cache_limit']!r} is not a size", hint='write it as "500MB" or "2GB"'
+            ) from None
     return UserDefaults(engine, found.get("voice"), limit)
