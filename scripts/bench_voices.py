@@ -77,8 +77,8 @@ def edit_distance(a: list[str], b: list[str]) -> int:
 
 
 def lines_of(routine: str) -> list[str]:
-    from voiceguide.plan import script, utterances
-    from voiceguide.routine import find_routine, load_routine
+    from voiceguide.plan import load_routine, script, utterances
+    from voiceguide.routine import find_routine
 
     return [u.spoken for u in utterances(script(load_routine(find_routine(routine))))]
 

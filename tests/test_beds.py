@@ -21,11 +21,11 @@ from mix_checks import band_share, hold_spans
 
 from voiceguide import registry
 from voiceguide.errors import MusicError, RoutineError
+from voiceguide.plan import load_routine
 from voiceguide.registry import DEFAULT_BED
 from voiceguide.render import beds as beds_module
 from voiceguide.render.beds import BUILTIN, MusicBed, generated_bed, maker
 from voiceguide.render.music import builtin_music
-from voiceguide.routine import load_routine
 
 BED_NAMES = registry.bed_names()
 BEDS = tuple(registry.BEDS.values())

@@ -7,8 +7,7 @@ import pytest
 from voiceguide.errors import RoutineError
 from voiceguide.language import known_languages, language
 from voiceguide.language.bodyparts import BUILT_IN_PARTS
-from voiceguide.plan import script
-from voiceguide.routine import load_routine
+from voiceguide.plan import load_routine, script
 
 # The plan's first side cue and switch cue for each language and body part, written out by hand.
 CUES: dict[str, dict[str, tuple[str, str]]] = {

@@ -290,7 +290,8 @@ def test_captions_of_a_real_plan(tiny_routine: Path) -> None:
 
 def test_no_caption_under_a_second_inside_a_longer_line_of_a_built_in_routine() -> None:
     """The issue's measure on a built-in routine with the real narrator: 48 of 122 captions were under a second."""
-    from voiceguide.routine import find_routine, load_routine
+    from voiceguide.plan import load_routine
+    from voiceguide.routine import find_routine
     from voiceguide.session import prepare
 
     plan = prepare(load_routine(find_routine("gentle-foot-unwind"))).plan

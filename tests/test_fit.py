@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 
 from voiceguide.errors import LimitError, RoutineError
-from voiceguide.fit import MIN_FACTOR, TOLERANCE_S, Fitted, at_repetitions, first_lines, fit
-from voiceguide.plan import build_plan, script, utterances
-from voiceguide.routine import load_routine
+from voiceguide.plan import build_plan, load_routine, script, utterances
+from voiceguide.plan.fit import MIN_FACTOR, TOLERANCE_S, Fitted, at_repetitions, first_lines, fit
 from voiceguide.routine.limits import MAX_CUES
 
 

@@ -27,9 +27,9 @@ from voiceguide import ffmpeg, narration
 from voiceguide.build import BuildOptions, build
 from voiceguide.errors import MusicError, RenderError, ResourceError, RoutineError
 from voiceguide.output import TEMP_MARK
+from voiceguide.plan import load_routine
 from voiceguide.render import music as music_mod
 from voiceguide.render.music import MAX_MUSIC_BYTES, check_music_file, decode_music
-from voiceguide.routine import load_routine
 
 ROUTINE = "title: Music test\nintro:\n  - Welcome.\ntechniques:\n  - name: Toe press\n    steps: [Press your toes.]\noutro:\n  - Done.\n"
 

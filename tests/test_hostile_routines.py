@@ -26,9 +26,9 @@ from hypothesis import strategies as st
 import voiceguide.cli.commands  # noqa: F401  (registers the subcommands)
 from voiceguide.cli import cli
 from voiceguide.errors import LimitError, RoutineError
-from voiceguide.plan import build_plan, respell, script, utterances
-from voiceguide.routine import load_routine
+from voiceguide.plan import build_plan, load_routine, script, utterances
 from voiceguide.routine.limits import MAX_PRONUNCIATIONS, MAX_SPOKEN
+from voiceguide.routine.pronounce import respell
 
 FAST = settings(max_examples=300, deadline=None, database=None)
 

@@ -19,8 +19,7 @@ from voiceguide.export.feed import Episode, FeedInfo, _episode_language, feed_la
 from voiceguide.language import PHRASE_KEYS, known_languages, language, number_words
 from voiceguide.narration import list_voices, voice_speaks
 from voiceguide.narration.voices import resolve_voice
-from voiceguide.plan import build_plan, script, utterances
-from voiceguide.routine import load_routine
+from voiceguide.plan import build_plan, load_routine, script, utterances
 from voiceguide.session import check_narration, prepare
 
 LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pt")

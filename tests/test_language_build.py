@@ -22,8 +22,8 @@ from voiceguide.build import BuildOptions, build
 from voiceguide.export.feed import PODCAST, FeedInfo, write_feed
 from voiceguide.export.sidecars import write_sidecars
 from voiceguide.language import language
-from voiceguide.plan import Plan
-from voiceguide.routine import builtin_routines, load_routine
+from voiceguide.plan import Plan, load_routine
+from voiceguide.routine import builtin_routines
 
 pytestmark = pytest.mark.slow
 

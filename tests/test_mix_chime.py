@@ -111,7 +111,7 @@ def test_the_strike_is_soft() -> None:
 
 def test_chime_level_out_of_range_is_a_located_problem(tmp_path: Path) -> None:
     from voiceguide.errors import RoutineError
-    from voiceguide.routine import load_routine
+    from voiceguide.plan import load_routine
 
     path = tmp_path / "loud.yaml"
     path.write_text(ROUTINE.format(music="music: {chime_level: 6}").lstrip("\n"), encoding="utf-8")

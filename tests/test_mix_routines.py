@@ -25,8 +25,8 @@ from audio_checks import RATE, ebur128, mono, onset_s, rms_dbfs, span
 from mix_checks import band_share, chime_levels, gap_rises, hold_spans, seam_roughness, separate
 
 from voiceguide.ffmpeg import ffmpeg_exe
-from voiceguide.plan import Event, repetition_cue, script, speech_of
-from voiceguide.routine import Routine, builtin_routines, load_routine
+from voiceguide.plan import Event, load_routine, repetition_cue, script, speech_of
+from voiceguide.routine import Routine, builtin_routines
 from voiceguide.routine.model import DEFAULT_SWITCH_PAUSE_S, Technique
 
 ENGLISH = [name for name, path in builtin_routines().items() if load_routine(path).language == "en"]

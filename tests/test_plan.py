@@ -7,8 +7,8 @@ import itertools
 import pytest
 
 from voiceguide.errors import LimitError
-from voiceguide.plan import NO_OVERRIDES, build_plan, script, utterances
-from voiceguide.routine import Narration, load_routine
+from voiceguide.plan import NO_OVERRIDES, build_plan, load_routine, script, utterances
+from voiceguide.routine import Narration
 
 
 def fake_durations(events):

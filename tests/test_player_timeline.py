@@ -7,12 +7,11 @@ import json
 import pytest
 
 from voiceguide.export.chapters import ChapterMark
-from voiceguide.plan import build_plan, script, utterances
+from voiceguide.plan import build_plan, load_routine, script, utterances
 from voiceguide.player.clock import SessionClock
 from voiceguide.player.positions import MIN_RESUME_S, Positions
 from voiceguide.player.terminal import ASCII, View, log_line, screen_lines
 from voiceguide.player.timeline import MIN_PAUSE_BAR_S, RESTART_GRACE_S, Track, moment, next_chapter, previous_target
-from voiceguide.routine import load_routine
 
 ROUTINE = """
 title: Follow test

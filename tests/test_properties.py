@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from yaml.nodes import Node
 
 from voiceguide.errors import LimitError, RoutineError
-from voiceguide.plan import MAX_SESSION_S, Plan, build_plan, script, utterances
-from voiceguide.routine import Routine, load_routine
+from voiceguide.plan import Plan, build_plan, load_routine, script, utterances
+from voiceguide.routine import Routine
 from voiceguide.routine.builder import (
     MUSIC_KEYS,
     NARRATION_KEYS,
@@ -27,6 +27,7 @@ from voiceguide.routine.builder import (
     STEP_KEYS,
     TECHNIQUE_KEYS,
 )
+from voiceguide.routine.limits import MAX_SESSION_S
 from voiceguide.routine.yamlsafe import YamlReject, compose
 
 pytestmark = pytest.mark.slow  # hundreds of generated routines each

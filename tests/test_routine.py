@@ -19,8 +19,8 @@ from installed import VOICEGUIDE
 from yaml.nodes import Node
 
 from voiceguide.errors import LimitError, RoutineError
-from voiceguide.plan import build_plan, script, utterances
-from voiceguide.routine import Routine, Step, builtin_routines, load_routine
+from voiceguide.plan import build_plan, load_routine, script, utterances
+from voiceguide.routine import Routine, Step, builtin_routines
 from voiceguide.routine.checks import MAX_PROBLEMS
 from voiceguide.routine.limits import MAX_COVER_BYTES, MAX_FILE_BYTES, MAX_TEXT
 from voiceguide.routine.yamlsafe import YamlReject, compose

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from voiceguide.errors import RoutineError
-from voiceguide.routine import load_routine
+from voiceguide.plan import load_routine
 
 HEAD = "title: T\ntechniques:\n  - name: A\n    steps:\n"
 

@@ -13,7 +13,8 @@ pytest.importorskip("starlette", reason="the studio extra is not installed (pip 
 from studio_server import TOKEN, running_studio
 
 from voiceguide.errors import RoutineError
-from voiceguide.routine import builtin_routines, load_routine
+from voiceguide.plan import load_routine
+from voiceguide.routine import builtin_routines
 
 
 @pytest.fixture(scope="module")

@@ -164,8 +164,7 @@ def test_a_rate_the_engine_cannot_reach_is_located(write_routine) -> None:
 
 
 def test_a_technique_may_name_its_own_engine(write_routine) -> None:
-    from voiceguide.plan import script, utterances
-    from voiceguide.routine import load_routine
+    from voiceguide.plan import load_routine, script, utterances
 
     path = write_routine(
         """
@@ -198,7 +197,7 @@ def test_schema_names_every_engine() -> None:
 
 
 def _chosen(routine_text: str, write_routine: Callable[[str, str], Path], **given: Any) -> str:
-    from voiceguide.routine import load_routine
+    from voiceguide.plan import load_routine
     from voiceguide.session import narrator_settings
 
     routine = load_routine(write_routine(routine_text, "r.yaml"))

@@ -16,13 +16,13 @@ from voiceguide.language import language
 from voiceguide.narration import upkeep
 from voiceguide.narration.cache import cache_root
 from voiceguide.output import Outputs
-from voiceguide.plan import Plan
+from voiceguide.plan import Plan, load_routine
 from voiceguide.progress import Progress
 from voiceguide.render.beds import NONE, MusicBed, MusicChoice
 from voiceguide.render.metadata import Metadata
 from voiceguide.render.session import render_session
 from voiceguide.render.settings import DEFAULT_TARGET_LUFS, Codec, MixSettings
-from voiceguide.routine import Routine, find_routine, load_routine
+from voiceguide.routine import Routine, find_routine
 from voiceguide.session import Session, prepare
 from voiceguide.user_defaults import user_defaults
 

@@ -77,6 +77,7 @@ ENGINES: dict[str, EngineKind] = {
     )
 }  # fmt: skip
 DEFAULT_ENGINE = "pyttsx3"  # instant and speaks every language espeak-ng knows
+RATE_RANGE = (80, 450)  # words per minute espeak accepts (audio-facts.md): the widest any engine takes
 NATURAL_ENGINE = "kokoro"  # the default instead, wherever it is installed and speaks the routine's language
 
 _BEDS = "voiceguide.render.bedsounds"

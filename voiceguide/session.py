@@ -9,15 +9,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from voiceguide.errors import Problem, RoutineError, SilentLineError
-from voiceguide.fit import Fitted, first_lines, fit
 from voiceguide.narration import default_engine, narrate, voice_speaks
 from voiceguide.narration.base import Clip
 from voiceguide.narration.checks import narration_problems
-from voiceguide.plan import Event, Plan, Utterance, build_plan, script, utterances
+from voiceguide.plan import Event, Plan, Utterance, build_plan, load_routine, script, spoken_line, utterances
+from voiceguide.plan.fit import Fitted, first_lines, fit
 from voiceguide.progress import Progress
 from voiceguide.registry import DEFAULT_ENGINE
-from voiceguide.routine import Narration, Routine, find_routine, load_routine
-from voiceguide.routine.limits import spoken_line
+from voiceguide.routine import Narration, Routine, find_routine
 from voiceguide.user_defaults import user_defaults
 
 
@@ -86,7 +85,7 @@ def prepare(
 
     Command-line ``voice``, ``rate`` and ``engine`` win over the routine; the routine's win
     over the user's own defaults (``user_defaults``), which win over voiceguide's.
-    ``length_s`` (else the routine's ``length:``) fits the session to that length (``voiceguide.fit``).
+    ``length_s`` (else the routine's ``length:``) fits the session to that length (``voiceguide.plan.fit``).
     Raises RoutineError with located problems before anything is synthesised.
     """
     routine = routine_arg if isinstance(routine_arg, Routine) else load_routine(find_routine(str(routine_arg)))

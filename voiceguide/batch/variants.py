@@ -18,7 +18,8 @@ from typing import Any
 from voiceguide import __version__
 from voiceguide.durations import format_duration
 from voiceguide.errors import BatchError, RoutineError
-from voiceguide.routine import Routine, find_routine, load_routine
+from voiceguide.plan import load_routine
+from voiceguide.routine import Routine, find_routine
 from voiceguide.user_defaults import UserDefaults
 
 

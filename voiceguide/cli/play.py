@@ -68,9 +68,10 @@ def play_command(target: str, no_audio: bool, resume: bool | None, events_path: 
 def _routine_audio(argument: str) -> Path:
     """The routine's default build, built first (with its side files) unless an up-to-date one exists."""
     from voiceguide.build import BuildOptions, build
+    from voiceguide.plan import load_routine
     from voiceguide.player.source import built_audio, up_to_date
     from voiceguide.progress import Progress
-    from voiceguide.routine import find_routine, load_routine
+    from voiceguide.routine import find_routine
 
     routine = load_routine(find_routine(argument))
     audio = built_audio(routine)

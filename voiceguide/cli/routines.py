@@ -9,8 +9,9 @@ from voiceguide.cli import cli
 from voiceguide.cli.options import engine_option, length_option, rate_option, voice_option
 from voiceguide.durations import format_clock
 from voiceguide.errors import RoutineError
+from voiceguide.plan import load_routine
 from voiceguide.progress import Progress
-from voiceguide.routine import builtin_routines, find_routine, load_routine
+from voiceguide.routine import builtin_routines, find_routine
 from voiceguide.session import check_narration, prepare
 
 

@@ -32,7 +32,7 @@ class Engine(ABC):
     """A text-to-speech engine that writes one WAV file per call."""
 
     name: ClassVar[str]
-    rate_range: ClassVar[tuple[int, int]] = (80, 450)  # words per minute espeak accepts (audio-facts.md)
+    rate_range: ClassVar[tuple[int, int]] = registry.RATE_RANGE
     # True: each clip is made in a fresh fork of the worker (engines that keep state between
     # utterances, like espeak-ng). False: the worker makes every clip itself, for engines whose
     # output depends only on their input and which start threads a fork cannot carry (ONNX Runtime).

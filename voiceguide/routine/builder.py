@@ -171,7 +171,7 @@ class _Builder:
         )  # fmt: skip
 
     def length(self, node: Node) -> float | None:
-        """length: the session's length when fitted (voiceguide.fit), more than 0 and at most the session limit."""
+        """length: the session's length when fitted (voiceguide.plan.fit), more than 0 and at most the session limit."""
         seconds = self.check.duration(node, "length", MAX_SESSION_S)
         if seconds == 0:
             self.check.problem(node, "length is 0s", "write the session's length, such as 20m, or remove the line")

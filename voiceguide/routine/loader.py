@@ -1,4 +1,7 @@
-"""Loading a routine file: read it safely, parse it, build the model checking every field, check its size."""
+"""Reading a routine file: read it safely, parse it, build the model checking every field.
+
+The session it makes is checked as a whole by ``plan.checked.load_routine``, which calls this first.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +10,12 @@ from pathlib import Path
 from voiceguide.errors import Problem, RoutineError
 from voiceguide.routine.builder import build_routine
 from voiceguide.routine.files import read_text
-from voiceguide.routine.limits import RoutineLimitError, session_size_problem
 from voiceguide.routine.model import Routine
 from voiceguide.routine.yamlsafe import parse
 
 
-def load_routine(path: Path | str) -> Routine:
-    """Read and check a routine file; raise RoutineError listing every problem found."""
+def read_routine(path: Path | str) -> Routine:
+    """Read a routine file and check every field; raise RoutineError listing every problem found."""
     path = Path(path)
     return routine_from_text(path, read_text(path))
 
@@ -26,11 +28,4 @@ def routine_from_text(path: Path, text: str) -> Routine:
     routine, check = build_routine(path, root, text)
     if check.problems or routine is None:
         raise RoutineError(check.problems)
-    size_problem = session_size_problem(routine)
-    if size_problem is None and any(t.repetitions_range for t in routine.techniques):
-        from voiceguide.fit import at_repetitions  # the fit imports the planner, which imports this package
-
-        size_problem = session_size_problem(at_repetitions(routine, 1), with_silence=False)
-    if size_problem is not None:
-        raise RoutineLimitError([size_problem])
     return routine

@@ -132,7 +132,7 @@ class Routine:
     pronunciations: tuple[tuple[str, str], ...] = ()
     phrases: tuple[tuple[str, str], ...] = ()  # the routine's own wording of built-in phrases, over its language's
     body_part: str = DEFAULT_BODY_PART  # what the sides of its techniques are, unless a technique says
-    length_s: float | None = None  # length: the session is fitted to this length (see voiceguide.fit)
+    length_s: float | None = None  # length: the session is fitted to this length (see voiceguide.plan.fit)
     # Where some values were written, as (key, line, column): "language", "narration.voice",
     # "techniques.2.narration.engine" …, so checks made after loading can point at them.
     places: tuple[tuple[str, int, int], ...] = field(default=(), compare=False)

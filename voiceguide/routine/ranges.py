@@ -1,6 +1,6 @@
 """Ranges a routine may give instead of one value: ``hold: 5s..12s``, ``repetitions: 6..10``.
 
-A range bounds the value when the session is fitted to a length (``voiceguide.fit``);
+A range bounds the value when the session is fitted to a length (``voiceguide.plan.fit``);
 without a length the session uses the middle of the range. Each reader returns the
 value and the range (None when one value was written), and reports bad syntax as a
 located problem.

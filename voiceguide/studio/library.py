@@ -10,7 +10,8 @@ from pathlib import Path
 
 from voiceguide.errors import RoutineError
 from voiceguide.output import Outputs, clean_stale, write_text_atomic
-from voiceguide.routine import builtin_routines, load_routine
+from voiceguide.plan import load_routine
+from voiceguide.routine import builtin_routines
 from voiceguide.routine.limits import MAX_FILE_BYTES
 from voiceguide.studio.folders import ROUTINE_SUFFIX, Folders, StudioError, check_name
 

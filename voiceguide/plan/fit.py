@@ -24,7 +24,7 @@ from typing import Any
 
 from voiceguide.durations import format_duration
 from voiceguide.errors import LimitError
-from voiceguide.plan import Event, Utterance, chapter_titles, script, utterances
+from voiceguide.plan.planner import Event, Utterance, chapter_titles, script, utterances
 from voiceguide.routine.limits import MAX_PAUSE_S, MAX_SESSION_S
 from voiceguide.routine.model import Routine, Step, Technique
 

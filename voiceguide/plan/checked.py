@@ -1,0 +1,103 @@
+"""A routine read and checked whole: its fields (the routine package), then the session it makes.
+
+The session as a whole is checked right after loading and before anything is narrated:
+the planner's own events are walked (``session_size_problem``), so a routine whose
+session is certainly too long, has too many cues or a line with nothing to say is
+refused with a located problem.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from voiceguide.durations import format_duration
+from voiceguide.errors import Problem
+from voiceguide.plan.fit import at_repetitions
+from voiceguide.plan.planner import Event, iter_script
+from voiceguide.routine import Routine, read_routine
+from voiceguide.routine.checks import shown
+from voiceguide.routine.limits import MAX_CUES, MAX_SESSION_S, MAX_SPOKEN, RoutineLimitError, chapter_line
+from voiceguide.routine.pronounce import speakable
+
+
+def load_routine(path: Path | str) -> Routine:
+    """Read and check a routine file and the session it makes; raise RoutineError listing every problem found."""
+    routine = read_routine(path)
+    size_problem = session_size_problem(routine)
+    if size_problem is None and any(t.repetitions_range for t in routine.techniques):
+        size_problem = session_size_problem(at_repetitions(routine, 1), with_silence=False)
+    if size_problem is not None:
+        raise RoutineLimitError([size_problem])
+    return routine
+
+
+def session_size_problem(routine: Routine, with_silence: bool = True) -> Problem | None:
+    """A problem if the routine is certainly beyond the session limits, found before anything is narrated.
+
+    Walks the planner's own events, adding up the silence they
+    certainly hold (pauses, holds, rests, chimes: speech only adds to it) and the cues.
+    A 16 KB file can ask for millions of cues, so the walk stops at the first bound
+    passed, and the problem points at the part of the routine where that happens. Every
+    line must have something to say once respelled, and not have grown past ``MAX_SPOKEN``.
+    ``with_silence=False`` counts the cues alone (for the routine with its repetitions at the
+    top of their ranges, which a fit to a length may choose).
+    """
+    silence = 0.0
+    said = False
+    for count, event in enumerate(iter_script(routine), start=1):
+        silence += event.seconds
+        if event.utterance is not None:
+            said = True
+            unsaid = _unsayable(event.utterance.text, event.utterance.spoken)
+            if unsaid:
+                return Problem(routine.source, chapter_line(routine, event.chapter), 1, *unsaid)
+        if count > MAX_CUES:
+            return Problem(
+                routine.source, chapter_line(routine, event.chapter), 1,
+                f"the session passes the limit of {MAX_CUES:,} cues in this part",
+                "lower repetitions here or before, or split the routine",
+            )  # fmt: skip
+        if with_silence and silence > MAX_SESSION_S:
+            return Problem(
+                routine.source, chapter_line(routine, event.chapter), 1,
+                f"the pauses, holds and rests up to this part already pass the {format_duration(MAX_SESSION_S)} session limit",
+                "lower repetitions, holds or pauses here or before, or split the routine",
+            )  # fmt: skip
+    if with_silence and not said and silence <= 0:
+        return Problem(
+            routine.source, chapter_line(routine, 1), 1, "the session says nothing and holds no pause: it would last 0 s",
+            "add words to say, or a pause",
+        )  # fmt: skip
+    return None
+
+
+def _unsayable(text: str, spoken: str) -> tuple[str, str] | None:
+    """Why a line cannot be said as the routine asks (message, hint), or None."""
+    if not speakable(spoken):
+        return (
+            f"the line '{shown(text)}' has nothing to say once respelled (no letters or digits)",
+            "write words, or use pause: for silence",
+        )
+    if len(spoken) > MAX_SPOKEN:
+        return (
+            f"the line '{shown(text)}' is {len(spoken):,} characters long once respelled, more than {MAX_SPOKEN:,}",
+            "shorten the pronunciations it uses, or split the line",
+        )
+    return None
+
+
+def spoken_line(routine: Routine, events: Iterable[Event], spoken: str) -> int:
+    """The line of the routine where the line the narrator was given as ``spoken`` is written (its step, else its part)."""
+    for event in events:
+        if event.utterance is not None and event.utterance.spoken == spoken:
+            if 1 <= event.chapter <= len(routine.techniques):
+                steps = routine.techniques[event.chapter - 1].steps
+            else:
+                steps = routine.outro if event.chapter else (*routine.intro, *routine.precautions)
+            written = event.utterance.text
+            return next(
+                (step.line for step in steps if step.kind == "say" and step.text == written and step.line),
+                chapter_line(routine, event.chapter),
+            )
+    return 1
