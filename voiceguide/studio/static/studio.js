@@ -128,7 +128,28 @@
       }
     }
 
+    // Line numbers beside the YAML, a problem's line marked (its message as the tooltip).
+    let marked = new Map();
+    function gutter() {
+      const count = yaml.value.split("\n").length;
+      const gutterEl = $("gutter");
+      gutterEl.replaceChildren(
+        ...Array.from({ length: count }, (_, i) => {
+          const span = document.createElement("span");
+          span.textContent = `${i + 1}\n`;
+          if (marked.has(i + 1)) {
+            span.className = "bad";
+            span.title = marked.get(i + 1);
+          }
+          return span;
+        }),
+      );
+      gutterEl.scrollTop = yaml.scrollTop;
+    }
+
     function showProblems(problems) {
+      marked = new Map(problems.map((p) => [p.line, p.message]));
+      gutter();
       const list = $("problems");
       list.replaceChildren();
       const lines = yaml.value.split("\n");
@@ -221,7 +242,11 @@
       }
     }
 
+    yaml.addEventListener("scroll", () => {
+      $("gutter").scrollTop = yaml.scrollTop;
+    });
     yaml.addEventListener("input", () => {
+      gutter();
       formFromYaml();
       $("save-status").textContent = "";
       changed();

@@ -1,0 +1,161 @@
+"""The studio driven in Debian's Chromium through Selenium, as a person uses it: a routine from the template, a slip
+found as it is typed and fixed, a line heard, the session built and followed while it plays, the MP3 downloaded.
+
+Needs Debian's ``chromium`` and ``chromium-driver``; skipped with the reason where they are missing.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("starlette", reason="the studio extra is not installed (pip install 'voiceguide[studio]')")
+
+from audio_checks import RATE, decode
+from studio_server import TOKEN, running_studio
+from test_page_browser import BROWSER, CHROMIUM_FLAGS, DRIVER
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        BROWSER is None or DRIVER is None, reason="no chromium and chromedriver here (Debian: apt-get install chromium chromium-driver)"
+    ),
+]
+SCREENSHOT = Path(__file__).resolve().parents[1] / "docs" / "studio.png"
+WAIT_S = 300
+
+
+@pytest.fixture(scope="module")
+def studio(tmp_path_factory):
+    with running_studio(tmp_path_factory.mktemp("library")) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = BROWSER
+    for flag in [*CHROMIUM_FLAGS, f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}", "--window-size=1280,1800"]:
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(options=options, service=Service(DRIVER))
+    driver.set_script_timeout(30)
+    yield driver
+    driver.quit()
+
+
+def by_testid(browser, name: str):
+    from selenium.webdriver.common.by import By
+
+    return browser.find_element(By.CSS_SELECTOR, f'[data-testid="{name}"]')
+
+
+def until(browser, condition, timeout_s: float = WAIT_S):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(browser, timeout_s, poll_frequency=0.05).until(condition)
+
+
+def test_write_hear_build_follow_and_download(studio, browser, tmp_path):
+    from selenium.webdriver.common.keys import Keys
+
+    browser.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path)})
+    browser.get(f"{studio.base}/?token={TOKEN}")
+    assert browser.current_url == f"{studio.base}/"  # the token went into a cookie and out of the address
+    assert "gentle-foot-unwind" in by_testid(browser, "routine-list").text
+
+    by_testid(browser, "new-name").send_keys("evening-feet")
+    by_testid(browser, "new-button").click()
+    until(browser, lambda b: b.current_url.endswith("/edit/evening-feet"))
+    yaml = by_testid(browser, "editor-yaml")
+    until(browser, lambda b: "techniques:" in yaml.get_property("value") and "No problems" in by_testid(b, "problems").text)
+
+    # A slip typed into the YAML view: its problem appears at its line without saving or submitting.
+    yaml.send_keys(Keys.END, "  - name: Heel hold\n    steps:\n      - Cup the heel and hold it.\n    hold: 5 secs")
+    line = yaml.get_property("value").rstrip("\n").count("\n") + 1
+    until(browser, lambda b: f"line {line}, column" in by_testid(b, "problems").text and "hold" in by_testid(b, "problems").text)
+    assert "5s" in by_testid(browser, "problems").text  # the hint says how to write it
+    assert [m.text.strip() for m in browser.find_elements("css selector", "#gutter .bad")] == [str(line)]  # marked at its line
+    yaml.send_keys(Keys.BACKSPACE * len(" secs"), "s")
+    until(browser, lambda b: "No problems" in by_testid(b, "problems").text)
+
+    # The form and the YAML view stay in step.
+    title = browser.find_element("id", "f-title")
+    title.clear()
+    title.send_keys("Evening feet")
+    until(browser, lambda b: "title: Evening feet" in yaml.get_property("value"))
+    browser.find_element("id", "save").click()
+    until(browser, lambda b: b.find_element("id", "save-status").text == "Saved.")
+
+    # Hear one line before building.
+    browser.find_element("id", "say-text").send_keys("Cup the heel and hold it.")
+    browser.find_element("id", "say-button").click()
+    until(browser, lambda b: b.execute_script("return document.getElementById('say-audio').currentTime") > 0.3)
+
+    # Build, watching the progress.
+    by_testid(browser, "build-button").click()
+    seen = set()
+
+    def finished(b) -> bool:
+        state = by_testid(b, "build-progress").get_attribute("data-state")
+        seen.add((state, b.find_element("id", "build-bar").get_property("value")))
+        return state in ("done", "failed")
+
+    until(browser, finished)
+    assert by_testid(browser, "build-progress").get_attribute("data-state") == "done", by_testid(browser, "build-progress").text
+    assert any(state == "running" and 0 < value < 1 for state, value in seen), seen
+
+    # Follow the session while it plays, in the player page's own view.
+    player = by_testid(browser, "player")
+    until(browser, lambda b: player.is_displayed())
+    browser.switch_to.frame(player)
+    until(browser, lambda b: b.execute_script("return document.getElementById('audio').readyState") >= 1)
+    browser.find_element("id", "play").click()
+    steps = []
+
+    def said(b) -> bool:
+        text = by_testid(b, "current-step").text
+        if text and (not steps or steps[-1] != text):
+            steps.append(text)
+        return len(steps) >= 2
+
+    until(browser, said, 120)
+    assert steps[0].startswith(("Sit comfortably", "My routine", "Evening feet")), steps
+    browser.switch_to.default_content()
+    browser.execute_script("window.scrollTo(0, 0)")
+    browser.save_screenshot(str(SCREENSHOT))
+    browser.switch_to.frame(player)
+    browser.execute_script("document.getElementById('audio').pause()")
+    browser.switch_to.default_content()
+
+    # Download the MP3: it decodes to the plan's length.
+    download = by_testid(browser, "download")
+    download.click()
+    target = tmp_path / "evening-feet.mp3"
+    until(browser, lambda b: target.exists() and not list(tmp_path.glob("*.crdownload")), 60)
+    plan = json.loads((studio.folders.output / "evening-feet.plan.json").read_text())
+    assert len(decode(target)) / RATE == pytest.approx(plan["duration_s"], abs=0.030)
+    assert target.read_bytes() == (studio.folders.output / "evening-feet.mp3").read_bytes()
+    errors = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert errors == []
+
+
+def test_a_save_from_a_stale_tab_offers_to_reload(studio, browser):
+    browser.get(f"{studio.base}/?token={TOKEN}")
+    assert studio.json("POST", "/api/routines", {"name": "two-tabs"})[0] == 201
+    browser.get(f"{studio.base}/edit/two-tabs")
+    yaml = by_testid(browser, "editor-yaml")
+    until(browser, lambda b: "techniques:" in yaml.get_property("value"))
+    text, version = (studio.json("GET", "/api/routines/two-tabs")[1][k] for k in ("yaml", "version"))
+    assert studio.json("PUT", "/api/routines/two-tabs", {"yaml": text + "# the other tab\n", "version": version})[0] == 200
+    yaml.send_keys("# this tab\n")
+    browser.find_element("id", "save").click()
+    until(browser, lambda b: "changed elsewhere" in b.find_element("id", "save-status").text)
+    assert browser.find_element("id", "reload").is_displayed()
+    browser.find_element("id", "reload").click()
+    until(browser, lambda b: "# the other tab" in yaml.get_property("value"))
