@@ -450,7 +450,13 @@ def main() -> None:
     parser.add_argument(
         "--voices", action="store_true", help="then measure the narrators too (scripts/bench_voices.py: extras kokoro, piper, measure)"
     )
+    parser.add_argument("--studio", action="store_true", help="only the studio's figures (scripts/bench_studio.py: the studio extra)")
     args = parser.parse_args()
+    if args.studio:
+        import bench_studio  # scripts/: start-up, validate round trip, memory
+
+        bench_studio.main([f"--repeat={args.repeat}"])
+        return
     from voiceguide.ffmpeg import ffmpeg_exe
 
     ffmpeg = str(Path(args.ffmpeg).resolve()) if args.ffmpeg else ffmpeg_exe()
