@@ -97,18 +97,24 @@ def test_write_hear_build_follow_and_download(studio, browser, tmp_path):
     browser.find_element("id", "say-button").click()
     until(browser, lambda b: b.execute_script("return document.getElementById('say-audio').currentTime") > 0.3)
 
-    # Build, watching the progress.
+    # Build, watching the progress: every state and value the page shows is recorded as it changes.
+    browser.execute_script(
+        """
+        window.seen = [];
+        const box = document.querySelector('[data-testid="build-progress"]');
+        const bar = document.getElementById("build-bar");
+        new MutationObserver(() => window.seen.push([box.dataset.state, bar.value]))
+          .observe(box, { attributes: true, subtree: true, childList: true, characterData: true });
+        """
+    )
     by_testid(browser, "build-button").click()
-    seen = set()
-
-    def finished(b) -> bool:
-        state = by_testid(b, "build-progress").get_attribute("data-state")
-        seen.add((state, b.find_element("id", "build-bar").get_property("value")))
-        return state in ("done", "failed")
-
-    until(browser, finished)
+    until(browser, lambda b: by_testid(b, "build-progress").get_attribute("data-state") in ("done", "failed"))
     assert by_testid(browser, "build-progress").get_attribute("data-state") == "done", by_testid(browser, "build-progress").text
-    assert any(state == "running" and 0 < value < 1 for state, value in seen), seen
+    seen = browser.execute_script("return window.seen")
+    states = [state for state, _ in seen]
+    assert "running" in states and states.index("running") < states.index("done"), seen
+    assert seen[-1] == ["done", 1], seen
+    assert "100%" in by_testid(browser, "build-progress").text
 
     # Follow the session while it plays, in the player page's own view.
     player = by_testid(browser, "player")
