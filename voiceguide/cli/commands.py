@@ -6,6 +6,7 @@ from voiceguide.cli import (  # noqa: F401
     cache,
     feed,
     music,
+    new,
     play,
     routines,
     say,
