@@ -105,7 +105,7 @@ def _largest_builtin() -> Path:
 
 def _validate_in_process(path: Path) -> float:
     from voiceguide.errors import RoutineError
-    from voiceguide.routine import load_routine
+    from voiceguide.plan import load_routine
     from voiceguide.session import check_narration
 
     clock = time.perf_counter()

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from voiceguide.built import SUFFIXES, sidecar_path, write_sidecars
+from voiceguide.built.captions import MAX_CHARS, MAX_LINES, MIN_CAPTION_S, captions, split_cue, timestamp, to_srt, to_webvtt, wrap
+from voiceguide.built.chapters import ChapterMark, chapters_json, clock, marks_from_chapters_json, marks_from_plan_json, show_notes
 from voiceguide.errors import OutputError
-from voiceguide.export.captions import MAX_CHARS, MAX_LINES, MIN_CAPTION_S, captions, split_cue, timestamp, to_srt, to_webvtt, wrap
-from voiceguide.export.chapters import ChapterMark, chapters_json, clock, marks_from_chapters_json, marks_from_plan_json, show_notes
-from voiceguide.export.sidecars import SUFFIXES, sidecar_path, write_sidecars
 from voiceguide.plan import Chapter, Cue, Plan, Utterance
 
 _TIME = r"(\d{2}):(\d{2}):(\d{2})[.,](\d{3})"

@@ -21,10 +21,12 @@ from test_tags import make_cover
 import voiceguide.cli.commands  # noqa: F401  (registers the subcommands)
 from voiceguide import ffmpeg
 from voiceguide.build import BuildOptions, BuildResult, build
+from voiceguide.built import sidecar_path, write_sidecars
+from voiceguide.built.chapters import clock
+from voiceguide.built.reader import parse_ffmetadata
 from voiceguide.cli import cli
 from voiceguide.errors import OutputError
 from voiceguide.export.artwork import RULE
-from voiceguide.export.chapters import clock
 from voiceguide.export.feed import (
     ATOM,
     HINT,
@@ -35,12 +37,10 @@ from voiceguide.export.feed import (
     episode_guid,
     feed_xml,
     file_url,
-    parse_ffmetadata,
     plan_artwork,
     podcast_guid,
     write_feed,
 )
-from voiceguide.export.sidecars import sidecar_path, write_sidecars
 from voiceguide.render.metadata import read_tags
 
 BASE = "https://example.com/feet/"

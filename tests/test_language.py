@@ -12,9 +12,9 @@ import pytest
 from click.testing import CliRunner
 
 import voiceguide.cli.commands  # noqa: F401  (registers the subcommands)
+from voiceguide.built.captions import to_srt, to_webvtt
 from voiceguide.cli import cli
 from voiceguide.errors import NarratorError, RoutineError
-from voiceguide.export.captions import to_srt, to_webvtt
 from voiceguide.export.feed import Episode, FeedInfo, _episode_language, feed_language
 from voiceguide.language import PHRASE_KEYS, known_languages, language, number_words
 from voiceguide.narration import list_voices, voice_speaks

@@ -19,8 +19,8 @@ from mutagen.id3 import ID3
 from test_language import CUSTOM, LANGUAGES
 
 from voiceguide.build import BuildOptions, build
+from voiceguide.built import write_sidecars
 from voiceguide.export.feed import PODCAST, FeedInfo, write_feed
-from voiceguide.export.sidecars import write_sidecars
 from voiceguide.language import language
 from voiceguide.plan import Plan, load_routine
 from voiceguide.routine import builtin_routines

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from voiceguide.export.chapters import ChapterMark
+from voiceguide.built.chapters import ChapterMark
 from voiceguide.plan import build_plan, load_routine, script, utterances
 from voiceguide.player.clock import SessionClock
 from voiceguide.player.positions import MIN_RESUME_S, Positions

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from voiceguide import registry
+from voiceguide.built.reader import default_audio
 from voiceguide.errors import OutputError
 from voiceguide.output import check_path
 
@@ -16,7 +17,7 @@ if TYPE_CHECKING:  # the session (and numpy with it) is not needed to name a fil
 def audio_path(name: str, given: Path | None, fmt: str) -> Path:
     """Where the audio of routine ``name`` goes: ``given`` as a file, or ``<folder>/<name>.<format>`` (default output/)."""
     if given is None:
-        return Path("output") / f"{name}.{fmt}"
+        return default_audio(name, fmt)
     check_path(given)
     if _is_folder(given) or str(given).endswith(("/", "\\")) or not given.suffix:
         return given / f"{name}.{fmt}"  # a folder, existing or to be made
@@ -36,8 +37,7 @@ def format_of(path: Path | None) -> str | None:
 
 def side_paths(audio: Path, sidecars: bool, player: bool) -> list[Path]:
     """The side files written beside ``audio``: captions, chapters and the plan, and the player's page."""
-    from voiceguide.export.sidecars import sidecar_path, sidecar_paths
-    from voiceguide.player.page import page_path
+    from voiceguide.built import page_path, sidecar_path, sidecar_paths
 
     paths = sidecar_paths(audio) if sidecars else []
     if player:
@@ -47,7 +47,7 @@ def side_paths(audio: Path, sidecars: bool, player: bool) -> list[Path]:
 
 def side_texts(audio: Path, session: Session, sidecars: bool, player: bool) -> dict[Path, str]:
     """What those side files hold (pure)."""
-    from voiceguide.export.sidecars import sidecar_files
+    from voiceguide.built import sidecar_files
     from voiceguide.player.page import player_files
 
     texts = sidecar_files(audio, session.plan) if sidecars else {}

@@ -30,27 +30,16 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from voiceguide import registry
+from voiceguide.built import page_path, sidecar_path
 from voiceguide.errors import OutputError
 from voiceguide.export.artwork import RULE, Artwork, artwork, most_common, problems
-from voiceguide.export.episodes import (
-    HINT,
-    STALE_S,
-    Episode,
-    Probe,
-    _episode_language,
-    find_audio,
-    parse_ffmetadata,
-    probe,
-    read_episode,
-)
-from voiceguide.export.sidecars import sidecar_path
+from voiceguide.export.episodes import HINT, Episode, _episode_language, find_audio, read_episode
 from voiceguide.output import Outputs
-from voiceguide.player.page import page_path
 from voiceguide.registry import DEFAULT_FORMAT
 
 __all__ = [
-    "HINT", "STALE_S", "Episode", "FeedInfo", "FeedResult", "Probe", "_episode_language", "episode_guid", "feed_xml", "file_url",
-    "parse_ffmetadata", "podcast_guid", "probe", "write_feed",
+    "HINT", "Episode", "FeedInfo", "FeedResult", "_episode_language", "episode_guid", "feed_xml", "file_url", "podcast_guid",
+    "write_feed",
 ]  # fmt: skip
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"

@@ -16,17 +16,12 @@ import re
 from importlib import resources
 from pathlib import Path
 
-from voiceguide.export.captions import timestamp, to_webvtt
-from voiceguide.export.sidecars import sidecar_path, sidecar_texts
+from voiceguide.built import page_path, sidecar_path, sidecar_texts
+from voiceguide.built.captions import timestamp, to_webvtt
 from voiceguide.plan import Plan
 from voiceguide.routine import Routine
 
-PAGE_SUFFIX = ".html"
 _SLOT = re.compile(r"\{\{(\w+)\}\}")
-
-
-def page_path(audio: Path) -> Path:
-    return audio.with_suffix(PAGE_SUFFIX)
 
 
 def chapters_webvtt(plan: Plan) -> str:

@@ -7,15 +7,14 @@ chapter marks). A routine stands for its default build, ``output/NAME.mp3``.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from voiceguide import registry
+from voiceguide.built import sidecar_path
+from voiceguide.built.chapters import marks_from_chapters_json
+from voiceguide.built.reader import default_audio, is_stale, probe, side_json
 from voiceguide.errors import OutputError
-from voiceguide.export.chapters import marks_from_chapters_json
-from voiceguide.export.feed import STALE_S, probe
-from voiceguide.export.sidecars import sidecar_path
 from voiceguide.player.timeline import Track
 from voiceguide.routine import Routine
 
@@ -42,11 +41,11 @@ def open_audio(audio: Path) -> Playable:
     plan_file = sidecar_path(audio, "plan")
     if plan_file.is_file():
         try:
-            track = Track.from_plan_json(json.loads(plan_file.read_text(encoding="utf-8")))
-        except (OSError, UnicodeDecodeError, ValueError) as err:
+            track = Track.from_plan_json(side_json(plan_file, REBUILD))
+        except ValueError as err:
             raise OutputError(f"cannot read {plan_file} ({err})", hint=REBUILD) from None
         duration = audio_duration(audio)
-        if duration is not None and abs(track.duration_s - duration) > STALE_S:
+        if is_stale(track.duration_s, duration):
             raise OutputError(
                 f"{plan_file.name} belongs to another build (plan {track.duration_s:.1f} s, audio {duration:.1f} s)",
                 hint=f"{REBUILD}",
@@ -58,8 +57,8 @@ def open_audio(audio: Path) -> Playable:
     chapters_file = sidecar_path(audio, "chapters")
     if chapters_file.is_file():
         try:
-            marks = marks_from_chapters_json(json.loads(chapters_file.read_text(encoding="utf-8")))
-        except (OSError, UnicodeDecodeError, ValueError) as err:
+            marks = marks_from_chapters_json(side_json(chapters_file, REBUILD))
+        except ValueError as err:
             raise OutputError(f"cannot read {chapters_file} ({err})", hint=REBUILD) from None
     title = info.tags.get("title") or audio.stem
     return Playable(audio, Track.from_chapters(title, marks, duration), False)
@@ -79,10 +78,7 @@ def audio_duration(audio: Path) -> float | None:
 
 def built_audio(routine: Routine) -> Path:
     """Where ``voiceguide build ROUTINE`` puts the session by default."""
-    from voiceguide.build import BuildOptions
-    from voiceguide.destinations import audio_path
-
-    return audio_path(routine.name, None, BuildOptions().codec().fmt)
+    return default_audio(routine.name, registry.DEFAULT_FORMAT)
 
 
 def up_to_date(routine: Routine, audio: Path) -> bool:

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
-from voiceguide.export.chapters import ChapterMark
+from voiceguide.built.chapters import ChapterMark
 
 RESTART_GRACE_S = 3.0  # "back" within this long of a chapter's start goes to the chapter before
 MIN_PAUSE_BAR_S = 2.0  # a silence without a role shows a countdown only when at least this long

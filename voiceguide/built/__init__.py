@@ -1,7 +1,10 @@
-"""Side files next to a session's audio: captions, JSON chapters and the plan.
+"""A built session's files: the audio and, beside it, captions, JSON chapters, the plan and the follow-along page.
 
-For ``session.mp3`` they are ``session.vtt``, ``session.srt``, ``session.chapters.json``
-and ``session.plan.json``. A build writes them with the audio as one result.
+For ``session.mp3`` the side files are ``session.vtt``, ``session.srt``,
+``session.chapters.json`` and ``session.plan.json``, and the page ``session.html``. A
+build writes them with the audio as one result; the player, the feed and the studio
+read them back (``built.reader``). Below both the player and the export stage, so
+either can name and read these files without knowing the other.
 """
 
 from __future__ import annotations
@@ -9,17 +12,23 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from voiceguide.export.captions import to_srt, to_webvtt
-from voiceguide.export.chapters import chapters_json
+from voiceguide.built.captions import to_srt, to_webvtt
+from voiceguide.built.chapters import chapters_json
 from voiceguide.output import Outputs
 from voiceguide.plan import Plan
 
 SUFFIXES = {"vtt": ".vtt", "srt": ".srt", "chapters": ".chapters.json", "plan": ".plan.json"}
+PAGE_SUFFIX = ".html"  # the follow-along page (build --player)
 
 
 def sidecar_path(audio: Path, kind: str) -> Path:
     """Where the side file of ``kind`` (a key of SUFFIXES) for ``audio`` lives."""
     return audio.with_name(audio.stem + SUFFIXES[kind])
+
+
+def page_path(audio: Path) -> Path:
+    """Where the follow-along page of ``audio`` lives."""
+    return audio.with_suffix(PAGE_SUFFIX)
 
 
 def sidecar_paths(audio: Path) -> list[Path]:
