@@ -15,7 +15,8 @@ References:
   length with speech clips from the build's cache and the built-in bed, at the same LAME quality.
 
 usage: scripts/bench [--minutes 30] [--repeat 3] [--ffmpeg PATH] [--qualities 7 3]
-                     [--naive-minutes 30] [--long-minutes 180] [--batch 20] [--keep DIR] [--json FILE]
+                     [--naive-minutes 30] [--long-minutes 180] [--batch 20] [--batch-engine pyttsx3] [--keep DIR] [--json FILE]
+only the batch: scripts/bench --minutes --naive-minutes --mix-minutes 0 --long-minutes 0 --batch 8 --repeat 2
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ import argparse
 import functools
 import json
 import os
+import re
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -73,16 +76,16 @@ def _busy_s() -> float:
 
 
 def timed(command: list[str], env: dict[str, str] | None = None) -> tuple[Run, str]:
-    """Run ``command``; its time, CPU, memory and the load around it, and its stderr."""
+    """Run ``command``; its time, CPU, memory and the load around it, and what it printed (stderr and stdout)."""
     load1 = os.getloadavg()[0]
     busy, start = _busy_s(), time.perf_counter()
     with tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=err, env=env)
+        proc = subprocess.Popen(command, stdout=err, stderr=err, env=env)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
         busy = _busy_s() - busy
         err.seek(0)
-        stderr = err.read().decode(errors="replace")
+        stderr = err.read().decode(errors="replace")  # and its stdout: the last lines people read
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         sys.exit(f"bench: {' '.join(command[:4])} … failed:\n{stderr[-2000:]}")
@@ -305,30 +308,38 @@ outro:
 """
 
 
-def batch_section(bench: Bench, variants: int) -> tuple[list[str], dict[str, object]]:
-    """``variants`` sessions of two to four minutes (lengths × four rates), each run with a cold clip cache:
-    one after another, on the local pool (one per core), and on a two-worker Dask cluster started here;
-    then the pool again with nothing to do, and Dask's own cost per task (no-op tasks)."""
+def batch_section(bench: Bench, variants: int, repeat: int, engine: str) -> tuple[list[str], dict[str, object]]:
+    """``variants`` sessions of two to four minutes (lengths × four rates) on a two-worker Dask cluster started here and
+    on the local pool (one process per core), on the same cores, paired (A B A B), each run with a cold clip cache; the
+    lines each synthesised against the distinct lines the batch needs; then the pool again with nothing to do."""
     routine = bench.work / "batch.yaml"
     routine.write_text(BATCH_ROUTINE)
     rates = ["130", "150", "170", "190"]
     count = max(1, variants // len(rates))
     lengths = [f"{120 + round(120 * i / max(1, count - 1))}s" for i in range(count)]
-    matrix = [str(routine), *(a for v in lengths for a in ("--length", v)), *(a for r in rates for a in ("--rate", r))]
+    matrix = [str(routine), "--engine", engine, *(a for v in lengths for a in ("--length", v)), *(a for r in rates for a in ("--rate", r))]
+    n = len(lengths) * len(rates)
+    said: dict[str, list[tuple[int, int, int]]] = {"dask": [], "pool": []}  # (synthesised, from the cache, distinct clips)
 
     def batch(mode: str, *extra: str) -> Run:
-        cache = bench.work / f"batch-cache-{mode}"
+        cache, out = bench.work / f"batch-cache-{mode}", bench.work / f"batch-{mode}"
         shutil.rmtree(cache, ignore_errors=True)
-        out = bench.work / f"batch-{mode}"
-        print(f"[batch] {len(lengths) * len(rates)} variants, {mode} …", file=sys.stderr)
-        return timed([PY, "-m", "voiceguide", "batch", *matrix, "--out", str(out), "--cache", str(cache), "--quiet", *extra], bench.env)[0]
+        shutil.rmtree(out, ignore_errors=True)
+        print(f"[batch] {n} variants, {mode} …", file=sys.stderr)
+        run, printed = timed(
+            [PY, "-m", "voiceguide", "batch", *matrix, "--out", str(out), "--cache", str(cache), "--quiet", *extra], bench.env
+        )
+        found = re.search(r"(\d+) lines? synthesised, (\d+) from the cache", printed)
+        assert found, printed[-500:]
+        said[mode].append((int(found[1]), int(found[2]), len(list((cache / "clips").glob("*/*.wav")))))
+        return run
 
-    runs = {"serial": batch("serial", "-j", "1"), "pool": batch("pool")}
-    runs["rerun"] = timed([PY, "-m", "voiceguide", "batch", *matrix, "--out", str(bench.work / "batch-pool"), "--quiet"], bench.env)[0]
     dask = str(Path(PY).parent / "dask")
     if not Path(dask).exists():
-        return [f"\nbatch: {len(lengths) * len(rates)} variants; Dask not measured (pip install 'voiceguide[dask]')"], {}
-    port = "8797"
+        return [f"\nbatch: {n} variants; Dask not measured (pip install 'voiceguide[dask]')"], {}
+    with socket.socket() as probe_port:
+        probe_port.bind(("127.0.0.1", 0))
+        port = str(probe_port.getsockname()[1])
     address = f"tcp://127.0.0.1:{port}"
     started = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", port, "--no-dashboard"], stderr=subprocess.DEVNULL)]
     try:
@@ -342,35 +353,34 @@ def batch_section(bench: Bench, variants: int) -> tuple[list[str], dict[str, obj
             "    t = time.perf_counter(); fs = c.map(abs, range(1000)); wait(fs); print((time.perf_counter() - t) / 1000)\n"
         )
         per_task = float(subprocess.run([PY, "-c", probe, address], capture_output=True, text=True, check=True).stdout)
-        runs["dask"] = batch("dask", "--scheduler", address)
+        pair = paired("batch", "Dask", "pool", lambda: batch("dask", "--scheduler", address), lambda: batch("pool"), repeat)
     finally:
         for proc in reversed(started):
             proc.terminate()
             proc.wait(timeout=60)
-    identical = all(
-        (bench.work / "batch-dask" / f.name).read_bytes() == f.read_bytes() for f in (bench.work / "batch-serial").glob("*.mp3")
-    )
-    n = len(lengths) * len(rates)
-    serial = runs["serial"].wall_s
+    rerun = timed([PY, "-m", "voiceguide", "batch", *matrix, "--out", str(bench.work / "batch-pool"), "--cache",
+                   str(bench.work / "batch-cache-pool"), "--quiet"], bench.env)[0]  # fmt: skip
+    identical = all((bench.work / "batch-dask" / f.name).read_bytes() == f.read_bytes() for f in (bench.work / "batch-pool").glob("*.mp3"))
     lines = [
-        f"\nbatch: {n} sessions of 2–4 minutes (lengths × rates), cold clip cache each time, {os.cpu_count()} cores:\n",
-        "| how | wall s | per session s | × serial | load avg |",
-        "|---|---|---|---|---|",
+        (
+            f"\nbatch: {n} sessions of 2–4 minutes (lengths × rates), engine {engine}, cold clip cache each run,"
+            f" {os.cpu_count()} cores, {repeat} rounds (A B A B …):\n"
+        ),
+        "| comparison | A (median) | B (median) | A/B: median, range | peak MB A / B | load avg (range) | others' cores (max) |",
+        "|---|---|---|---|---|---|---|",
+        pair.row().replace("| batch |", "| Dask (2 workers × 1 thread, here) / local pool |"),
         *(
-            f"| {label} | {runs[k].wall_s:.1f} | {runs[k].wall_s / n:.2f} | {runs[k].wall_s / serial:.2f} | {runs[k].load1:.1f} |"
-            for k, label in (
-                ("serial", "one after another (-j 1)"),
-                ("pool", "local pool (one per core)"),
-                ("dask", "Dask, 2 workers × 1 thread, here"),
-                ("rerun", "local pool again, nothing to do"),
-            )
+            f"\n{mode}: lines synthesised {s} (from the cache {c}) against {d} distinct lines"
+            for mode, runs in said.items()
+            for s, c, d in runs[:1]
         ),
         (
-            f"\nDask's own cost per task (1000 no-op tasks): {per_task * 1000:.2f} ms; over the local pool: "
-            f"{(runs['dask'].wall_s - runs['pool'].wall_s) / n:+.2f} s per session; files identical to the serial batch: {identical}"
+            f"\nlocal pool again, nothing to do: {rerun.wall_s:.1f} s (load {rerun.load1:.1f}); Dask's own cost per task"
+            f" (1000 no-op tasks): {per_task * 1000:.2f} ms; files identical Dask / pool: {identical}"
         ),
     ]
-    return lines, {k: asdict(r) for k, r in runs.items()} | {"dask_task_s": per_task, "identical": identical}
+    return lines, {"pair": asdict(pair) | {"ratios": pair.ratios}, "lines": said, "rerun": asdict(rerun), "dask_task_s": per_task,
+                   "identical": identical}  # fmt: skip
 
 
 def mix_section(bench: Bench, minutes: float, repeat: int) -> tuple[list[str], dict[str, object]]:
@@ -435,7 +445,7 @@ def ffmpeg_version(path: str) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--minutes", type=float, nargs="+", default=[30])
+    parser.add_argument("--minutes", type=float, nargs="*", default=[30], help="session lengths to measure builds on (none: skip)")
     parser.add_argument("--repeat", type=int, default=3, help="rounds of each A B pair")
     parser.add_argument("--ffmpeg", help="the ffmpeg for every side (default: the one voiceguide finds)")
     parser.add_argument("--qualities", type=int, nargs="+", default=[7, 3], help="LAME -q values: ours first, then others (3 is LAME's)")
@@ -444,6 +454,7 @@ def main() -> None:
         "--long-minutes", type=float, default=180, help="session length for the memory check with a 10-minute music file (0 to skip)"
     )
     parser.add_argument("--batch", type=int, default=20, metavar="N", help="variants for the batch section (0 to skip)")
+    parser.add_argument("--batch-engine", default="pyttsx3", help="the narrator of the batch section (kokoro: narration dominates)")
     parser.add_argument("--mix-minutes", type=float, default=10, help="session length for what the mix costs, per bed (0 to skip)")
     parser.add_argument("--keep", type=Path, help="keep generated files in this folder")
     parser.add_argument("--json", type=Path, help="also write every run here")
@@ -491,7 +502,7 @@ def main() -> None:
             )
             record["long"] = asdict(run)
         if args.batch:
-            batch_lines, record["batch"] = batch_section(bench, args.batch)
+            batch_lines, record["batch"] = batch_section(bench, args.batch, args.repeat, args.batch_engine)
             lines += batch_lines
         print("\n".join(lines))
         if args.voices:

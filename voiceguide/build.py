@@ -74,8 +74,13 @@ def music_choice(routine: Routine, options: BuildOptions) -> MusicChoice:
     return NONE if routine.music.kind == "none" else routine.music.bed
 
 
-def build(routine_arg: str | Path | Routine, options: BuildOptions, progress: Progress | None = None) -> BuildResult:
-    """Build one routine (a file, a built-in name, or one already loaded) into an audio file and its side files; see BuildOptions."""
+def build(
+    routine_arg: str | Path | Routine, options: BuildOptions, progress: Progress | None = None, session: Session | None = None
+) -> BuildResult:
+    """Build one routine (a file, a built-in name, or one already loaded) into an audio file and its side files; see BuildOptions.
+
+    ``session``: the routine already narrated and planned (``voiceguide batch`` plans its sessions together).
+    """
     progress = progress or Progress(enabled=False)
     clock = time.perf_counter()
     timings: dict[str, float] = {}
@@ -96,7 +101,7 @@ def build(routine_arg: str | Path | Routine, options: BuildOptions, progress: Pr
         bed = MusicBed(music, destination.parent)  # bad music is refused here, before anything is narrated
         try:
             bed.start()
-            session = prepare(
+            session = session or prepare(
                 routine, voice=options.voice, rate=options.rate, engine=options.engine, progress=progress, length_s=options.length_s
             )
             timings["narrate"] = time.perf_counter() - clock

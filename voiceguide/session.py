@@ -5,6 +5,7 @@ This is the front half of every command that needs real timings (plan, build).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -100,7 +101,7 @@ def prepare(
         if progress:
             progress.update("narrating", done, total)
 
-    def narrated(lines: list[Utterance]) -> dict[Utterance, float]:
+    def narrated(lines: list[Utterance]) -> Mapping[Utterance, float]:
         stats: dict[str, int] = {}
         try:
             made = narrate([u for u in lines if u not in clips], engine=defaults.engine or DEFAULT_ENGINE, progress=report, stats=stats)
@@ -115,22 +116,41 @@ def prepare(
     def events_of(r: Routine) -> list[Event]:
         return script(r, overrides, defaults)
 
-    fitted = None
+    routine, events, fitted = drive(planned(routine, length_s, events_of), narrated)
+    if progress:
+        progress.done()
+    plan = build_plan(routine, events, {u: clip.duration_s for u, clip in clips.items()})
+    return Session(routine, plan, clips, counts["synthesised"], counts["cached"], fitted)
+
+
+Planned = tuple[Routine, list[Event], Fitted | None]
+Planning = Generator[list[Utterance], Mapping[Utterance, float], Planned]
+
+
+def planned(routine: Routine, length_s: float | None, events_of: Callable[[Routine], list[Event]]) -> Planning:
+    """The lines a session needs, asked for in rounds: it yields the lines it needs next and is sent the durations of
+    every line narrated so far; it returns the routine (fitted to ``length_s``, else the routine's ``length:``, if any),
+    its events and the fit. Many sessions planned side by side can share each round's narration (``voiceguide batch``)."""
     target = length_s if length_s is not None else routine.length_s
     if target is None:
         events = events_of(routine)
-        durations = narrated(utterances(events))
-    else:
-        durations = narrated(first_lines(routine, events_of))
-        fitted = fit(routine, target, durations, events_of)
-        for round_ in range(1, FIT_ROUNDS):
-            if not fitted.missing:
-                break
-            durations = narrated(list(fitted.missing))
-            fitted = fit(routine, target, durations, events_of, fitted.repetitions if round_ == FIT_ROUNDS - 1 else None)
-        routine = fitted.routine
-        events = events_of(routine)
-    if progress:
-        progress.done()
-    plan = build_plan(routine, events, durations)
-    return Session(routine, plan, clips, counts["synthesised"], counts["cached"], fitted)
+        yield utterances(events)
+        return routine, events, None
+    durations = yield first_lines(routine, events_of)
+    fitted = fit(routine, target, durations, events_of)
+    for round_ in range(1, FIT_ROUNDS):
+        if not fitted.missing:
+            break
+        durations = yield list(fitted.missing)
+        fitted = fit(routine, target, durations, events_of, fitted.repetitions if round_ == FIT_ROUNDS - 1 else None)
+    return fitted.routine, events_of(fitted.routine), fitted
+
+
+def drive(steps: Planning, narrated: Callable[[list[Utterance]], Mapping[Utterance, float]]) -> Planned:
+    """Run one planning to its end, narrating each round's lines with ``narrated`` (which returns every duration so far)."""
+    try:
+        lines = next(steps)
+        while True:
+            lines = steps.send(narrated(lines))
+    except StopIteration as done:
+        return done.value

@@ -11,18 +11,19 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
 from voiceguide.batch.manifest import Entry, Manifest
-from voiceguide.batch.runners import Made, Settings, check_dask, run_dask, run_here
+from voiceguide.batch.runners import Made, Settings, run_here
 from voiceguide.batch.spec import read_spec
-from voiceguide.batch.variants import Job, Matrix, Variant, describe, file_sha256, resolve
-from voiceguide.errors import OutputError, VoiceguideError
+from voiceguide.batch.variants import Dressing, Job, Matrix, Variant, describe, file_sha256, resolve
+from voiceguide.errors import BatchError, OutputError, VoiceguideError
+from voiceguide.export.feed import FeedInfo, write_feed
 from voiceguide.user_defaults import user_defaults
 
-__all__ = ["DEFAULT_MANIFEST", "Matrix", "Outcome", "Report", "Variant", "read_spec", "run_batch"]
+__all__ = ["DEFAULT_MANIFEST", "Dressing", "FeedInfo", "Matrix", "Outcome", "Report", "Variant", "read_spec", "run_batch"]
 
 DEFAULT_MANIFEST = "manifest.json"
 Status = Literal["built", "unchanged", "failed"]
@@ -45,6 +46,7 @@ class Report:
     manifest: Path
     synthesised: int = 0  # lines narrated by this batch
     cached: int = 0  # lines that came from the clip cache or the store
+    feed: Path | None = None  # the feed written, if one was asked for
 
     def count(self, status: Status) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -60,16 +62,19 @@ def run_batch(
     workers: int | None = None,
     cache: Path | str | None = None,
     manifest: str = DEFAULT_MANIFEST,
+    dressing: Dressing | None = None,
+    feed: FeedInfo | None = None,
     on_outcome: Callable[[Outcome, int, int], None] | None = None,
 ) -> Report:
     """Build every variant of ``matrix`` into ``out``. ``workers``: processes here (default: one per core);
     ``scheduler``: a Dask scheduler's address instead. ``cache``: a folder for the clips, or a store's URL (``s3://bucket/prefix``)
-    the builds share behind their own caches. ``on_outcome(outcome, done, total)`` follows the progress."""
+    the builds share behind their own caches. ``dressing``: music, cover and side files for every session; ``feed``: a
+    podcast feed of ``out`` written at the end. ``on_outcome(outcome, done, total)`` follows the progress."""
     if scheduler is not None:
         check_dask()
-    settings = _settings(fmt, cache)
-    mine = user_defaults()
-    jobs, errors = resolve(matrix.variants(), fmt, _engine_version, mine)
+    dressing = dressing or Dressing()
+    settings = _settings(fmt, cache, dressing)
+    jobs, errors = resolve(matrix.variants(), fmt, _engine_version, user_defaults(), dressing)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as err:
@@ -77,7 +82,6 @@ def run_batch(
     record = Manifest(out / manifest)
     total = len(jobs) + len(errors)
     outcomes: list[Outcome] = []
-    lines = [0, 0]
 
     def report(outcome: Outcome) -> None:
         outcomes.append(outcome)
@@ -88,7 +92,7 @@ def run_batch(
         report(Outcome(variant, "failed", error=error))
     todo = []
     for job in jobs:
-        if not force and _unchanged(job, record, out):
+        if not force and _unchanged(job, record, out, settings):
             report(Outcome(describe(job.variant), "unchanged", out / job.name, record.entries[job.name].duration_s))
         else:
             todo.append(job)
@@ -97,33 +101,46 @@ def run_batch(
         if made.error:
             report(Outcome(describe(job.variant), "failed", error=made.error))
             return
-        lines[0] += made.synthesised
-        lines[1] += made.cached
         record.record(Entry(job.name, made.sha256, made.size, made.duration_s, job.key, job.inputs))
         report(Outcome(describe(job.variant), "built", out / job.name, made.duration_s))
 
     if scheduler is not None:
-        run_dask(scheduler, todo, settings, out, done)
+        from voiceguide.batch.remote import run_dask
+
+        counts = run_dask(scheduler, todo, settings, out, done)
     else:
-        run_here(todo, settings, out, min(workers or os.cpu_count() or 1, max(1, len(todo))), done)
+        counts = run_here(todo, settings, out, min(workers or os.cpu_count() or 1, max(1, len(todo))), done)
     record.save()
-    return Report(tuple(outcomes), record.path, *lines)
+    written = write_feed(out, replace(feed, fmt=fmt)).path if feed is not None else None
+    return Report(tuple(outcomes), record.path, counts.synthesised, counts.cached, written)
 
 
-def _settings(fmt: str, cache: Path | str | None) -> Settings:
+def check_dask() -> None:
+    """BatchError unless Dask's distributed scheduler can be used here."""
+    import importlib.util
+
+    if importlib.util.find_spec("distributed") is None:
+        raise BatchError("--scheduler needs Dask", hint="install it with: pip install 'voiceguide[dask]'")
+
+
+def _settings(fmt: str, cache: Path | str | None, dressing: Dressing) -> Settings:
     """The settings every variant shares; a store's URL checked before anything is built."""
     from voiceguide.narration.store import check_url, is_url
 
     if isinstance(cache, str) and is_url(cache):
         check_url(cache)
-        return Settings(fmt, store=cache)
-    return Settings(fmt, str(Path(cache).resolve()) if cache is not None else None)
+        return Settings(fmt, store=cache, sidecars=dressing.sidecars, player=dressing.player)
+    return Settings(fmt, str(Path(cache).resolve()) if cache is not None else None, None, dressing.sidecars, dressing.player)
 
 
-def _unchanged(job: Job, record: Manifest, out: Path) -> bool:
-    """Whether the output of ``job`` is there, made from the same inputs, and as it was written."""
+def _unchanged(job: Job, record: Manifest, out: Path, settings: Settings) -> bool:
+    """Whether the output of ``job`` is there with its side files, made from the same inputs, and as it was written."""
+    from voiceguide.destinations import side_paths
+
     entry = record.entries.get(job.name)
     if entry is None or entry.inputs_sha256 != job.key:
+        return False
+    if not all(p.is_file() for p in side_paths(out / job.name, settings.sidecars, settings.player)):
         return False
     path = out / job.name
     try:

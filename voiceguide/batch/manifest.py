@@ -19,7 +19,7 @@ from voiceguide.output import write_text_atomic
 
 INPUT_FIELDS = (
     "routine", "routine_file", "routine_sha256", "music_sha256", "cover_sha256", "language", "length_s", "voice",
-    "engine", "engine_version", "default_engine", "default_voice", "rate", "format", "voiceguide",
+    "engine", "engine_version", "default_engine", "default_voice", "rate", "format", "music", "sidecars", "player", "voiceguide",
 )  # fmt: skip
 FILE_FIELDS = ("file", "sha256", "bytes", "duration_s", "inputs_sha256")
 

@@ -11,7 +11,7 @@ import hashlib
 import itertools
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +57,30 @@ class Matrix:
 
 
 @dataclass(frozen=True)
+class Dressing:
+    """What every session of a batch gets besides its narration, as ``voiceguide build`` would give it."""
+
+    music: Path | str | None = None  # a file, a generated bed's name, or "none"; None: each routine's own
+    music_level_db: float | None = None
+    cover: Path | None = None  # None: each routine's own
+    sidecars: bool = False
+    player: bool = False
+
+    def dress(self, routine: Routine) -> Routine:
+        """``routine`` with this music and cover: what it is built from, hashed and sent to the workers."""
+        music = routine.music
+        if isinstance(self.music, Path):
+            music = replace(music, kind="file", path=self.music)
+        elif self.music == "none":
+            music = replace(music, kind="none", path=None)
+        elif self.music is not None:
+            music = replace(music, kind="builtin", path=None, bed=self.music)
+        if self.music_level_db is not None:
+            music = replace(music, level_db=self.music_level_db)
+        return replace(routine, music=music, cover=self.cover or routine.cover)
+
+
+@dataclass(frozen=True)
 class Job:
     """A variant resolved: the routine to build (in its language), the file it makes, and what that file is made from."""
 
@@ -72,11 +96,14 @@ class Job:
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
-def resolve(variants: list[Variant], fmt: str, engine_version: Any, defaults: UserDefaults) -> tuple[list[Job], list[tuple[str, str]]]:
+def resolve(
+    variants: list[Variant], fmt: str, engine_version: Any, defaults: UserDefaults, dressing: Dressing | None = None
+) -> tuple[list[Job], list[tuple[str, str]]]:
     """Jobs for the variants, and (variant, error) for those that cannot be made (a bad routine, no such language).
 
     ``defaults``: the person's own engine and voice, which shape a variant that names none.
     """
+    dressing = dressing or Dressing()
     jobs: dict[str, Job] = {}
     errors: list[tuple[str, str]] = []
     loaded: dict[tuple[str, str | None], Routine | str] = {}
@@ -90,9 +117,10 @@ def resolve(variants: list[Variant], fmt: str, engine_version: Any, defaults: Us
         if isinstance(routine, str):
             errors.append((describe(v), routine))
             continue
+        routine = dressing.dress(routine)
         name = file_name(routine.name, v, fmt)
         engine = defaults.engine_for(v.engine, routine.narration.engine)
-        job = Job(name, v, routine, inputs(routine, v, fmt, engine, engine_version(engine), defaults))
+        job = Job(name, v, routine, inputs(routine, v, fmt, engine, engine_version(engine), defaults) | dressing_inputs(routine, dressing))
         if name in jobs and jobs[name].key != job.key:
             errors.append(
                 (describe(v), f"{name} would also be written by {describe(jobs[name].variant)} — give values that differ in the name")
@@ -150,6 +178,13 @@ def inputs(routine: Routine, v: Variant, fmt: str, engine: str, engine_version: 
         "format": fmt,
         "voiceguide": __version__,
     }
+
+
+def dressing_inputs(routine: Routine, dressing: Dressing) -> dict[str, Any]:
+    """The music as the session has it and the side files asked for: inputs of the output too."""
+    m = routine.music
+    music = {"file": "file", "none": "none"}.get(m.kind, f"bed {m.bed}")
+    return {"music": f"{music}, {m.level_db:g} dB", "sidecars": dressing.sidecars, "player": dressing.player}
 
 
 def file_sha256(path: Path) -> str:

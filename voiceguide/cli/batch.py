@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -13,6 +14,9 @@ from voiceguide.durations import format_clock
 from voiceguide.progress import Progress
 from voiceguide.render.settings import Codec
 from voiceguide.routine.limits import RATE_RANGE
+
+if TYPE_CHECKING:
+    from voiceguide.batch import FeedInfo
 
 
 @cli.command(name="batch")
@@ -44,6 +48,17 @@ from voiceguide.routine.limits import RATE_RANGE
     show_default=True,
     help="Audio format of every session.",
 )
+@click.option("--music", "music_file", type=click.Path(path_type=Path, dir_okay=False, exists=True), help="Music for every session.")
+@click.option("--bed", type=click.Choice(registry.bed_names()), help="A generated music bed for every session ('voiceguide music').")
+@click.option("--no-music", is_flag=True, help="No music in any session, whatever the routines say.")
+@click.option("--music-level", type=click.FloatRange(-60, 0), metavar="DB", help="Music loudness in pauses relative to the voice, in dB.")
+@click.option("--cover", type=click.Path(path_type=Path, dir_okay=False, exists=True), help="Cover art (JPEG or PNG) for every session.")
+@click.option("--sidecars", is_flag=True, help="Captions, chapters and the plan beside each session, as 'build --sidecars'.")
+@click.option("--player", is_flag=True, help="The follow-along page beside each session, as 'build --player'.")
+@click.option(
+    "--feed", "feed_url", metavar="BASE_URL", help="Also write a podcast feed of --out, served at BASE_URL (as 'voiceguide feed')."
+)
+@click.option("--feed-title", metavar="TEXT", help="The feed's title (default: the name of --out).")
 @click.option(
     "--scheduler", metavar="tcp://HOST:PORT", help="Build on the Dask cluster of this scheduler (pip install 'voiceguide[dask]')."
 )
@@ -61,8 +76,9 @@ from voiceguide.routine.limits import RATE_RANGE
 @click.option("--quiet", "-q", is_flag=True, help="No progress; only failures and the last line.")
 def batch_command(
     routines: tuple[str, ...], out: Path, spec: Path | None, lengths: tuple[str, ...], voices: tuple[str, ...], engines: tuple[str, ...],
-    rates: tuple[int, ...], languages: tuple[str, ...], fmt: str, scheduler: str | None, cache: str | None, jobs: int | None,
-    manifest: str, force: bool, quiet: bool,
+    rates: tuple[int, ...], languages: tuple[str, ...], fmt: str, music_file: Path | None, bed: str | None, no_music: bool,
+    music_level: float | None, cover: Path | None, sidecars: bool, player: bool, feed_url: str | None, feed_title: str | None,
+    scheduler: str | None, cache: str | None, jobs: int | None, manifest: str, force: bool, quiet: bool,
 ) -> None:  # fmt: skip
     """Build every combination of ROUTINEs × --length × --voice × --engine × --rate × --language into --out.
 
@@ -78,8 +94,13 @@ def batch_command(
       voiceguide batch a.yaml b.yaml --rate 140 --rate 170 --language en --language de --out season/
       voiceguide batch --spec season.yaml --out season/ --scheduler tcp://10.0.0.5:8786
     """
-    from voiceguide.batch import Matrix, Outcome, read_spec, run_batch
+    from voiceguide.batch import Dressing, Matrix, Outcome, read_spec, run_batch
 
+    if sum(1 for given in (music_file, bed, no_music) if given) > 1:
+        raise click.UsageError("use one of --music, --bed and --no-music")
+    music: Path | str | None = music_file.resolve() if music_file else "none" if no_music else bed
+    dressing = Dressing(music, music_level, cover.resolve() if cover else None, sidecars, player)
+    feed = _feed(feed_url, feed_title, out, fmt)
     if not manifest.lower().endswith((".json", ".csv")) or "/" in manifest or manifest.startswith("."):
         raise click.BadParameter("write a file name ending in .json or .csv", param_hint="--manifest")
     if scheduler is not None and jobs is not None:
@@ -104,8 +125,9 @@ def batch_command(
 
     try:
         report = run_batch(
-            matrix, out, fmt=fmt, force=force, scheduler=scheduler, workers=jobs, cache=cache, manifest=manifest, on_outcome=shown
-        )
+            matrix, out, fmt=fmt, force=force, scheduler=scheduler, workers=jobs, cache=cache, manifest=manifest, dressing=dressing,
+            feed=feed, on_outcome=shown,
+        )  # fmt: skip
     except KeyboardInterrupt:
         progress.done()
         terminal.error("interrupted; the sessions finished are in the manifest — run the same command again to go on")
@@ -120,5 +142,26 @@ def batch_command(
         f"{len(failed)} failed; {terminal.counted(report.synthesised, 'line')} synthesised, {report.cached} from the cache"
         f" — manifest {report.manifest}"
     )
+    if report.feed is not None:
+        terminal.echo(f"wrote {report.feed}")
     if failed:
         raise click.exceptions.Exit(1)
+
+
+def _feed(url: str | None, title: str | None, out: Path, fmt: str) -> FeedInfo | None:
+    """The feed asked for with --feed, its URL and format checked before anything is built."""
+    from voiceguide.batch import FeedInfo
+    from voiceguide.errors import OutputError
+    from voiceguide.export.feed import check_url
+
+    if url is None:
+        return None
+    try:
+        url = check_url(url, "URL")
+    except OutputError as err:
+        raise click.BadParameter(str(err), param_hint="--feed") from None
+    if fmt not in registry.feed_formats():
+        raise click.UsageError(
+            f"a feed of {fmt} files is not something podcast apps play; use --format {' or '.join(registry.feed_formats())}"
+        )
+    return FeedInfo(title or out.resolve().name, url, fmt=fmt)

@@ -50,16 +50,16 @@ def check_url(url: str) -> None:
     """CacheError, in one line with the fix, unless ``url`` names a store this machine can open."""
     scheme = url.partition("://")[0].lower()
     if importlib.util.find_spec("fsspec") is None:
-        raise CacheError(f"the clip store {url} needs fsspec — pip install 'voiceguide[{EXTRAS.get(scheme, ('', 's3'))[1]}]'")
+        raise CacheError(f"the clip store {url} needs fsspec", f"pip install 'voiceguide[{EXTRAS.get(scheme, ('', 's3'))[1]}]'")
     from fsspec.registry import known_implementations
 
     if scheme not in known_implementations and scheme != "file":
-        raise CacheError(f"the clip store {url}: no file system is known for {scheme}:// — give a folder or an s3:// or gs:// URL")
+        raise CacheError(f"the clip store {url}: no file system is known for {scheme}://", "give a folder or an s3:// or gs:// URL")
     module, extra = EXTRAS.get(scheme, ("", ""))
     if module and importlib.util.find_spec(module) is None:
-        raise CacheError(f"the clip store {url} needs {module} — pip install 'voiceguide[{extra}]'")
+        raise CacheError(f"the clip store {url} needs {module}", f"pip install 'voiceguide[{extra}]'")
     if not url.partition("://")[2].strip("/"):
-        raise CacheError(f"the clip store {url} names no bucket or folder — write it as {scheme}://bucket/prefix")
+        raise CacheError(f"the clip store {url} names no bucket or folder", f"write it as {scheme}://bucket/prefix")
 
 
 class RemoteStore:
@@ -82,7 +82,7 @@ class RemoteStore:
         except FileNotFoundError:
             return False
         except Exception as err:  # noqa: BLE001 -- any failure of the store's client library is reported as the store's problem
-            raise CacheError(self._problem("read", err)) from None
+            raise self._problem("read", err) from None
         destination.parent.mkdir(parents=True, exist_ok=True)
         try:
             with replacing(destination) as temp:
@@ -105,11 +105,13 @@ class RemoteStore:
                 self._fs.pipe_file(temp, data)
                 self._fs.mv(temp, name)
         except Exception as err:  # noqa: BLE001 -- as in fetch
-            raise CacheError(self._problem("write", err)) from None
+            raise self._problem("write", err) from None
 
-    def _problem(self, action: str, err: Exception) -> str:
+    def _problem(self, action: str, err: Exception) -> CacheError:
         reason = " ".join(str(err).split())[:200] or type(err).__name__
-        return f"cannot {action} the clip store {self.url} ({reason}) — check the URL, the credentials (AWS_* for s3://) and the endpoint"
+        return CacheError(
+            f"cannot {action} the clip store {self.url} ({reason})", "check the URL, the credentials (AWS_* for s3://) and the endpoint"
+        )
 
 
 _OPEN: dict[str, ClipStore] = {}

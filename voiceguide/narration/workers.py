@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from voiceguide.errors import CacheError, NarratorError, SilentLineError
+from voiceguide.narration import resident
 from voiceguide.narration.engines import Engine, load_engine
 from voiceguide.narration.maker import Job, Made, attempt, keep_stderr, make_clip, message_of
 from voiceguide.output import TEMP_MARK, clean_stale
@@ -202,6 +203,9 @@ class _Worker:
         self.job: Job | None = None
         self.deadline = 0.0
 
+    def alive(self) -> bool:
+        return self.process.exitcode is None and self.job is None
+
     def give(self, job: Job) -> None:
         self.job = job
         self.deadline = time.monotonic() + job.timeout_s + STOP_GRACE_S  # the worker itself stops a hung child at timeout_s
@@ -302,12 +306,13 @@ def run_jobs(jobs: Sequence[Job], ref: str, engine: str, on_made: Callable[[Job,
     count = max(1, min(processes or os.cpu_count() or 1, len(jobs)))
     queue = deque(jobs)
     failure = _Failure(engine)
+    kept = resident.kept()  # a long-lived process keeps its narrators from one narration to the next
     _remove_stale_scratch()
-    scratch = tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-")
-    workers: list[_Worker] = []
+    scratch = kept.scratch(ref, f"{SCRATCH_PREFIX}{os.getpid()}-") if kept else tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-")
+    workers: list[_Worker] = kept.take(ref, count) if kept else []  # type: ignore[assignment]
     finished = False
     try:
-        workers.extend(_Worker(ctx, ref, scratch) for _ in range(count))
+        workers.extend(_Worker(ctx, ref, scratch) for _ in range(count - len(workers)))
         while True:
             for w in workers:
                 if w.job is None and queue:
@@ -330,6 +335,9 @@ def run_jobs(jobs: Sequence[Job], ref: str, engine: str, on_made: Callable[[Job,
                     raise failure.hung(w.job)
         finished = True
     finally:
+        if kept and finished:
+            kept.give_back(ref, list(workers))
+            workers = []
         try:
             for index, w in enumerate(workers):
                 try:
@@ -339,7 +347,8 @@ def run_jobs(jobs: Sequence[Job], ref: str, engine: str, on_made: Callable[[Job,
                         rest.end(graceful=False)
                     raise
         finally:
-            shutil.rmtree(scratch, ignore_errors=True)
+            if not kept:
+                shutil.rmtree(scratch, ignore_errors=True)
             _clean_killed([w.job.out for w in workers if w.job is not None])
 
 
