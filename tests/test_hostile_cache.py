@@ -73,7 +73,7 @@ def test_a_clip_whose_samples_were_damaged_is_made_again_not_used(where: str, ca
 
 def test_a_clip_damaged_between_narration_and_rendering_is_one_line(folder: Path, tmp_path: Path) -> None:
     from voiceguide import build as build_module
-    from voiceguide.render import session as render_session_module
+    from voiceguide.render import pipeline as render_session_module
 
     cache = tmp_path / "cache"
     real = render_session_module.render_session

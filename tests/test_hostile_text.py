@@ -21,9 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import voiceguide.cli.commands  # noqa: F401  (registers the subcommands)
-from voiceguide import terminal
+from voiceguide import text as terminal
 from voiceguide.cli import cli
-from voiceguide.player.terminal import ASCII, View, log_line, screen_lines
+from voiceguide.player.screen import ASCII, View, log_line, screen_lines
 from voiceguide.player.timeline import Track, moment
 
 NASTY = [
@@ -170,6 +170,6 @@ def test_plan_of_a_routine_with_format_characters_prints_them_escaped(folder: Pa
     assert json.loads(run("plan", routine.name, "--json", cwd=folder).stdout)["title"] == "Feet \u202eteef \u200b"
 
 
-def test_hidden_categories_match_the_terminal_module() -> None:
+def test_hidden_categories_match_the_text_module() -> None:
     assert terminal._HIDDEN == HIDDEN
     assert all(terminal.printable(ch) == ch for ch in string.printable if ch not in "\t\n\r\x0b\x0c")

@@ -10,7 +10,7 @@ from voiceguide.built.chapters import ChapterMark
 from voiceguide.plan import build_plan, load_routine, script, utterances
 from voiceguide.player.clock import SessionClock
 from voiceguide.player.positions import MIN_RESUME_S, Positions
-from voiceguide.player.terminal import ASCII, View, log_line, screen_lines
+from voiceguide.player.screen import ASCII, View, log_line, screen_lines
 from voiceguide.player.timeline import MIN_PAUSE_BAR_S, RESTART_GRACE_S, Track, moment, next_chapter, previous_target
 
 ROUTINE = """

@@ -25,7 +25,7 @@ from voiceguide.render.loudness import integrated_loudness
 from voiceguide.render.master import compress, master
 from voiceguide.render.metadata import Metadata
 from voiceguide.render.mixer import render, total_frames
-from voiceguide.render.session import MixSettings, render_session
+from voiceguide.render.pipeline import MixSettings, render_session
 from voiceguide.render.settings import Codec
 
 

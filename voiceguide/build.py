@@ -20,7 +20,7 @@ from voiceguide.plan import Plan, load_routine
 from voiceguide.progress import Progress
 from voiceguide.render.beds import NONE, MusicBed, MusicChoice
 from voiceguide.render.metadata import Metadata
-from voiceguide.render.session import render_session
+from voiceguide.render.pipeline import render_session
 from voiceguide.render.settings import DEFAULT_TARGET_LUFS, Codec, MixSettings
 from voiceguide.routine import Routine, find_routine
 from voiceguide.session import Session, prepare

@@ -22,7 +22,7 @@ from pathlib import Path
 from types import TracebackType
 
 from voiceguide.errors import OutputError, VoiceguideError, resource_error
-from voiceguide.terminal import printable
+from voiceguide.text import printable
 
 TEMP_MARK = ".voiceguide-"  # in every temporary name: ".<name>.voiceguide-<pid>-<random><suffix>"
 _KEPT = ".kept"  # suffix of the link that keeps a replaced file until the result is complete

@@ -12,7 +12,7 @@ from pathlib import Path
 from voiceguide.errors import Problem, RoutineError, SilentLineError
 from voiceguide.narration import default_engine, narrate, voice_speaks
 from voiceguide.narration.base import Clip
-from voiceguide.narration.checks import narration_problems
+from voiceguide.narration.preflight import narration_problems
 from voiceguide.plan import Event, Plan, Utterance, build_plan, load_routine, script, spoken_line, utterances
 from voiceguide.plan.fit import Fitted, first_lines, fit
 from voiceguide.progress import Progress

@@ -47,8 +47,8 @@ def play_command(target: str, no_audio: bool, resume: bool | None, events_path: 
     from voiceguide.player.events import EventLog
     from voiceguide.player.loop import Player, Resume
     from voiceguide.player.positions import Positions
+    from voiceguide.player.screen import Keys
     from voiceguide.player.source import is_audio, open_audio
-    from voiceguide.player.terminal import Keys
 
     audio = Path(target) if is_audio(target) else _routine_audio(target)
     playable = open_audio(audio)

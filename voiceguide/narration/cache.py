@@ -20,7 +20,7 @@ from voiceguide.errors import CacheError, VoiceguideError
 from voiceguide.folders import user_folder
 from voiceguide.narration import wav
 from voiceguide.narration.base import Clip
-from voiceguide.terminal import printable
+from voiceguide.text import printable
 
 # Bump when synthesis, trimming or storage changes, so old clips stop matching.
 # 2: each clip synthesised in a fresh process (clips of format 1 could carry espeak state from earlier lines).

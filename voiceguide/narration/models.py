@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 from voiceguide.errors import NarratorError
 from voiceguide.folders import user_folder
 from voiceguide.narration import pins, registries
-from voiceguide.terminal import counted
+from voiceguide.text import counted
 
 if TYPE_CHECKING:  # numpy loads when voices are installed, not when the catalogue is read
     import numpy as np

@@ -15,8 +15,8 @@ from voiceguide.player.audio import Output
 from voiceguide.player.clock import SessionClock
 from voiceguide.player.events import EventLog
 from voiceguide.player.positions import Positions
+from voiceguide.player.screen import ANSWERS, KEY_NAMES, Keys, LineLog, Screen, View, screen_lines
 from voiceguide.player.source import Playable
-from voiceguide.player.terminal import ANSWERS, KEY_NAMES, Keys, LineLog, Screen, View, screen_lines
 from voiceguide.player.timeline import moment, next_chapter, previous_target
 
 TICK_S = 0.1  # redraw at most ten times a second

@@ -23,7 +23,7 @@ from voiceguide.durations import format_duration
 from voiceguide.errors import MusicError, RenderError, ResourceError
 from voiceguide.render import CHANNELS, SAMPLE_RATE
 from voiceguide.render.loudness import integrated_from_sub_blocks, k_weighted
-from voiceguide.terminal import printable
+from voiceguide.text import printable
 
 MIN_MUSIC_S = 2.0
 MAX_MUSIC_S = 2 * 3600.0

@@ -15,7 +15,7 @@ from voiceguide.durations import format_duration, parse_duration
 from voiceguide.errors import Problem
 from voiceguide.routine.slips import flow_comma, word_read_as_value
 from voiceguide.routine.yamlsafe import LINE_BREAK, scalar_value
-from voiceguide.terminal import printable
+from voiceguide.text import printable
 
 _INVISIBLE = {"Cf", "Zs", "Zl", "Zp", "Cc"}  # format characters (zero-width space, …) and spaces
 _KINDS = {MappingNode: "a mapping (key: value lines)", SequenceNode: "a list (lines starting with -)", ScalarNode: "a single value"}

@@ -17,7 +17,7 @@ from typing import Any, TextIO
 
 from voiceguide.durations import format_clock
 from voiceguide.player.timeline import Moment
-from voiceguide.terminal import printable
+from voiceguide.text import printable
 
 BOLD, DIM, RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
 HELP = "space pause · →/n next chapter · ←/p back · q quit"
