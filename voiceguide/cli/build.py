@@ -129,6 +129,8 @@ def build_command(
         )
         for path in result.side_files:
             terminal.echo(f"wrote {path}")
+    for warning in result.session.fit.warnings() if result.session.fit else ():
+        terminal.echo(f"warning: {warning}", err=True)
 
 
 def _valid_bitrate(value: str) -> bool:

@@ -63,6 +63,8 @@ def plan(routine: str, as_json: bool, voice: str | None, rate: int | None, engin
     the routine's length:), the values chosen to fit are shown first.
     """
     session = prepare(routine, voice=voice, rate=rate, engine=engine, progress=Progress(), length_s=length_s)
+    for warning in session.fit.warnings() if session.fit else ():
+        terminal.echo(f"warning: {warning}", err=True)
     p = session.plan
     if as_json:
         terminal.echo(terminal.json_text(session.to_json()))

@@ -30,6 +30,7 @@ from voiceguide.routine.model import Routine, Step, Technique
 
 TOLERANCE_S = 1.0  # a fitted session lasts its target to within this
 ESTIMATE_S_PER_CHAR = 0.065  # a line's length when no line of any voice has been measured yet
+STRETCH_WARNING = 3.0  # a value without a range stretched past this many times what is written, or squeezed under its inverse, is told
 MIN_FACTOR = 0.001  # pauses shrink to a thousandth at most: one of 0 s would leave the plan, and a breath take its place
 EventsOf = Callable[[Routine], list[Event]]
 
@@ -63,6 +64,20 @@ class Fitted:
     longest_s: float
     changes: tuple[Change, ...]
     missing: tuple[Utterance, ...]  # lines of the fitted session whose length was estimated
+    stretched: tuple[Change, ...] = ()  # values without a range stretched or squeezed past STRETCH_WARNING (see warnings)
+
+    def warnings(self) -> list[str]:
+        """One line for each value without a range the fit stretched past 3× or squeezed under a third."""
+        lines = []
+        for c in self.stretched:
+            grew = c.after >= c.before
+            times = _num(c.after / c.before) if grew else "1/" + _num(c.before / max(c.after, 1e-9))
+            low, high = (c.before, c.before * STRETCH_WARNING) if grew else (c.before / STRETCH_WARNING, c.before)
+            lines.append(
+                f"{c.part}: {c} ({times}× as written, and it has no range to bound it)"
+                f" — give it one, such as {c.what.replace(' ', '_')}: {_num(low)}s..{_num(high)}s"
+            )
+        return lines
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -71,6 +86,7 @@ class Fitted:
             "factor": round(self.factor, 6),
             "shortest_s": round(self.shortest_s, 6),
             "longest_s": round(self.longest_s, 6),
+            "warnings": self.warnings(),
             "changes": [
                 {"part": c.part, "what": c.what, "from": round(c.before, 6), "to": round(c.after, 6)}
                 | ({"range": list(c.bounds)} if c.bounds else {})
@@ -128,6 +144,7 @@ def fit(
         routine=fitted, target_s=target_s, length_s=length, factor=factor, repetitions=chosen.reps,
         shortest_s=shortest, longest_s=longest, changes=tuple(_changes(routine, fitted)),
         missing=tuple(u for u in utterances(events) if u not in durations),
+        stretched=tuple(_stretched(routine, fitted)) if not 1 / STRETCH_WARNING <= factor <= STRETCH_WARNING else (),
     )  # fmt: skip
 
 
@@ -320,6 +337,28 @@ def _changes(before: Routine, after: Routine) -> Iterable[Change]:
                 yield Change(title, what, old, new, bounds)
     if differs(pauses(before.outro), pauses(after.outro)):
         yield Change(titles[-1], "pauses", pauses(before.outro), pauses(after.outro))
+
+
+def _stretched(before: Routine, after: Routine) -> Iterable[Change]:
+    """Each value without a range, one by one, as written and as fitted (the caller knows the factor passed the bounds)."""
+    titles = chapter_titles(before)
+
+    def steps(title: str, old: tuple[Step, ...], new: tuple[Step, ...]) -> Iterable[Change]:
+        for a, b in zip(old, new, strict=True):
+            if a.kind != "chime" and a.pause_range is None and a.seconds > 0:
+                yield Change(title, "pause", a.seconds, b.seconds)
+
+    yield from steps(titles[0], (*before.intro, *before.precautions), (*after.intro, *after.precautions))
+    for t, u, title in zip(before.techniques, after.techniques, titles[1:], strict=False):
+        yield from steps(title, t.steps, u.steps)
+        for what, old, new, bounds in (
+            ("hold", t.hold_s, u.hold_s, t.hold_range),
+            ("rest", t.rest_s, u.rest_s, t.rest_range if u.repetitions > 1 else (0.0, 0.0)),
+            ("pause after", t.pause_after_s, u.pause_after_s, t.pause_after_range),
+        ):
+            if bounds is None and old > 0:
+                yield Change(title, what, old, new)
+    yield from steps(titles[-1], before.outro, after.outro)
 
 
 class _Refusal:
