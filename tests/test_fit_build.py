@@ -37,11 +37,11 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_plan_of_a_builtin_routine_lasts_the_length():
-    done = run("plan", "gentle-foot-unwind", "--length", "5m", "--json")
+    done = run("plan", "gentle-foot-unwind", "--length", "8m", "--json")
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
-    assert data["duration_s"] == pytest.approx(300.0, abs=1.0)
-    assert data["fit"]["target_s"] == 300.0
+    assert data["duration_s"] == pytest.approx(480.0, abs=1.0)
+    assert data["fit"]["target_s"] == 480.0 and data["fit"]["warnings"] == []
     assert any(c["what"] == "hold" and c["to"] < c["from"] for c in data["fit"]["changes"])
 
 
