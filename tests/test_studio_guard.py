@@ -195,6 +195,16 @@ def test_validate_gives_the_very_problems_of_the_command_line(studio, tmp_path):
     assert any(p["line"] == 5 and "hold" in p["message"] for p in body["problems"])
 
 
+def test_a_session_past_the_limits_is_a_problem_as_on_the_command_line(studio, tmp_path):
+    text = "title: Endless\ntechniques:\n  - name: Press\n    steps: [Press.]\n    repetitions: 1000\n    hold: 2h\n"
+    path = tmp_path / "endless.yaml"
+    path.write_text(text)
+    with pytest.raises(RoutineError) as err:
+        load_routine(path)
+    status, body = studio.json("POST", "/api/validate", {"yaml": text, "name": "endless"})
+    assert status == 200 and [p["message"] for p in body["problems"]] == [p.message for p in err.value.problems]
+
+
 def test_a_music_file_outside_the_library_is_a_problem(studio):
     text = "title: x\nmusic:\n  file: /etc/hostname\ntechniques:\n  - name: a\n    steps: [Hi.]\n"
     status, body = studio.json("POST", "/api/validate", {"yaml": text})

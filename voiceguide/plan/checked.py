@@ -23,7 +23,11 @@ from voiceguide.routine.pronounce import speakable
 
 def load_routine(path: Path | str) -> Routine:
     """Read and check a routine file and the session it makes; raise RoutineError listing every problem found."""
-    routine = read_routine(path)
+    return checked_session(read_routine(path))
+
+
+def checked_session(routine: Routine) -> Routine:
+    """The routine, once the session it makes is known to be within the limits; RoutineLimitError otherwise."""
     size_problem = session_size_problem(routine)
     if size_problem is None and any(t.repetitions_range for t in routine.techniques):
         size_problem = session_size_problem(at_repetitions(routine, 1), with_silence=False)

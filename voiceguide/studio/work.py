@@ -12,6 +12,7 @@ import wave
 from pathlib import Path
 
 from voiceguide.errors import Problem, RoutineError
+from voiceguide.plan.checked import checked_session
 from voiceguide.routine import Routine
 from voiceguide.routine.limits import MAX_FILE_BYTES
 from voiceguide.routine.loader import routine_from_text
@@ -31,7 +32,7 @@ def routine_of(text: str, source: Path, folders: Folders) -> Routine:
         raise StudioError("the routine is larger than 1 MiB", "split very long routines", 413)
     if not text.strip():
         raise RoutineError([Problem(source, 1, 1, "the routine is empty", "a routine needs at least a title and one technique")])
-    routine = routine_from_text(source, text)
+    routine = checked_session(routine_from_text(source, text))
     root = os.path.realpath(folders.library)
     for key, path in (("music", routine.music.path), ("cover", routine.cover)):
         if path is not None and not Path(os.path.realpath(path)).is_relative_to(root):
