@@ -276,3 +276,50 @@ def test_an_unexpected_error_is_json_and_the_server_lives_on(studio, monkeypatch
     assert "went wrong" in one_line_json(data)["message"] and b"a bug" not in data
     monkeypatch.undo()
     assert studio.json("GET", "/api/routines")[0] == 200
+
+
+def png(width: int, height: int) -> bytes:
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\0" + b"\x80\x80\x80" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+def test_a_cover_is_uploaded_into_the_library_and_a_routine_may_use_it(studio):
+    status, answer = studio.json("PUT", "/api/media/cover.png", raw=png(8, 8))
+    assert status == 201 and answer == {"path": "media/cover.png", "kind": "cover", "bytes": len(png(8, 8))}
+    assert (studio.folders.library / "media" / "cover.png").read_bytes() == png(8, 8)
+    text = "title: x\ncover: media/cover.png\ntechniques:\n  - name: a\n    steps: [Hi.]\n"
+    assert studio.json("POST", "/api/validate", {"yaml": text})[1]["problems"] == []
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "status", "said"),
+    [
+        ("cover.png", b"not an image at all", 422, "not a JPEG or PNG"),
+        ("calm.mp3", b"#EXTM3U\nhttp://example.com/stream.mp3\n", 422, "playlist"),
+        ("calm.exe", b"MZ", 422, "not a name for a music or cover file"),
+        ("..%2Fescape.mp3", b"ID3", 404, "no such page"),
+        (".hidden.mp3", b"ID3", 422, "not a name"),
+    ],
+)
+def test_an_upload_is_checked_as_the_command_line_checks_its_files(studio, name, data, status, said):
+    got, _, body = studio.request("PUT", f"/api/media/{name}", raw=data)
+    assert got == status
+    assert said in one_line_json(body)["message"]
+    assert not [p for p in (studio.folders.library / "media").glob("*") if p.name not in ("cover.png",)]
+
+
+def test_an_upload_past_its_limit_is_refused_and_leaves_nothing(studio):
+    big = png(8, 8) + b"\0" * (16 * 1024 * 1024)
+    status, _, body = studio.request("PUT", "/api/media/huge.png", raw=big)
+    assert status == 413 and "16 MiB" in one_line_json(body)["message"]
+    status, _, body = studio.request("PUT", "/api/media/huge.mp3", headers={"Content-Length": str(300 * 1024 * 1024)}, raw=b"")
+    assert status == 413
+    assert not list((studio.folders.library / "media").glob("*huge*"))
+    assert not [p for p in (studio.folders.library / "media").iterdir() if ".voiceguide-" in p.name]

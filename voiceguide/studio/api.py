@@ -157,6 +157,12 @@ async def feed(request: Request) -> Response:
     return JSONResponse(await run_in_threadpool(publish, studio(request).folders, data))
 
 
+async def upload(request: Request) -> Response:
+    from voiceguide.studio.media import save_upload
+
+    return JSONResponse(await save_upload(studio(request).folders, request.path_params["name"], request.stream()), status_code=201)
+
+
 async def list_builds(request: Request) -> Response:
     s = studio(request)
     return JSONResponse([b.to_json(s.folders.output) for b in s.builds.all.values()])
@@ -178,4 +184,5 @@ ROUTES = [
     Route("/api/builds/{id}", cancel_build, methods=["DELETE"]),
     Route("/api/builds/{id}/events", build_events),
     Route("/api/feed", feed, methods=["POST"]),
+    Route("/api/media/{name}", upload, methods=["PUT"]),
 ]

@@ -136,10 +136,16 @@ class Guard:
                 return json_response(403, {"message": "a change from another site's page is refused", "hint": "use the studio's own pages"})
             if headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
                 return json_response(403, {"message": "a change from another site's page is refused", "hint": "use the studio's own pages"})
-        length = headers.get("content-length", "0")
-        if not length.isdigit() or int(length) > self.max_body:
-            return json_response(413, {"message": f"the request is larger than {self.max_body // 1048576} MiB", "hint": "send less"})
+        length, limit = headers.get("content-length", "0"), self.limit(scope)
+        if not length.isdigit() or int(length) > limit:
+            return json_response(413, {"message": f"the request is larger than {limit // 1048576} MiB", "hint": "send less"})
         return None
+
+    def limit(self, scope: Scope) -> int:
+        """The most a request's body may hold: an upload of music more than the rest."""
+        from voiceguide.studio.media import MAX_UPLOAD_BYTES
+
+        return MAX_UPLOAD_BYTES if scope["method"] == "PUT" and scope["path"].startswith("/api/media/") else self.max_body
 
     def authorised(self, headers: dict[str, str], query: dict[str, str]) -> bool:
         scheme, _, given = headers.get("authorization", "").partition(" ")
@@ -169,14 +175,15 @@ class Guard:
     def limited(self, scope: Scope, receive: Receive) -> Receive:
         """``receive`` that refuses a body past the limit, however it is sent (chunked bodies have no length)."""
         seen = 0
+        limit = self.limit(scope)
 
         async def receiving() -> Message:
             nonlocal seen
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_body:
-                    raise BodyTooLarge
+                if seen > limit:
+                    raise BodyTooLarge(limit)
             return message
 
         return receiving
@@ -188,7 +195,7 @@ def answer_for(err: Exception) -> tuple[int, dict[str, object]]:
     from voiceguide.studio.work import problem_json
 
     if isinstance(err, BodyTooLarge):
-        return 413, {"message": f"the request is larger than {MAX_BODY_BYTES // 1048576} MiB", "hint": "send less"}
+        return 413, {"message": f"the request is larger than {err.args[0] // 1048576} MiB", "hint": "send less"}
     if isinstance(err, RoutineError):
         return 422, {"message": "the routine has problems", "hint": "see the problems", "problems": [problem_json(p) for p in err.problems]}
     if isinstance(err, VoiceguideError):

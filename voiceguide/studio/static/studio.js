@@ -107,6 +107,17 @@
     return `${text.slice(0, end)}\n${line}${text.slice(end)}`;
   }
 
+  // A top-level key written as one line, replacing it and the lines indented under it.
+  function setBlock(text, key, raw) {
+    const lines = text.split("\n");
+    const at = lines.findIndex((l) => l.startsWith(`${key}:`));
+    if (at < 0) return setKey(text, key, "").replace(/^(title:.*)$/m, `$1\n${key}: ${raw}`);
+    let end = at + 1;
+    while (end < lines.length && /^(\s|$)/.test(lines[end]) && lines[end] !== "") end++;
+    lines.splice(at, end - at, `${key}: ${raw}`);
+    return lines.join("\n");
+  }
+
   // ---- the editor ----
   function editor(root) {
     const name = root.dataset.name;
@@ -257,6 +268,22 @@
         changed();
       });
     }
+    $("media-file").addEventListener("change", async () => {
+      const file = $("media-file").files[0];
+      if (!file) return;
+      const safe = file.name.replace(/[^A-Za-z0-9_.-]/g, "-").replace(/^[^A-Za-z0-9]+/, "");
+      try {
+        const response = await fetch(`/api/media/${encodeURIComponent(safe)}`, { method: "PUT", body: file });
+        const answer = await response.json();
+        if (!response.ok) throw Object.assign(new Error(answer.message), { data: answer });
+        yaml.value = answer.kind === "cover" ? setKey(yaml.value, "cover", answer.path) : setBlock(yaml.value, "music", `{file: ${answer.path}}`);
+        $("media-status").textContent = `Added ${answer.path}.`;
+        formFromYaml();
+        changed();
+      } catch (err) {
+        $("media-status").textContent = said(err);
+      }
+    });
     $("save").addEventListener("click", save);
     $("reload").addEventListener("click", load);
     hear(() => options());
