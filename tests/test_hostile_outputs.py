@@ -82,7 +82,7 @@ def _folder(name: str) -> Setup:
 
 REFUSED = [
     # a name that says another kind of file
-    ("srt-with-sidecars", _nothing, ["routine.yaml", "-o", "session.srt", "--sidecars"], ["session.srt", "session.srt.mp3"]),
+    ("srt-with-sidecars", _nothing, ["routine.yaml", "-o", "session.srt", "--sidecars"], ["session.srt", "which voiceguide does not write", "session.mp3"]),
     ("srt", _nothing, ["routine.yaml", "-o", "session.srt"], ["session.srt"]),
     ("json", _old("notes.json"), ["routine.yaml", "-o", "notes.json", "--force"], ["notes.json"]),
     ("txt", _nothing, ["routine.yaml", "-o", "notes.txt"], ["notes.txt"]),

@@ -40,8 +40,27 @@ def test_at_least_twenty_english_kokoro_voices_are_installed() -> None:
 def test_table_filters_by_language_and_engine() -> None:
     result = run("voices", "--engine", "kokoro", "-l", "en-gb")
     assert result.exit_code == 0
-    rows = [line.split() for line in result.output.splitlines()]
+    header, *lines = result.output.splitlines()
+    assert header.split() == ["engine", "voice", "language", "gender", "installed", "licence"]
+    rows = [line.split() for line in lines]
     assert rows and all(r[0] == "kokoro" and r[2] == "en-gb" for r in rows)
+
+
+def test_table_columns_line_up_under_their_header() -> None:
+    header, *lines = run("voices", "--language", "en").output.splitlines()
+    starts = [header.index(name) for name in ("voice", "language", "gender", "installed", "licence")]
+    for line in lines:
+        assert all(line[at - 2 : at] == "  " and line[at] != " " for at in starts), line
+
+
+def test_install_without_the_engine_s_extra_says_to_install_it_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    found = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "onnxruntime" else found(name, *a))
+    result = run("voices", "install", "kokoro")
+    assert result.exit_code == 1 and result.output.count("\n") == 1
+    assert "kokoro needs its extra installed first (onnxruntime not found) — pip install 'voiceguide[kokoro]'" in result.output
 
 
 def test_install_piper_without_a_source_is_bad_usage() -> None:

@@ -22,10 +22,22 @@ def audio_path(name: str, given: Path | None, fmt: str) -> Path:
     if _is_folder(given) or str(given).endswith(("/", "\\")) or not given.suffix:
         return given / f"{name}.{fmt}"  # a folder, existing or to be made
     named = format_of(given)
-    if named != fmt:  # FLAC bytes in a .mp3, or audio in a .srt or .json, would be silently wrong
-        fixed = f"{given.stem}.{fmt}" if named is not None else f"{given.name}.{fmt}"
-        raise OutputError(f"{given} would hold {fmt.upper()} audio under another name", hint=f"name it {fixed}, or use --format")
+    if named is None:  # s.aac, s.srt: not a format voiceguide writes; say which ones it does
+        suffix = given.suffix.lower().lstrip(".")
+        holding = [f.name for f in registry.FORMATS.values() if suffix and suffix in " ".join(f.encoder)]  # aac: m4a, m4b
+        inside = f" ({suffix.upper()} audio comes in {' or '.join('.' + n for n in holding)})" if holding else ""
+        raise OutputError(
+            f"{given} names a .{suffix} file, which voiceguide does not write{inside}",
+            hint=f"end the name in one of {', '.join('.' + n for n in registry.format_names())}, such as {given.stem}.{_pick(holding) or fmt}",
+        )
+    if named != fmt:  # FLAC bytes in a .mp3 would be silently wrong
+        raise OutputError(f"{given} would hold {fmt.upper()} audio under another name", hint=f"name it {given.stem}.{fmt}, or use --format")
     return given
+
+
+def _pick(formats: list[str]) -> str | None:
+    """The format to suggest among ``formats``: one podcast apps play first (m4a before m4b)."""
+    return next((f for f in formats if f in registry.feed_formats()), formats[0] if formats else None)
 
 
 def format_of(path: Path | None) -> str | None:

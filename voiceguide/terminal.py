@@ -11,7 +11,7 @@ import click
 
 from voiceguide.text import counted, json_text, printable
 
-__all__ = ["PREFIX", "clear_status", "counted", "echo", "error", "json_text", "printable", "status"]
+__all__ = ["PREFIX", "clear_status", "counted", "echo", "error", "json_text", "printable", "status", "table"]
 
 PREFIX = "voiceguide: "
 
@@ -36,3 +36,11 @@ def clear_status(width: int) -> None:
     """Blank the status line of ``width`` columns and return to its start."""
     sys.stderr.write("\r" + " " * width + "\r")
     sys.stderr.flush()
+
+
+def table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    """Print a header and rows as columns as wide as their widest cell (the last column ragged), on stdout."""
+    shown = [tuple(printable(cell) for cell in row) for row in [header, *rows]]
+    widths = [max(len(row[i]) for row in shown) for i in range(len(header))]
+    for row in shown:
+        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row[:-1], widths, strict=False)) + "  " + row[-1])

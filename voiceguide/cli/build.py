@@ -21,7 +21,7 @@ from voiceguide.render.settings import DEFAULT_TARGET_LUFS, Codec
     "--music",
     "music_file",
     type=click.Path(path_type=Path),
-    help="Music bed file (any format ffmpeg reads); looped, faded and ducked under the voice.",
+    help="Music bed file (any format ffmpeg reads), a path from the current folder; looped, faded and ducked under the voice.",
 )
 @click.option(
     "--bed",
@@ -101,6 +101,7 @@ def build_command(
       voiceguide build gentle-foot-unwind --length 20m
     """
     from voiceguide.build import ROUTINE_MUSIC, BuildOptions, build
+    from voiceguide.export.artwork import cover_warning
     from voiceguide.render.beds import NONE
 
     if sum(1 for given in (music_file, bed, no_music) if given) > 1:
@@ -131,6 +132,9 @@ def build_command(
             terminal.echo(f"wrote {path}")
     for warning in result.session.fit.warnings() if result.session.fit else ():
         terminal.echo(f"warning: {warning}", err=True)
+    cover = cover_warning(result.session.routine)
+    if cover is not None:
+        terminal.echo(str(cover), err=True)
 
 
 def _valid_bitrate(value: str) -> bool:

@@ -9,6 +9,7 @@ from voiceguide.cli import cli
 from voiceguide.cli.options import engine_option, length_option, rate_option, voice_option
 from voiceguide.durations import format_clock
 from voiceguide.errors import RoutineError
+from voiceguide.export.artwork import cover_warning
 from voiceguide.plan import load_routine
 from voiceguide.progress import Progress
 from voiceguide.routine import builtin_routines, find_routine
@@ -25,9 +26,13 @@ def validate(files: tuple[str, ...]) -> None:
     problems = 0
     for name in files:
         try:
-            found = check_narration(load_routine(find_routine(name)))
+            loaded = load_routine(find_routine(name))
+            found = check_narration(loaded)
+            warning = cover_warning(loaded)
         except RoutineError as err:
-            found = err.problems
+            found, warning = err.problems, None
+        if warning is not None:  # told, but the routine is still valid
+            terminal.echo(str(warning), err=True)
         problems += len(found)
         for problem in found:
             terminal.echo(str(problem), err=True)
@@ -75,12 +80,15 @@ def plan(routine: str, as_json: bool, voice: str | None, rate: int | None, engin
         terminal.echo(
             f"fitted to {format_clock(f.target_s)}: every pause ×{f.factor:.2f} within its bounds (possible: {format_clock(f.shortest_s)} to {format_clock(f.longest_s)})"
         )
-        for part in dict.fromkeys(c.part for c in f.changes):
-            terminal.echo(f"  {part[:28]:<28}  {', '.join(str(c) for c in f.changes if c.part == part)}")
+        parts = list(dict.fromkeys(c.part for c in f.changes))
+        wide = max((len(part) for part in parts), default=0)
+        for part in parts:
+            terminal.echo(f"  {part:<{wide}}  {', '.join(str(c) for c in f.changes if c.part == part)}")
+    wide = max(len(c.title) for c in p.chapters)  # whole names, in a column as wide as the longest
     for cue in p.cues:
-        what = f'"{cue.text}"' if cue.text else f"{cue.kind} {cue.end_s - cue.start_s:.1f}s"
-        chapter = p.chapters[cue.chapter].title
-        terminal.echo(f"{format_clock(cue.start_s):>9}  {chapter[:22]:<22}  {what}")
+        kind = cue.mark.role if cue.kind == "pause" and cue.mark and cue.mark.role else cue.kind  # a hold or a rest, not "pause"
+        what = f'"{cue.text}"' if cue.text else f"{kind} {cue.end_s - cue.start_s:.1f}s"
+        terminal.echo(f"{format_clock(cue.start_s):>9}  {p.chapters[cue.chapter].title:<{wide}}  {what}")
     terminal.echo(
         f"{format_clock(p.duration_s):>9}  end — total {format_clock(p.duration_s)}, {terminal.counted(len(p.chapters), 'chapter')}"
     )

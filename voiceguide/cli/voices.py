@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
@@ -55,10 +56,18 @@ def voices(ctx: click.Context, language: str | None, engine: str | None, as_json
         return
     if not found:
         raise click.ClickException(f"no voice for language '{language}' — run 'voiceguide voices' to see them all")
-    for x in found:
-        language_code = x.voice.languages[0] if x.voice.languages else "?"
-        state = "installed" if x.ready else "not installed"
-        terminal.echo(f"{x.engine:<10} {x.voice.id:<22} {language_code:<8} {x.voice.gender or '-':<7} {state:<14} {x.voice.licence}")
+    table: list[tuple[str, ...]] = [
+        (
+            x.engine,
+            x.voice.id,
+            x.voice.languages[0] if x.voice.languages else "?",
+            x.voice.gender or "-",
+            "yes" if x.ready else "no",
+            x.voice.licence,
+        )
+        for x in found
+    ]
+    terminal.table(("engine", "voice", "language", "gender", "installed", "licence"), table)
 
 
 @voices.command("install")
@@ -83,6 +92,12 @@ def install(engine: str, source: Path | None) -> None:
         terminal.echo(line, err=True)
 
     kind = registry.ENGINES[engine]
+    missing = [m for m in kind.packages if importlib.util.find_spec(m) is None]
+    if missing:  # the model is of no use without the engine: say so before fetching anything
+        raise click.ClickException(
+            f"{engine} needs its extra installed first ({', '.join(missing)} not found) — pip install 'voiceguide[{kind.extra}]',"
+            f" then voiceguide voices install {engine}"
+        )
     if source is None and kind.install_from:
         raise click.UsageError(f"{engine} needs --from {kind.install_from}")
     install = cast("Callable[[Path | None, Callable[[str], None]], Installed]", registry.load(kind.install))

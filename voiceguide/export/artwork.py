@@ -15,7 +15,9 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from voiceguide.errors import Problem
 from voiceguide.images import ImageInfo, image_info
+from voiceguide.routine.model import Routine
 
 MIN_PX = 1400
 MAX_PX = 3000
@@ -59,3 +61,18 @@ def most_common(covers: Sequence[bytes | None]) -> bytes | None:
         return None
     top = max(counts.values())
     return next(c for c in covers if c and counts[c] == top)
+
+
+def cover_warning(routine: Routine) -> Problem | None:
+    """A warning, at the routine's ``cover:``, when its cover is not what podcast directories take (``feed`` warns again)."""
+    if routine.cover is None:
+        return None
+    line, column = routine.place("cover") or (1, 1)
+    try:
+        info = image_info(routine.cover.read_bytes())
+    except OSError:
+        return None  # the build that reads it says why
+    found = problems(info) if info else ["is neither JPEG nor PNG"]
+    if not found:
+        return None
+    return Problem(routine.source, line, column, f"warning: the cover {routine.cover.name} {' and '.join(found)}", RULE)

@@ -147,14 +147,14 @@ class LineLog:
 
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
-        self._last = ""
+        self._last: tuple[str, str | None] | None = None
 
     def show(self, m: Moment) -> None:
-        line = log_line(m)
-        key = line.split("  ", 1)[-1]
+        """Print ``m``'s line if what it says (chapter, words) changed since the last one: never only its time."""
+        key = (m.chapter_title, m.words if m.speaking else "")
         if key != self._last:
             self._last = key
-            self.stream.write(line + "\n")
+            self.stream.write(log_line(m) + "\n")
             self.stream.flush()
 
 

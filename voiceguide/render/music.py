@@ -38,6 +38,7 @@ SNIFF_BYTES = 4096
 _TEXT_STARTS = (b"#EXTM3U", b"ffconcat", b"file ", b"[playlist]", b"<?xml", b"<!--", b"<MPD", b"<asx", b"#!", b"{", b"http")
 _AUDIO_MAGIC = (b"RIFF", b"ID3", b"fLaC", b"OggS", b"FORM", b"#!AMR")  # "#!AMR" is audio, not a script
 _URL_IN_PATH = re.compile(r"(^|/)[A-Za-z][A-Za-z0-9+.-]*:(/|$)")  # "http:/host" is what a URL becomes as a path
+MUSIC_PATHS = "check the path: --music is read from the current folder, music: in a routine from the routine's folder"
 
 
 class LoopedMusic:
@@ -160,7 +161,7 @@ def check_music_file(path: Path) -> None:
                 f"{where} looks like a web address; voiceguide reads local files only",
                 hint="download it and name the file",
             ) from None
-        raise MusicError(f"{where} does not exist", hint="check the path (relative paths are relative to the routine)") from None
+        raise MusicError(f"{where} does not exist", hint=MUSIC_PATHS) from None
     except (OSError, ValueError) as err:
         reason = err.strerror if isinstance(err, OSError) and err.strerror else "not a valid file name"
         raise MusicError(f"{where} cannot be used ({reason})", hint="check the path") from None

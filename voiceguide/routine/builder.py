@@ -145,6 +145,8 @@ class _Builder:
         base = narration.over(ROUTINE_NARRATION)
         music = self.music(keys["music"]) if "music" in keys else Music()
         cover = cover_file(self.check, self.path, keys["cover"]) if "cover" in keys else None
+        if "cover" in keys:
+            self.mark("cover", keys["cover"])
         pronunciations = self.pronunciations(keys["pronunciations"]) if "pronunciations" in keys else ()
         length = self.length(keys["length"]) if "length" in keys else None
         part = read_body_part(c, keys["body_part"], "body_part") if "body_part" in keys else None
