@@ -73,18 +73,24 @@ def session(tmp_path_factory):
     return build_session(tmp_path_factory.mktemp("page"))
 
 
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
+def chromium(profile: Path, *flags: str, script_timeout_s: float = 20):
+    """Debian's Chromium, headless, driven by its chromedriver, with its own profile folder and the console kept."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()
     options.binary_location = BROWSER
-    for flag in [*CHROMIUM_FLAGS, f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"]:
+    for flag in [*CHROMIUM_FLAGS, f"--user-data-dir={profile}", *flags]:
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(options=options, service=Service(DRIVER))
-    driver.set_script_timeout(20)
+    driver.set_script_timeout(script_timeout_s)
+    return driver
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    driver = chromium(tmp_path_factory.mktemp("chromium-profile"))
     yield driver
     driver.quit()
 

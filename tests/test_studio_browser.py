@@ -15,7 +15,7 @@ pytest.importorskip("starlette", reason="the studio extra is not installed (pip 
 
 from audio_checks import RATE, decode
 from studio_server import TOKEN, running_studio
-from test_page_browser import BROWSER, CHROMIUM_FLAGS, DRIVER
+from test_page_browser import BROWSER, DRIVER, chromium
 
 pytestmark = [
     pytest.mark.slow,
@@ -35,16 +35,7 @@ def studio(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = BROWSER
-    for flag in [*CHROMIUM_FLAGS, f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}", "--window-size=1280,1800"]:
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(options=options, service=Service(DRIVER))
-    driver.set_script_timeout(30)
+    driver = chromium(tmp_path_factory.mktemp("chromium-profile"), "--window-size=1280,1800", script_timeout_s=30)
     yield driver
     driver.quit()
 
