@@ -72,8 +72,20 @@ def test_write_hear_build_follow_and_download(studio, browser, tmp_path):
     until(browser, lambda b: f"line {line}, column" in by_testid(b, "problems").text and "hold" in by_testid(b, "problems").text)
     assert "5s" in by_testid(browser, "problems").text  # the hint says how to write it
     assert [m.text.strip() for m in browser.find_elements("css selector", "#gutter .bad")] == [str(line)]  # marked at its line
+    hold = browser.find_element("css selector", '#techniques input[data-t="1"][data-k="hold"]')
+    until(browser, lambda b: "has-problem" in hold.get_attribute("class"))  # and at its field in the form
     yaml.send_keys(Keys.BACKSPACE * len(" secs"), "s")
     until(browser, lambda b: "No problems" in by_testid(b, "problems").text)
+
+    # Each technique's fields in the form change the YAML in place, and the YAML the form.
+    until(browser, lambda b: hold.get_property("value") == "5s" and "has-problem" not in hold.get_attribute("class"))
+    rest = browser.find_element("css selector", '#techniques input[data-t="1"][data-k="rest"]')
+    rest.send_keys("3s")
+    until(browser, lambda b: "  - name: Heel hold\n    rest: 3s\n    steps:" in yaml.get_property("value"))
+    repetitions = browser.find_element("css selector", '#techniques input[data-t="0"][data-k="repetitions"]')
+    repetitions.clear()
+    repetitions.send_keys("2")
+    until(browser, lambda b: "    repetitions: 2\n" in yaml.get_property("value") and "No problems" in by_testid(b, "problems").text)
 
     # The form and the YAML view stay in step.
     title = browser.find_element("id", "f-title")

@@ -323,3 +323,18 @@ def test_an_upload_past_its_limit_is_refused_and_leaves_nothing(studio):
     assert status == 413
     assert not list((studio.folders.library / "media").glob("*huge*"))
     assert not [p for p in (studio.folders.library / "media").iterdir() if ".voiceguide-" in p.name]
+
+
+def test_validate_gives_where_each_techniques_fields_are_written(studio):
+    text = (
+        'title: x\ntechniques:\n  - name: "Heel hold"\n    hold: 5s\n  - {name: Flow, rest: 2s}\n  - name: Long\n    cue: >\n      folded\n'
+    )
+    status, body = studio.json("POST", "/api/validate", {"yaml": text, "outline": True})
+    assert status == 200
+    first, flow, folded = body["outline"]
+    assert first["line"] == 3 and first["indent"] == 4 and not first["flow"]
+    assert first["fields"]["name"] == {"value": "Heel hold", "line": 3, "column": 11, "end": 22, "editable": True}
+    assert first["fields"]["hold"] == {"value": "5s", "line": 4, "column": 11, "end": 13, "editable": True}
+    assert flow["flow"] and not flow["fields"]["rest"]["editable"]
+    assert folded["fields"]["name"]["editable"] and not folded["fields"]["cue"]["editable"]
+    assert studio.json("POST", "/api/validate", {"yaml": "title: [", "outline": True})[1]["outline"] == []

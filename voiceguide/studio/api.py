@@ -83,7 +83,12 @@ async def validate(request: Request) -> Response:
     s = studio(request)
     source = s.source_for(data.get("name"))
     found = await run_in_threadpool(problems, data["yaml"], source, s.folders, narrator(data.get("options", {})))
-    return JSONResponse({"problems": [problem_json(p) for p in found]})
+    answer: dict[str, object] = {"problems": [problem_json(p) for p in found]}
+    if data.get("outline") is True:
+        from voiceguide.studio.outline import outline
+
+        answer["outline"] = await run_in_threadpool(outline, data["yaml"])
+    return JSONResponse(answer)
 
 
 async def plan(request: Request) -> Response:

@@ -92,7 +92,7 @@
   }
 
   function writeScalar(value) {
-    const plain = /^[A-Za-z\u00c0-\uffff][^:#"'\n\\]*$/.test(value) && !/\s$/.test(value) && !/^(true|false|yes|no|null|on|off)$/i.test(value);
+    const plain = /^[A-Za-z0-9\u00c0-\uffff][^:#"'\n\\{}[\],&*!|>%@`]*$/.test(value) && !/\s$/.test(value) && !/^(true|false|yes|no|null|on|off)$/i.test(value);
     return plain ? value : JSON.stringify(value);
   }
 
@@ -171,6 +171,7 @@
         li.textContent = "No problems.";
         list.append(li);
       }
+      techniques.mark(problems);
       for (const p of problems) {
         const li = document.createElement("li");
         li.textContent = `line ${p.line}, column ${p.column}: ${p.message}${p.hint ? ` — ${p.hint}` : ""}`;
@@ -186,6 +187,11 @@
       }
     }
 
+    const techniques = techniqueForm(yaml, () => {
+      gutter();
+      changed();
+    });
+
     function selectLine(line) {
       const lines = yaml.value.split("\n");
       const start = lines.slice(0, line - 1).reduce((n, l) => n + l.length + 1, 0);
@@ -196,8 +202,9 @@
     async function check() {
       const mine = ++checked;
       try {
-        const answer = await api("POST", "/api/validate", { yaml: yaml.value, name });
+        const answer = await api("POST", "/api/validate", { yaml: yaml.value, name, outline: true });
         if (mine !== checked) return;
+        techniques.show(answer.outline);
         showProblems(answer.problems);
         clearTimeout(planTimer);
         if (!answer.problems.length) planTimer = setTimeout(timeline, PLAN_AFTER_MS);
@@ -289,6 +296,89 @@
     hear(() => options());
     building(name, () => yaml.value, () => options());
     load().catch((err) => showProblems([{ line: 1, column: 1, message: said(err), hint: "" }]));
+  }
+
+  // ---- each technique's fields, changed in place in the YAML (positions from the server's outline) ----
+  const TECHNIQUE_FIELDS = [
+    ["name", "Name"], ["repetitions", "Repetitions"], ["hold", "Hold"], ["rest", "Rest"], ["sides", "Sides"], ["cue", "Cue"],
+  ];
+
+  function techniqueForm(yaml, edited) {
+    const box = $("techniques");
+    let shape = [];
+
+    function shift(after, by) {
+      for (const t of shape) {
+        if (t.line > after) t.line += by;
+        for (const f of Object.values(t.fields)) if (f.line > after) f.line += by;
+      }
+    }
+
+    function edit(t, key, value) {
+      const lines = yaml.value.split("\n");
+      const f = t.fields[key];
+      const written = writeScalar(value);
+      if (f && value === "" && key !== "name" && new RegExp(`^\\s+${key}:`).test(lines[f.line - 1])) {
+        lines.splice(f.line - 1, 1);
+        delete t.fields[key];
+        shift(f.line, -1);
+      } else if (f) {
+        const line = lines[f.line - 1];
+        lines[f.line - 1] = line.slice(0, f.column - 1) + written + line.slice(f.end - 1);
+        Object.assign(f, { value, end: f.column + written.length });
+      } else if (value !== "") {
+        lines.splice(t.line, 0, `${" ".repeat(t.indent)}${key}: ${written}`);
+        shift(t.line, 1);
+        t.fields[key] = { value, line: t.line + 1, column: t.indent + key.length + 3, end: t.indent + key.length + 3 + written.length, editable: true };
+      }
+      yaml.value = lines.join("\n");
+      edited();
+    }
+
+    function show(outline) {
+      const focused = box.contains(document.activeElement) ? document.activeElement : null;
+      shape = outline;
+      const inputs = [...box.querySelectorAll("input")];
+      if (inputs.length !== shape.length * TECHNIQUE_FIELDS.length) {
+        box.replaceChildren(
+          ...shape.map((t, i) => {
+            const set = document.createElement("fieldset");
+            const legend = document.createElement("legend");
+            legend.textContent = `Technique ${i + 1}`;
+            set.append(legend);
+            for (const [key, label] of TECHNIQUE_FIELDS) {
+              const wrap = document.createElement("label");
+              wrap.className = key;
+              const input = document.createElement("input");
+              Object.assign(input.dataset, { t: String(i), k: key });
+              input.addEventListener("input", () => edit(shape[i], key, input.value.trim()));
+              wrap.append(label, input);
+              set.append(wrap);
+            }
+            return set;
+          }),
+        );
+      }
+      for (const input of box.querySelectorAll("input")) {
+        const t = shape[Number(input.dataset.t)];
+        const f = t && t.fields[input.dataset.k];
+        input.disabled = !t || t.flow || (f && !f.editable);
+        if (input !== focused) input.value = f ? f.value : "";
+      }
+    }
+
+    function mark(problems) {
+      const bad = new Map(problems.map((p) => [p.line, `line ${p.line}: ${p.message}${p.hint ? ` — ${p.hint}` : ""}`]));
+      for (const input of box.querySelectorAll("input")) {
+        const t = shape[Number(input.dataset.t)];
+        const f = t && t.fields[input.dataset.k];
+        const problem = f ? bad.get(f.line) : undefined;
+        input.classList.toggle("has-problem", Boolean(problem));
+        input.title = problem || "";
+      }
+    }
+
+    return { show, mark };
   }
 
   function options() {
