@@ -35,7 +35,7 @@ def studio(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    driver = chromium(tmp_path_factory.mktemp("chromium-profile"), "--window-size=1280,1800", script_timeout_s=30)
+    driver = chromium(tmp_path_factory.mktemp("chromium-profile"), "--window-size=1280,2150", script_timeout_s=30)
     yield driver
     driver.quit()
 
