@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import shutil
 
 import pytest
 from click.testing import CliRunner
@@ -58,7 +59,8 @@ def test_plan_json_is_one_sorted_gap_free_object(run, tiny_routine):
     result = run("plan", str(tiny_routine), "--json")
     assert result.exit_code == 0
     data = json.loads(result.stdout)
-    assert set(data) == {"title", "language", "duration_s", "chapters", "cues"}
+    assert set(data) == {"title", "language", "engine", "voice", "duration_s", "chapters", "cues"}
+    assert (data["engine"], data["voice"]) == ("pyttsx3", "gmw/en")  # who timed it: the voice the routine's language chose
     cues = data["cues"]
     assert cues[0]["start_s"] == 0 and cues[-1]["end_s"] == data["duration_s"]
     assert all(a["end_s"] == b["start_s"] for a, b in itertools.pairwise(cues))
@@ -93,3 +95,26 @@ def test_build_refuses_to_overwrite_without_force(run, tiny_routine, tmp_path):
     result = run("build", str(tiny_routine), "-o", str(target))
     assert result.exit_code == 1 and "--force" in result.output
     assert target.read_bytes() == b"keep me"
+
+
+@pytest.mark.slow
+def test_plan_json_names_a_techniques_own_narrator_on_its_cues(run, write_routine):
+    routine = write_routine(
+        """
+        title: Two voices
+        intro:
+          - Welcome.
+        techniques:
+          - name: Toe press
+            narration: {engine: espeak-cli}
+            steps:
+              - Press your toes.
+        """
+    )
+    if shutil.which("espeak-ng") is None:
+        routine.write_text(routine.read_text().replace("engine: espeak-cli", "voice: gmw/en-gb-x-rp"))
+    data = json.loads(run("plan", str(routine), "--json").stdout)
+    top = (data["engine"], data["voice"])
+    own = {c["text"]: (c.get("engine", top[0]), c.get("voice", top[1])) for c in data["cues"] if c["kind"] == "speech"}
+    assert own["Welcome."] == top and "engine" not in data["cues"][0]
+    assert own["Press your toes."] != top  # the technique's narrator, on its own cues only

@@ -10,10 +10,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from voiceguide.errors import Problem, RoutineError, SilentLineError
-from voiceguide.narration import default_engine, narrate, voice_speaks
+from voiceguide.narration import default_engine, narrate, narrator_of, voice_speaks
 from voiceguide.narration.base import Clip
 from voiceguide.narration.preflight import narration_problems
-from voiceguide.plan import Event, Plan, Utterance, build_plan, load_routine, script, spoken_line, utterances
+from voiceguide.plan import Event, Narrator, Plan, Utterance, build_plan, load_routine, script, spoken_line, utterances
 from voiceguide.plan.fit import Fitted, first_lines, fit
 from voiceguide.progress import Progress
 from voiceguide.registry import DEFAULT_ENGINE
@@ -119,8 +119,13 @@ def prepare(
     routine, events, fitted = drive(planned(routine, length_s, events_of), narrated)
     if progress:
         progress.done()
-    plan = build_plan(routine, events, {u: clip.duration_s for u, clip in clips.items()})
+    plan = build_plan(routine, events, {u: clip.duration_s for u, clip in clips.items()}, narrators(events, defaults.engine))
     return Session(routine, plan, clips, counts["synthesised"], counts["cached"], fitted)
+
+
+def narrators(events: list[Event], engine: str | None) -> dict[Utterance, Narrator]:
+    """Who says each line of ``events`` (``engine``: the default one), for the plan to record."""
+    return {u: Narrator(*narrator_of(u, engine or DEFAULT_ENGINE)) for u in utterances(events)}
 
 
 Planned = tuple[Routine, list[Event], Fitted | None]

@@ -29,7 +29,8 @@ if TYPE_CHECKING:  # the workers (and numpy with them) load when something is na
     from voiceguide.plan import Utterance  # the plan imports the routine model, which names the engines
 
 __all__ = [
-    "Clip", "Listed", "VoiceInfo", "catalogue", "default_engine", "default_timeout_s", "list_voices", "narrate", "voice_speaks",
+    "Clip", "Listed", "VoiceInfo", "catalogue", "default_engine", "default_timeout_s", "list_voices", "narrate", "narrator_of",
+    "voice_speaks",
 ]  # fmt: skip
 
 BASE_TIMEOUT_S = 20.0
@@ -96,6 +97,12 @@ def default_engine(voice: str, rate: int | None = None) -> str:
         return DEFAULT_ENGINE
     low, high = cls.rate_range
     return NATURAL_ENGINE if found.installed and (rate is None or low <= rate <= high) else DEFAULT_ENGINE
+
+
+def narrator_of(u: Utterance, engine: str = DEFAULT_ENGINE) -> tuple[str, str]:
+    """The engine and the voice id that say ``u`` (its own engine, else ``engine``); NarratorError as ``narrate`` would raise."""
+    cls = _engine(u.engine or engine)
+    return cls.name, usable_voice(u.voice, list(_voices(cls)), cls.name).id
 
 
 def catalogue(engines: Iterable[str] | None = None, language: str | None = None) -> list[Listed]:

@@ -8,6 +8,7 @@ ends: nothing is padded or guessed.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Literal
@@ -34,6 +35,14 @@ class Utterance:
     rate: int
     volume: float
     engine: str = ""  # "": whichever engine the narration is given
+
+
+@dataclass(frozen=True)
+class Narrator:
+    """Who said a line, as it was timed: the engine and the voice id it resolved to."""
+
+    engine: str
+    voice: str
 
 
 @dataclass(frozen=True)
@@ -77,6 +86,7 @@ class Cue:
     chapter: int
     utterance: Utterance | None = None
     mark: Mark | None = None
+    narrator: Narrator | None = None  # for speech, when known: who said it
 
     @property
     def text(self) -> str | None:
@@ -104,6 +114,7 @@ class Plan:
     chapters: tuple[Chapter, ...]
     cues: tuple[Cue, ...]
     language: str = ""  # the routine's language code; empty when not known
+    narrator: Narrator | None = None  # the routine's own narrator; cues said by another name theirs
 
     def to_json(self) -> dict[str, Any]:
         """The plan as ``voiceguide plan --json`` prints it (times in seconds)."""
@@ -111,9 +122,18 @@ class Plan:
         def t(x: float) -> float:
             return round(x, 6)
 
+        top = self.narrator
+
+        def who(c: Cue) -> dict[str, str]:
+            own = c.narrator
+            if own is None or own == top:
+                return {}
+            return {k: v for k, v in (("engine", own.engine), ("voice", own.voice)) if top is None or v != getattr(top, k)}
+
         return {
             "title": self.title,
             "language": self.language,
+            **({"engine": top.engine, "voice": top.voice} if top is not None else {}),
             "duration_s": t(self.duration_s),
             "chapters": [{"title": c.title, "start_s": t(c.start_s), "end_s": t(c.end_s)} for c in self.chapters],
             "cues": [
@@ -123,6 +143,7 @@ class Plan:
                     "end_s": t(c.end_s),
                     **({"text": c.text} if c.text is not None else {}),
                     **_mark_json(c.mark),
+                    **who(c),
                 }
                 for c in self.cues
             ],
@@ -283,8 +304,20 @@ def utterances(events: list[Event]) -> list[Utterance]:
     return list(dict.fromkeys(e.utterance for e in events if e.utterance is not None))
 
 
-def build_plan(routine: Routine, events: list[Event], durations: Mapping[Utterance, float]) -> Plan:
-    """Lay ``events`` on a timeline; ``durations`` gives each utterance's measured clip length in seconds."""
+def _top_narrator(routine: Routine, events: list[Event], said: Mapping[Utterance, Narrator]) -> Narrator | None:
+    """The routine's own narrator: who says most of the opening and closing lines (else of all lines); ties: the first to speak."""
+    own = (0, len(routine.techniques) + 1)  # the chapters no technique's narration reaches
+    spoken = [(e.chapter, said[e.utterance]) for e in events if e.utterance is not None and e.utterance in said]
+    counts = Counter(n for chapter, n in spoken if chapter in own) or Counter(n for _, n in spoken)
+    return max(counts, key=lambda n: counts[n]) if counts else None
+
+
+def build_plan(
+    routine: Routine, events: list[Event], durations: Mapping[Utterance, float], narrators: Mapping[Utterance, Narrator] | None = None
+) -> Plan:
+    """Lay ``events`` on a timeline; ``durations`` gives each utterance's measured clip length in seconds,
+    ``narrators`` who said it (recorded in the plan: the routine's own at the top, others per cue)."""
+    said = narrators or {}
     titles = chapter_titles(routine)
     used = list(dict.fromkeys(e.chapter for e in events))  # chapters with something in them, in order
     position = {chapter: i for i, chapter in enumerate(used)}
@@ -293,7 +326,8 @@ def build_plan(routine: Routine, events: list[Event], durations: Mapping[Utteran
     passed: int | None = None  # the chapter of the routine in which the session passes the limit
     for e in events:
         length = durations[e.utterance] if e.utterance is not None else e.seconds
-        cues.append(Cue(e.kind, now, now + length, position[e.chapter], e.utterance, e.mark))
+        who = said.get(e.utterance) if e.utterance is not None else None
+        cues.append(Cue(e.kind, now, now + length, position[e.chapter], e.utterance, e.mark, who))
         now += length
         if passed is None and now > MAX_SESSION_S:
             passed = e.chapter
@@ -309,4 +343,5 @@ def build_plan(routine: Routine, events: list[Event], durations: Mapping[Utteran
                 "lower repetitions, holds or pauses here or before, or split the routine",
             )
         ])  # fmt: skip
-    return Plan(routine.title, now, tuple(chapters), tuple(cues), routine.language)
+    top = _top_narrator(routine, events, said)
+    return Plan(routine.title, now, tuple(chapters), tuple(cues), routine.language, top)
