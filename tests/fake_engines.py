@@ -80,3 +80,13 @@ class EspeakInWorkerEngine(_Fake):
 
     def synthesize(self, text: str, voice: str, rate: int, volume: float, path: Path) -> None:
         raise AssertionError("a clip was made after forking a worker running espeak")
+
+
+class SlowEngine(Pyttsx3Engine):
+    """The real espeak-ng voice, made several times slower than it is said: a narrator that falls behind the player."""
+
+    name = "fake-slow"
+
+    def synthesize(self, text: str, voice: str, rate: int, volume: float, path: Path) -> None:
+        time.sleep(float(os.environ.get("VOICEGUIDE_TEST_SLOW_S", "2.5")))
+        super().synthesize(text, voice, rate, volume, path)

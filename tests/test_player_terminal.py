@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pyte
 import pytest
+from installed import VOICEGUIDE
 from player_fixtures import build_session, track_of
 
 from voiceguide import ffmpeg
@@ -170,29 +171,35 @@ def test_plays_to_the_end_and_says_so(tmp_path):
     assert "to the end" in term.text()
 
 
-def test_a_routine_is_built_first_unless_its_build_is_up_to_date(tmp_path):
+def test_a_routine_plays_its_up_to_date_build_else_while_it_is_narrated(tmp_path):
     folder = tmp_path / "work"
     build_session(folder)  # only to write the routine file beside
     routine = folder / "follow-along.yaml"
     env = {**os.environ, "VOICEGUIDE_STATE": str(tmp_path / "state"), "TERM": "xterm-256color", "LANG": "C.UTF-8"}
-    first = Terminal(["play", str(routine), "--no-audio"], env, cwd=folder)  # builds into output/ there
+    first = Terminal(["play", str(routine), "--no-audio"], env, cwd=folder)  # no build: played while it is narrated
     first.wait_for("Chapter 1 of 4", "Welcome to the test session.", within=BUILD_S)
     first.press("q")
     assert first.finish() == 0
+    assert not (folder / "output").exists()  # nothing built
+    done = subprocess.run(
+        [*VOICEGUIDE, "build", str(routine), "--sidecars"], cwd=folder, env=env, capture_output=True, timeout=BUILD_S, check=False
+    )
+    assert done.returncode == 0
     built = folder / "output" / "follow-along.mp3"
-    assert built.is_file() and built.with_name("follow-along.plan.json").is_file()
     stamp = built.stat().st_mtime_ns
     second = Terminal(["play", str(routine), "--no-audio"], env, cwd=folder)
     second.wait_for("Chapter 1 of 4")
     second.press("q")
     assert second.finish() == 0
-    assert built.stat().st_mtime_ns == stamp  # up to date: not built again
+    assert built.stat().st_mtime_ns == stamp  # up to date: played as it is
     routine.write_text(routine.read_text(encoding="utf-8").replace("That is all.", "That is all for now."), encoding="utf-8")
     third = Terminal(["play", str(routine), "--no-audio", "--start-over"], env, cwd=folder)
     third.wait_for("Chapter 1 of 4", within=BUILD_S)
+    third.pump(3.0)
     third.press("nnn")
-    third.wait_for("That is all for now.")  # the changed routine was built again
+    third.wait_for("That is all for now.", within=BUILD_S)  # the changed routine, narrated as it plays
     assert third.finish() == 0
+    assert built.stat().st_mtime_ns == stamp
 
 
 def test_missing_plan_plays_with_chapters_only(session, tmp_path):

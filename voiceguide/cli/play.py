@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from voiceguide import terminal
 from voiceguide.cli import cli
 from voiceguide.durations import format_clock
+
+if TYPE_CHECKING:
+    from voiceguide.player.events import EventLog
+    from voiceguide.player.loop import Resume
+    from voiceguide.player.screen import Keys
 
 
 @cli.command(name="play")
@@ -31,8 +37,10 @@ def play_command(target: str, no_audio: bool, resume: bool | None, events_path: 
     the repetition and side, the time left in a hold, and what comes next.
 
     FILE is a built session (its .plan.json side file gives the full display; without
-    it, chapters only). A ROUTINE (file or built-in name) is built first when there is
-    no up-to-date build of it in output/.
+    it, chapters only). A ROUTINE (file or built-in name) plays its up-to-date build in
+    output/ if there is one; otherwise it starts speaking at once while the narrator
+    works ahead (waiting at the start of a line if it falls behind), with the build's
+    mix, and every line lands in the clip cache for a later build.
 
     \b
     Keys: space pause/resume · → or n next chapter · ← or p back to the start of
@@ -45,17 +53,20 @@ def play_command(target: str, no_audio: bool, resume: bool | None, events_path: 
     """
     from voiceguide.player.audio import Output, Silent, Speaker
     from voiceguide.player.events import EventLog
-    from voiceguide.player.loop import Player, Resume
+    from voiceguide.player.loop import Player
     from voiceguide.player.positions import Positions
     from voiceguide.player.screen import Keys
     from voiceguide.player.source import is_audio, open_audio
 
-    audio = Path(target) if is_audio(target) else _routine_audio(target)
-    playable = open_audio(audio)
-    output: Output = Silent() if no_audio else Speaker(audio)
     keys = Keys(sys.stdin) if sys.stdin.isatty() else None
     choice: Resume = "ask" if resume is None else "yes" if resume else "no"
+    audio = Path(target) if is_audio(target) else _routine_audio(target)
     with EventLog(events_path) as events:
+        if audio is None:
+            _play_ahead(target, no_audio, keys, choice, events)
+            return
+        playable = open_audio(audio)
+        output: Output = Silent() if no_audio else Speaker(audio)
         outcome = Player(playable, output, sys.stdout, keys, Positions.default(), events).run(choice)
     if outcome.finished:
         terminal.echo(f"played {audio} to the end ({format_clock(playable.track.duration_s)})")
@@ -65,8 +76,52 @@ def play_command(target: str, no_audio: bool, resume: bool | None, events_path: 
         raise click.exceptions.Exit(130)
 
 
-def _routine_audio(argument: str) -> Path:
-    """The routine's default build, built first (with its side files) unless an up-to-date one exists."""
+def _play_ahead(argument: str, no_audio: bool, keys: Keys | None, choice: Resume, events: EventLog) -> None:
+    """Play the routine while it is narrated: speaking starts with its first line, every clip goes to the cache."""
+    import tempfile
+
+    from voiceguide.build import BuildOptions, music_choice
+    from voiceguide.errors import RoutineError
+    from voiceguide.plan import load_routine, script
+    from voiceguide.player.ahead import Ahead, feed
+    from voiceguide.player.audio import Output, Silent, StreamSpeaker
+    from voiceguide.player.loop import Player
+    from voiceguide.player.positions import Positions
+    from voiceguide.player.source import Playable
+    from voiceguide.registry import DEFAULT_ENGINE
+    from voiceguide.render import CHANNELS, SAMPLE_RATE
+    from voiceguide.render.beds import MusicBed
+    from voiceguide.render.settings import DEFAULT_TARGET_LUFS, MixSettings
+    from voiceguide.routine import find_routine
+    from voiceguide.session import check_narration, narrator_settings
+
+    routine = load_routine(find_routine(argument))
+    problems = check_narration(routine)  # an engine not installed says so here, before any sound device is needed
+    if problems:
+        raise RoutineError(problems)
+    overrides, defaults = narrator_settings(routine, None, None, None)
+    mix = MixSettings(routine.music.level_db, DEFAULT_TARGET_LUFS, routine.music.chime_level_db)
+    bed = None if no_audio else MusicBed(music_choice(routine, BuildOptions()), Path(tempfile.gettempdir()))
+    ahead = Ahead(routine, script(routine, overrides, defaults), defaults.engine or DEFAULT_ENGINE, mix, bed)
+    output: Output = Silent() if no_audio else StreamSpeaker(lambda at: feed(ahead, at), CHANNELS, SAMPLE_RATE)
+    try:
+        ahead.start()
+        playable = Playable(routine.source, ahead.track(), True)
+        outcome = Player(playable, output, sys.stdout, keys, Positions.default(), events, ahead).run(choice)
+    finally:
+        ahead.stop()
+    name = routine.source.name
+    if outcome.finished:
+        terminal.echo(f"played {name} to the end ({format_clock(outcome.position_s)}); its lines are in the clip cache")
+    else:
+        terminal.echo(f"stopped at {format_clock(outcome.position_s)} in {name} — play it again to resume there")
+    if outcome.interrupted:
+        raise click.exceptions.Exit(130)
+
+
+def _routine_audio(argument: str) -> Path | None:
+    """The routine's default build when it is up to date; a routine fitted to a length is built first
+    (its timing needs every line); otherwise None: it is played while it is narrated."""
     from voiceguide.build import BuildOptions, build
     from voiceguide.plan import load_routine
     from voiceguide.player.source import built_audio, up_to_date
@@ -77,6 +132,8 @@ def _routine_audio(argument: str) -> Path:
     audio = built_audio(routine)
     if up_to_date(routine, audio):
         return audio
+    if routine.length_s is None:
+        return None
     terminal.echo(f"building {audio} first", err=True)
     result = build(routine.source, BuildOptions(force=True, sidecars=True), Progress())
     return result.path

@@ -140,6 +140,7 @@ def narrate(
     cache_dir: Path | str | None = None,
     timeout_s: float | None = None,
     stats: MutableMapping[str, int] | None = None,
+    on_clip: Callable[[Utterance, Clip], None] | None = None,
 ) -> dict[Utterance, Clip]:
     """A trimmed clip for every utterance, keyed by the utterances given.
 
@@ -151,6 +152,9 @@ def narrate(
     timeout_s: per-clip limit before a worker is presumed hung; default ``default_timeout_s(text, engine.timeout_factor)``.
     stats: if given, set to ``{"synthesised": n, "cached": m}``, counting distinct clips
         (utterances that differ only in written text share one clip).
+    on_clip: called as ``on_clip(utterance, clip)`` once a clip is in the cache, first for those
+        already there, then as each is made (in about the order given): to use clips before the
+        last is made. An exception it raises stops the narration (its workers too).
     Raises NarratorError for an unknown engine or voice, invalid settings, or an engine
     that fails, crashes or hangs.
     """
@@ -176,12 +180,13 @@ def narrate(
         limit = timeout_s if timeout_s is not None else default_timeout_s(u.spoken, cls.timeout_factor)
         every[key] = (name, Job(key, u.spoken, voice, int(u.rate), float(u.volume), path, limit))
     with upkeep.held(root, every):  # no trim removes these clips while they are used (to the end of the build around this)
-        return _narrated(every, key_of, root, store, progress, stats)
+        return _narrated(every, key_of, root, store, progress, stats, on_clip)
 
 
 def _narrated(
     every: dict[str, tuple[str, Job]], key_of: dict[Utterance, str], root: Path, store: ClipStore | None,
     progress: Callable[[int, int], None] | None, stats: MutableMapping[str, int] | None,
+    on_clip: Callable[[Utterance, Clip], None] | None = None,
 ) -> dict[Utterance, Clip]:  # fmt: skip
     """``narrate`` once its clips are held: what the cache has (marked as used), the rest made and labelled."""
     from voiceguide.narration.workers import run_jobs
@@ -189,12 +194,22 @@ def _narrated(
     clips: dict[str, Clip] = {}
     jobs: dict[str, dict[str, Job]] = {}  # by engine, then clip key
     queued: set[str] = set()
+    waiting: dict[str, list[Utterance]] = {}  # for on_clip: the utterances each clip says, until it is told
+    for u, key in key_of.items():
+        waiting.setdefault(key, []).append(u)
+
+    def told(key: str) -> None:
+        if on_clip is not None:
+            for u in waiting.pop(key, []):
+                on_clip(u, clips[key])
+
     for key, (name, job) in every.items():
         found = clip_cache.lookup(job.out)
         if found is None and store is not None and store.fetch(key, job.out):
             found = clip_cache.lookup(job.out)
         if found is not None:
             clips[key] = found
+            told(key)
         else:
             jobs.setdefault(name, {})[key] = job
             queued.add(key)
@@ -207,6 +222,7 @@ def _narrated(
         clips[job.key] = Clip(job.out, result.frames / result.sample_rate, result.sample_rate)
         if store is not None:
             store.put(job.key, job.out)
+        told(job.key)
         done += 1
         if progress is not None:
             progress(done, len(queued))

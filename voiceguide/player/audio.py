@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -76,13 +76,7 @@ class Speaker:
         with _decoding(path):
             info = miniaudio.get_file_info(str(path))
         self.rate, self.channels = info.sample_rate, info.nchannels
-        try:
-            with _quiet_stderr():  # ALSA prints pages of complaints on a machine without sound
-                self._device = miniaudio.PlaybackDevice(
-                    nchannels=self.channels, sample_rate=self.rate, buffersize_msec=BUFFER_MS, app_name="voiceguide"
-                )
-        except miniaudio.MiniaudioError:
-            raise NoAudioDevice("no audio output device found", NO_AUDIO_HINT) from None
+        self._device = open_device(self.channels, self.rate)
         self._feed: Generator[Any, int, None] | None = None
         self._from_s = 0.0
         self._frames = 0
@@ -118,6 +112,37 @@ class Speaker:
                 return
             self._frames += len(chunk) // self.channels
             wanted = yield chunk
+
+
+def open_device(channels: int, rate: int) -> Any:
+    """The default output device for 16-bit sound; NoAudioDevice when there is none."""
+    miniaudio = _miniaudio()
+    try:
+        with _quiet_stderr():  # ALSA prints pages of complaints on a machine without sound
+            return miniaudio.PlaybackDevice(nchannels=channels, sample_rate=rate, buffersize_msec=BUFFER_MS, app_name="voiceguide")
+    except miniaudio.MiniaudioError:
+        raise NoAudioDevice("no audio output device found", hint=NO_AUDIO_HINT) from None
+
+
+class StreamSpeaker:
+    """Plays sound made while it plays: ``make(position_s)`` gives a started miniaudio generator of 16-bit frames from there."""
+
+    def __init__(self, make: Callable[[float], Generator[Any, int, None]], channels: int, rate: int) -> None:
+        self._make = make
+        self._device = open_device(channels, rate)
+
+    def start(self, position_s: float) -> float:
+        source = self._make(position_s)
+        next(source)
+        with _quiet_stderr():
+            self._device.start(source)
+        return position_s
+
+    def stop(self) -> None:
+        self._device.stop()
+
+    def close(self) -> None:
+        self._device.close()
 
 
 def _miniaudio() -> Any:

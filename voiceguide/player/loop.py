@@ -7,8 +7,9 @@ remembered when the player stops before the end.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
-from typing import Literal, TextIO
+from typing import Literal, Protocol, TextIO
 
 from voiceguide.durations import format_clock
 from voiceguide.player.audio import Output
@@ -17,10 +18,26 @@ from voiceguide.player.events import EventLog
 from voiceguide.player.positions import Positions
 from voiceguide.player.screen import ANSWERS, KEY_NAMES, Keys, LineLog, Screen, View, screen_lines
 from voiceguide.player.source import Playable
-from voiceguide.player.timeline import moment, next_chapter, previous_target
+from voiceguide.player.timeline import Track, moment, next_chapter, previous_target
 
 TICK_S = 0.1  # redraw at most ten times a second
 Resume = Literal["ask", "yes", "no"]
+WAITING = "Waiting for the narrator …"
+
+
+class Growing(Protocol):
+    """A session still being narrated while it plays (``player.ahead.Ahead``)."""
+
+    chapter_count: int
+
+    @property
+    def complete(self) -> bool: ...
+
+    def ready_until(self) -> float: ...
+
+    def wait(self, timeout_s: float) -> None: ...
+
+    def track(self) -> Track: ...
 
 
 @dataclass(frozen=True)
@@ -36,9 +53,18 @@ class Player:
     """Plays ``playable`` on ``output``, showing it on ``out`` and reading keys from ``keys`` (None: no keys)."""
 
     def __init__(
-        self, playable: Playable, output: Output, out: TextIO, keys: Keys | None, positions: Positions, events: EventLog | None = None
+        self,
+        playable: Playable,
+        output: Output,
+        out: TextIO,
+        keys: Keys | None,
+        positions: Positions,
+        events: EventLog | None = None,
+        ahead: Growing | None = None,
     ) -> None:
         self.playable = playable
+        self.ahead = ahead
+        self._beyond: float | None = None  # a place asked for past what is narrated (resumed or skipped to)
         self.events = events or EventLog(None)
         self._seen = (-1, -1)  # the chapter and item last told to the events file
         self.track = playable.track
@@ -47,7 +73,8 @@ class Player:
         self.keys = keys
         self.positions = positions
         self.clock = SessionClock(self.track.duration_s)
-        self.view = View(self.track.title, len(self.track.chapters), full=playable.full)
+        chapters = ahead.chapter_count if ahead is not None else len(self.track.chapters)
+        self.view = View(self.track.title, chapters, full=playable.full)
 
     def run(self, resume: Resume = "ask") -> Outcome:
         interactive = self.keys is not None and self.out.isatty()
@@ -82,6 +109,7 @@ class Player:
 
     def _loop(self, start_s: float, screen: Screen | None) -> Outcome:
         log = LineLog(self.out) if screen is None else None
+        self._jumped(start_s)
         self.clock.seek(self.output.start(start_s))
         self.clock.play()
         self.events.write("start", self.clock.position())
@@ -89,6 +117,8 @@ class Player:
             while True:
                 key = self.keys.read(TICK_S) if self.keys is not None and screen is not None else _wait(TICK_S)
                 if key is not None and self._press(KEY_NAMES.get(key, "")) == "quit":
+                    return self._stop(finished=False)
+                if self.ahead is not None and not self._caught_up(screen, log):
                     return self._stop(finished=False)
                 m = moment(self.track, self.clock.position())
                 self._tell(m.position_s, m.chapter, m.chapter_title)
@@ -116,6 +146,7 @@ class Player:
                 self.events.write("resume", self.clock.position())
         elif action in ("next", "back"):
             target = next_chapter(self.track, position) if action == "next" else previous_target(self.track, position)
+            self._jumped(target)
             if self.clock.running:
                 self.output.stop()
                 target = self.output.start(target)
@@ -129,6 +160,44 @@ class Player:
         self.positions.save(self.playable.audio, 0.0 if finished else position, self.track.duration_s)
         self.events.write("end", position, finished=finished)
         return Outcome(position, finished)
+
+    def _jumped(self, target: float) -> None:
+        """Remember a place asked for beyond what is narrated: playing waits there, not at the first line missing."""
+        if self.ahead is not None:
+            self._beyond = target if target > self.ahead.ready_until() else None
+
+    def _caught_up(self, screen: Screen | None, log: LineLog | None) -> bool:
+        """Grow the timeline; where playing reaches what is not narrated yet, wait at the start of that line. False: quit."""
+        assert self.ahead is not None
+        self._grow()
+        position = self.clock.position()
+        if not self.clock.running or self.ahead.complete or position < self.ahead.ready_until():
+            return True
+        at = self._beyond if self._beyond is not None else self.ahead.ready_until()  # never inside a line
+        self._beyond = None
+        self.output.stop()
+        self.clock.pause()
+        self.clock.seek(at)
+        began = time.monotonic()
+        if screen is not None:
+            screen.draw(screen_lines(moment(self.track, at), replace(self.view, notice=WAITING), screen.width(), screen.glyphs))
+        elif log is not None:
+            log.stream.write(f"{format_clock(at):>9}  {WAITING}\n")
+            log.stream.flush()
+        while not self.ahead.complete and self.ahead.ready_until() <= at:
+            if self.keys is not None and screen is not None and KEY_NAMES.get(self.keys.read(0.0) or "") == "quit":
+                return False
+            self.ahead.wait(TICK_S)
+        self.events.write("wait", at, seconds=round(time.monotonic() - began, 3))
+        self._grow()
+        self.clock.seek(self.output.start(at))
+        self.clock.play()
+        return True
+
+    def _grow(self) -> None:
+        assert self.ahead is not None
+        self.track = self.ahead.track()
+        self.clock.duration_s = self.track.duration_s
 
     def _tell(self, position_s: float, chapter: int, title: str) -> None:
         """A ``chapter`` event when a chapter begins, a ``speech`` event when a line starts to sound."""

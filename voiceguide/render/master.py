@@ -52,13 +52,14 @@ class Mastered:
     music_gain: float  # linear, applied with the envelope
     loudness_lufs: float  # predicted integrated loudness of the mix
     speech_lufs: float  # of the voice alone, before the master gain
+    gain: float = 1.0  # the master gain, linear: what ``level_more`` levels later sounds with
 
     def scaled(self, factor: float) -> Mastered:
         """Everything ``factor`` times louder (to make up for what a lossy codec takes away)."""
         if factor == 1.0:
             return self
         sounds = {k: (v * np.float32(factor)) for k, v in self.sounds.items()}
-        return Mastered(sounds, self.music_gain * factor, self.loudness_lufs, self.speech_lufs)
+        return Mastered(sounds, self.music_gain * factor, self.loudness_lufs, self.speech_lufs, self.gain * factor)
 
 
 def compress(x: np.ndarray, range_db: float = 10.0, ratio: float = 3.0) -> np.ndarray:
@@ -273,7 +274,29 @@ def _master(
         gain_db += min(6.0, miss / slope)
     master_gain = gain(gain_db)
     final = dict(zip(sounds, pool.map(lambda sound: sound.finish(master_gain, ceiling), sounds.values()), strict=True))
-    return Mastered(final, music_gain * master_gain, predicted, speech_lufs)
+    return Mastered(final, music_gain * master_gain, predicted, speech_lufs, master_gain)
+
+
+def level_more(
+    mastered: Mastered,
+    clips: Mapping[Sound, np.ndarray],
+    chime_level_db: float = DEFAULT_CHIME_LEVEL_DB,
+    energies: Mapping[Sound, np.ndarray] | None = None,
+) -> dict[Sound, np.ndarray]:
+    """Sounds ``master`` did not see, levelled as it levelled its own: the same gain, ceiling ride and chime level.
+
+    For a session played while it is narrated: the levels are chosen on the lines there are
+    when it starts, and every later line is set with them (nothing pumps). ``clips`` are taken over.
+    """
+    ceiling = gain(SPEECH_CEILING_DBTP - PEAK_MARGIN_DB)
+    out: dict[Sound, np.ndarray] = {}
+    for k, clip in clips.items():
+        if isinstance(k, ChimeSound):
+            sound = _Sound(clip, _chime_scale(_Sound(clip).energy, mastered.speech_lufs + chime_level_db))
+        else:
+            sound = _Sound(clip, energy=(energies or {}).get(k))
+        out[k] = sound.finish(mastered.gain, ceiling)
+    return out
 
 
 @dataclass(frozen=True)
