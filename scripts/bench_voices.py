@@ -10,6 +10,10 @@ empty clip cache, with the same workers a build uses, and reports:
 Then it builds the routine with Kokoro twice (empty cache, then warm) next to the
 same two builds with espeak-ng, and checks that the two Kokoro files are the same bytes.
 
+With --cost-only (or after the rest): Kokoro's cost on a shorter routine: how soon
+``play`` speaks with a cold and a warm cache, the real-time factor of each line on one
+core, CPU seconds per second of speech, and the cores a cold build keeps busy.
+
 Needs: pip install '.[kokoro,piper,measure]' and voiceguide voices install kokoro.
 usage: scripts/bench_voices.py [--routine gentle-foot-unwind] [--engines pyttsx3 kokoro piper] [--lines N] [--no-build] [--no-wer]
 """
@@ -21,6 +25,7 @@ import hashlib
 import os
 import re
 import resource
+import signal
 import subprocess
 import sys
 import tempfile
@@ -149,6 +154,90 @@ def build(routine: str, engine: str, voice: str, out: Path, cache: Path) -> floa
     return time.perf_counter() - start
 
 
+def first_speech_s(routine: str, cache: Path, engine: str) -> float:
+    """Seconds from starting ``voiceguide play ROUTINE --no-audio`` until its first line sounds (its first ``speech`` event)."""
+    with tempfile.TemporaryDirectory(prefix="voiceguide-bench-play-") as tmp:
+        events = Path(tmp) / "events.jsonl"
+        env = {**os.environ, "VOICEGUIDE_CACHE": str(cache), "VOICEGUIDE_ENGINE": engine, "VOICEGUIDE_STATE": tmp}
+        command = [sys.executable, "-m", "voiceguide", "play", routine, "--no-audio", "--start-over", "--events", str(events)]
+        start = time.perf_counter()
+        program = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            while '"speech"' not in (events.read_text(encoding="utf-8") if events.is_file() else ""):
+                if program.poll() is not None:
+                    sys.exit(f"bench_voices: play of {routine} ended before speaking")
+                time.sleep(0.01)
+            return time.perf_counter() - start
+        finally:
+            program.send_signal(signal.SIGINT)
+            try:
+                program.wait(30)
+            except subprocess.TimeoutExpired:
+                program.kill()
+                program.wait()
+
+
+def per_line(lines: list[str], voice: str) -> tuple[list[float], float, float]:
+    """Kokoro on one core, as a narration worker runs it: each line's real-time factor, CPU seconds and seconds of speech."""
+    from voiceguide.narration import wav
+    from voiceguide.narration.kokoro import KokoroEngine
+
+    KokoroEngine.preload()
+    engine = KokoroEngine()
+    factors: list[float] = []
+    cpu = speech = 0.0
+    with tempfile.TemporaryDirectory(prefix="voiceguide-bench-lines-") as tmp:
+        out = Path(tmp) / "line.wav"
+        for text in lines:
+            wall, used = time.perf_counter(), time.process_time()
+            engine.synthesize(text, voice, RATE, 1.0, out)
+            wall, used = time.perf_counter() - wall, time.process_time() - used
+            samples, rate = wav.read_mono16(out)
+            seconds = samples.size / rate
+            factors.append(wall / seconds)
+            cpu += used
+            speech += seconds
+    return factors, cpu, speech
+
+
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) jiffies of every core since boot, from /proc/stat (Linux)."""
+    fields = [float(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0.0)
+    return sum(fields) - idle, sum(fields)
+
+
+def cores_during_build(routine: str, engine: str, voice: str, out: Path, cache: Path) -> tuple[float, float, float]:
+    """A cold build: (wall s, the build's own cores in use on average, the whole machine's busy share)."""
+    cpu, busy = cpu_of_children(), machine_busy()
+    wall = build(routine, engine, voice, out, cache)
+    cpu, after = cpu_of_children() - cpu, machine_busy()
+    return wall, cpu / wall, (after[0] - busy[0]) / max(1.0, after[1] - busy[1])
+
+
+def cost_rows(routine: str, lines: list[str], work: Path) -> list[str]:
+    """Kokoro's cost: first speech of play (cold, warm), real-time factor per line, CPU per second of speech, cores in a cold build."""
+    rows = ["", f"Kokoro's cost on {routine}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}:", ""]
+    cache = work / "play-cache"
+    cold = first_speech_s(routine, cache, "kokoro")
+    warm = first_speech_s(routine, cache, "kokoro")
+    rows.append(f"- time to first speech of play: cold cache {cold:.2f} s, warm {warm:.2f} s")
+    factors, cpu, speech = per_line(lines, VOICES["kokoro"])
+    q = np.percentile(factors, [50, 90, 100])
+    rows.append(
+        f"- real-time factor per line on one core ({len(factors)} lines): median {q[0]:.2f}, 90th percentile {q[1]:.2f}, max {q[2]:.2f}"
+    )
+    rows.append(f"- CPU per second of speech: {cpu / speech:.2f} s")
+    wall, cores, machine = cores_during_build(routine, "kokoro", VOICES["kokoro"], work / "cost.mp3", work / "cost-cache")
+    rows.append(
+        f"- cold build: {wall:.1f} s wall, {cores:.2f} of {os.cpu_count()} cores busy with it on average, machine {machine:.0%} busy"
+    )
+    rows.append(f"  (load {os.getloadavg()[0]:.1f} after)")
+    for row in rows:
+        print(row, flush=True)
+    return rows
+
+
 def sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -160,8 +249,13 @@ def main(argv: list[str] | None = None) -> list[str]:
     parser.add_argument("--lines", type=int, help="only the first N distinct lines (default: all)")
     parser.add_argument("--no-build", action="store_true", help="skip the cold and warm Kokoro builds")
     parser.add_argument("--no-wer", action="store_true", help="skip the recognizer")
+    parser.add_argument("--cost-only", action="store_true", help="only Kokoro's cost: first speech of play, per line, cores")
+    parser.add_argument("--cost-routine", default="stretch-sole-and-ankle", help="the routine Kokoro's cost is measured on")
     args = parser.parse_args(argv)
     lines = lines_of(args.routine)[: args.lines]
+    if args.cost_only:
+        with tempfile.TemporaryDirectory(prefix="voiceguide-bench-cost-") as tmp:
+            return cost_rows(args.cost_routine, lines_of(args.cost_routine)[: args.lines], Path(tmp))
     model = None if args.no_wer else recognizer()
     rows = [
         f"Narrators on {len(lines)} distinct lines of {args.routine} at rate {RATE}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}:",
@@ -202,6 +296,8 @@ def main(argv: list[str] | None = None) -> list[str]:
                 warm = build(args.routine, engine, VOICES[engine], second, cache)
                 rows.append(f"| {engine} | {cold:.1f} | {warm:.1f} | {'yes' if sha(first) == sha(second) else 'NO'} |")
                 print(rows[-1], flush=True)
+        if "kokoro" in args.engines:
+            rows += cost_rows(args.cost_routine, lines_of(args.cost_routine)[: args.lines], work)
     return rows
 
 

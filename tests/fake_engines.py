@@ -90,3 +90,15 @@ class SlowEngine(Pyttsx3Engine):
     def synthesize(self, text: str, voice: str, rate: int, volume: float, path: Path) -> None:
         time.sleep(float(os.environ.get("VOICEGUIDE_TEST_SLOW_S", "2.5")))
         super().synthesize(text, voice, rate, volume, path)
+
+
+class WorkerCountingEngine(Pyttsx3Engine):
+    """The real espeak-ng voice; each clip notes which worker made it (``$VOICEGUIDE_TEST_PID_DIR/<worker pid>``)."""
+
+    name = "fake-counting"
+
+    def synthesize(self, text: str, voice: str, rate: int, volume: float, path: Path) -> None:
+        worker = os.getppid() if self.fork_per_clip else os.getpid()  # a clip is made in a fresh fork of its worker
+        (Path(os.environ["VOICEGUIDE_TEST_PID_DIR"]) / str(worker)).touch()
+        time.sleep(0.5)  # long enough that no worker finishes its clip before every worker has one
+        super().synthesize(text, voice, rate, volume, path)

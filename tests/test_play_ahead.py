@@ -18,7 +18,7 @@ from installed import VOICEGUIDE, engine_in_tests
 
 from voiceguide.build import BuildOptions, build
 from voiceguide.narration import narrate, wav
-from voiceguide.plan import load_routine, script, utterances
+from voiceguide.plan import Utterance, load_routine, script, utterances
 from voiceguide.player.ahead import Ahead
 from voiceguide.player.audio import Silent
 from voiceguide.player.events import EventLog
@@ -186,3 +186,19 @@ def test_ctrl_c_while_narrating_ahead_leaves_whole_clips_only(
     made = {p for p in stored if not p.name.startswith(".")}
     assert 0 < len(made) < 40  # stopped part-way
     assert read_events(events)[-1]["event"] == "end"
+
+
+@pytest.mark.usefixtures("cache_dir")
+def test_narrating_ahead_keeps_every_core_busy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A guard for what play and build rely on: every distinct line once, on one worker per core (at most one per line)."""
+    workers = tmp_path / "workers"
+    workers.mkdir()
+    monkeypatch.setenv("VOICEGUIDE_TEST_PID_DIR", str(workers))
+    lines = [Utterance(f"Line {n}.", f"Line {n}.", "en-us", 150, 1.0) for n in range(6)]
+    seen: list[Utterance] = []
+    stats: dict[str, int] = {}
+    narrate(
+        [*lines, *lines], engine=engine_in_tests("fake_engines", "WorkerCountingEngine"), stats=stats, on_clip=lambda u, _: seen.append(u)
+    )
+    assert len(list(workers.iterdir())) == min(os.cpu_count() or 1, len(lines))
+    assert stats == {"synthesised": len(lines), "cached": 0} and sorted(seen, key=lines.index) == lines
