@@ -37,6 +37,29 @@ import numpy as np
 
 VOICES = {"pyttsx3": "en-us", "kokoro": "af_heart", "piper": "en_US-joe-medium"}
 RATE = 150
+# About a minute and a half of session: long enough to see the cores' use, short enough to build cold on a busy machine.
+COST_ROUTINE = """\
+title: Cost
+music:
+  bed: pad
+intro:
+  - Welcome. Sit comfortably, with both feet flat on the floor.
+techniques:
+  - name: Toe press
+    steps:
+      - Press your toes gently into the floor, then let them soften.
+    repetitions: 4
+    hold: 3s
+    rest: 1s
+  - name: Arch stroke
+    steps:
+      - say: Stroke the arch of your foot slowly, from the heel towards the toes.
+        pause: 4s
+      - say: Once more, a little slower, and notice the warmth.
+        pause: 4s
+outro:
+  - That is the end of this short session. Take a breath before you stand.
+"""
 WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
 
@@ -215,9 +238,13 @@ def cores_during_build(routine: str, engine: str, voice: str, out: Path, cache: 
     return wall, cpu / wall, (after[0] - busy[0]) / max(1.0, after[1] - busy[1])
 
 
-def cost_rows(routine: str, lines: list[str], work: Path) -> list[str]:
+def cost_rows(routine: str | None, count: int | None, work: Path) -> list[str]:
     """Kokoro's cost: first speech of play (cold, warm), real-time factor per line, CPU per second of speech, cores in a cold build."""
-    rows = ["", f"Kokoro's cost on {routine}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}:", ""]
+    if routine is None:
+        routine = str(work / "cost.yaml")
+        Path(routine).write_text(COST_ROUTINE, encoding="utf-8")
+    lines = lines_of(routine)[:count]
+    rows = ["", f"Kokoro's cost on {Path(routine).stem}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}:", ""]
     cache = work / "play-cache"
     cold = first_speech_s(routine, cache, "kokoro")
     warm = first_speech_s(routine, cache, "kokoro")
@@ -250,12 +277,12 @@ def main(argv: list[str] | None = None) -> list[str]:
     parser.add_argument("--no-build", action="store_true", help="skip the cold and warm Kokoro builds")
     parser.add_argument("--no-wer", action="store_true", help="skip the recognizer")
     parser.add_argument("--cost-only", action="store_true", help="only Kokoro's cost: first speech of play, per line, cores")
-    parser.add_argument("--cost-routine", default="stretch-sole-and-ankle", help="the routine Kokoro's cost is measured on")
+    parser.add_argument("--cost-routine", help="the routine Kokoro's cost is measured on (default: a short one of this script's)")
     args = parser.parse_args(argv)
     lines = lines_of(args.routine)[: args.lines]
     if args.cost_only:
         with tempfile.TemporaryDirectory(prefix="voiceguide-bench-cost-") as tmp:
-            return cost_rows(args.cost_routine, lines_of(args.cost_routine)[: args.lines], Path(tmp))
+            return cost_rows(args.cost_routine, args.lines, Path(tmp))
     model = None if args.no_wer else recognizer()
     rows = [
         f"Narrators on {len(lines)} distinct lines of {args.routine} at rate {RATE}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}:",
@@ -297,7 +324,7 @@ def main(argv: list[str] | None = None) -> list[str]:
                 rows.append(f"| {engine} | {cold:.1f} | {warm:.1f} | {'yes' if sha(first) == sha(second) else 'NO'} |")
                 print(rows[-1], flush=True)
         if "kokoro" in args.engines:
-            rows += cost_rows(args.cost_routine, lines_of(args.cost_routine)[: args.lines], work)
+            rows += cost_rows(args.cost_routine, args.lines, work)
     return rows
 
 
