@@ -14,8 +14,9 @@ from voiceguide.durations import format_clock
 
 if TYPE_CHECKING:
     from voiceguide.player.events import EventLog
-    from voiceguide.player.loop import Resume
+    from voiceguide.player.loop import Outcome, Resume
     from voiceguide.player.screen import Keys
+    from voiceguide.routine import Routine
 
 
 @cli.command(name="play")
@@ -51,38 +52,42 @@ def play_command(target: str, no_audio: bool, resume: bool | None, events_path: 
       voiceguide play gentle-foot-unwind
       voiceguide play output/gentle-foot-unwind.mp3 --no-audio
     """
+    from voiceguide.plan import load_routine
     from voiceguide.player.audio import Output, Silent, Speaker
     from voiceguide.player.events import EventLog
     from voiceguide.player.loop import Player
     from voiceguide.player.positions import Positions
     from voiceguide.player.screen import Keys
     from voiceguide.player.source import is_audio, open_audio
+    from voiceguide.routine import find_routine
 
     keys = Keys(sys.stdin) if sys.stdin.isatty() else None
     choice: Resume = "ask" if resume is None else "yes" if resume else "no"
-    audio = Path(target) if is_audio(target) else _routine_audio(target)
+    routine = None if is_audio(target) else load_routine(find_routine(target))
+    audio = Path(target) if routine is None else _routine_audio(routine)
     with EventLog(events_path) as events:
         if audio is None:
-            _play_ahead(target, no_audio, keys, choice, events)
-            return
-        playable = open_audio(audio)
-        output: Output = Silent() if no_audio else Speaker(audio)
-        outcome = Player(playable, output, sys.stdout, keys, Positions.default(), events).run(choice)
+            assert routine is not None
+            outcome = _play_ahead(routine, no_audio, keys, choice, events)
+        else:
+            output: Output = Silent() if no_audio else Speaker(audio)
+            outcome = Player(open_audio(audio), output, sys.stdout, keys, Positions.default(), events).run(choice)
+    name = str(audio) if audio is not None else routine.source.name if routine is not None else target
     if outcome.finished:
-        terminal.echo(f"played {audio} to the end ({format_clock(playable.track.duration_s)})")
+        terminal.echo(f"played {name} to the end ({format_clock(outcome.position_s)})")
     else:
-        terminal.echo(f"stopped at {format_clock(outcome.position_s)} in {audio} — play it again to resume there")
+        terminal.echo(f"stopped at {format_clock(outcome.position_s)} in {name} — play it again to resume there")
     if outcome.interrupted:
         raise click.exceptions.Exit(130)
 
 
-def _play_ahead(argument: str, no_audio: bool, keys: Keys | None, choice: Resume, events: EventLog) -> None:
+def _play_ahead(routine: Routine, no_audio: bool, keys: Keys | None, choice: Resume, events: EventLog) -> Outcome:
     """Play the routine while it is narrated: speaking starts with its first line, every clip goes to the cache."""
     import tempfile
 
     from voiceguide.build import BuildOptions, music_choice
     from voiceguide.errors import RoutineError
-    from voiceguide.plan import load_routine, script
+    from voiceguide.plan import script
     from voiceguide.player.ahead import Ahead, feed
     from voiceguide.player.audio import Output, Silent, StreamSpeaker
     from voiceguide.player.loop import Player
@@ -92,10 +97,8 @@ def _play_ahead(argument: str, no_audio: bool, keys: Keys | None, choice: Resume
     from voiceguide.render import CHANNELS, SAMPLE_RATE
     from voiceguide.render.beds import MusicBed
     from voiceguide.render.settings import DEFAULT_TARGET_LUFS, MixSettings
-    from voiceguide.routine import find_routine
     from voiceguide.session import check_narration, narrator_settings
 
-    routine = load_routine(find_routine(argument))
     problems = check_narration(routine)  # an engine not installed says so here, before any sound device is needed
     if problems:
         raise RoutineError(problems)
@@ -106,29 +109,20 @@ def _play_ahead(argument: str, no_audio: bool, keys: Keys | None, choice: Resume
     output: Output = Silent() if no_audio else StreamSpeaker(lambda at: feed(ahead, at), CHANNELS, SAMPLE_RATE)
     try:
         ahead.start()
-        playable = Playable(routine.source, ahead.track(), True)
-        outcome = Player(playable, output, sys.stdout, keys, Positions.default(), events, ahead).run(choice)
+        return Player(Playable(routine.source, ahead.track(), True), output, sys.stdout, keys, Positions.default(), events, ahead).run(
+            choice
+        )
     finally:
         ahead.stop()
-    name = routine.source.name
-    if outcome.finished:
-        terminal.echo(f"played {name} to the end ({format_clock(outcome.position_s)}); its lines are in the clip cache")
-    else:
-        terminal.echo(f"stopped at {format_clock(outcome.position_s)} in {name} — play it again to resume there")
-    if outcome.interrupted:
-        raise click.exceptions.Exit(130)
 
 
-def _routine_audio(argument: str) -> Path | None:
+def _routine_audio(routine: Routine) -> Path | None:
     """The routine's default build when it is up to date; a routine fitted to a length is built first
     (its timing needs every line); otherwise None: it is played while it is narrated."""
     from voiceguide.build import BuildOptions, build
-    from voiceguide.plan import load_routine
     from voiceguide.player.source import built_audio, up_to_date
     from voiceguide.progress import Progress
-    from voiceguide.routine import find_routine
 
-    routine = load_routine(find_routine(argument))
     audio = built_audio(routine)
     if up_to_date(routine, audio):
         return audio
