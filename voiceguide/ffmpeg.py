@@ -21,6 +21,7 @@ import signal
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from voiceguide.errors import RenderError, VoiceguideError, file_size_limit, resource_error
 from voiceguide.output import destination_of
@@ -76,6 +77,12 @@ def run(
     return result
 
 
+def start(args: list[str], stderr: IO[bytes]) -> subprocess.Popen[bytes]:
+    """Start ffmpeg with ``args``, reading a pipe the caller writes (its ``stdin``), its messages to ``stderr``."""
+    command = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", *args]
+    return subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=stderr)
+
+
 def failure(what: str, returncode: int, stderr: bytes, writes: Path | None = None) -> VoiceguideError:
     """The one-line error for ffmpeg ending with ``returncode`` while ``what`` (``writes``: the file it was writing).
 
@@ -115,12 +122,14 @@ def probe_audio(path: Path, what: str) -> AudioInfo:
         ["-loglevel", "info", *SAFE_INPUT, "-i", path_arg(path), "-map", "0:a:0", "-t", "0", "-f", "null", "-"], what, timeout_s=60
     )
     text = result.stderr.decode("utf-8", "replace").split("Stream mapping:")[0]  # the input's description only
-    duration = _DURATION.search(text)
     rate = _RATE.search(text)
-    return AudioInfo(
-        int(duration[1]) * 3600 + int(duration[2]) * 60 + float(duration[3]) if duration else None,
-        int(rate[1]) if rate else None,
-    )
+    return AudioInfo(duration_in(text), int(rate[1]) if rate else None)
+
+
+def duration_in(stderr: str) -> float | None:
+    """The input's duration in seconds as ffmpeg's description of it says (``Duration: 00:12:34.56``), if it says."""
+    found = _DURATION.search(stderr)
+    return int(found[1]) * 3600 + int(found[2]) * 60 + float(found[3]) if found else None
 
 
 _CONTEXT = re.compile(r"^\[[^\]]*@ ?0x[0-9a-fA-F]+\]\s*")  # "[in#0 @ 0x55d…] "

@@ -166,6 +166,11 @@ def replacing(path: Path) -> Iterator[Path]:
         out.commit()
 
 
+def put_in_place(temp: Path, destination: Path) -> None:
+    """Move the finished file ``temp`` (from ``temp_path``) onto ``destination`` in one step: the one rename voiceguide makes."""
+    os.replace(temp, destination)
+
+
 def temp_path(destination: Path, suffix: str = "") -> Path:
     """A new empty file beside ``destination`` whose name marks it temporary and fits the file system's limit."""
     suffix = suffix or ".partial" + "".join(destination.suffixes[-1:])

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +14,6 @@ from voiceguide.errors import OutputError
 
 STALE_S = 1.0  # plan and audio lengths further apart than this: the side files are from another build
 DEFAULT_FOLDER = Path("output")  # where a build goes unless told
-_DURATION = re.compile(r"Duration:\s*(\d+):(\d{2}):(\d{2}(?:\.\d+)?)")
 
 
 @dataclass(frozen=True)
@@ -92,9 +90,7 @@ def probe(audio: Path) -> Probe:
         f"reading the tags of {audio.name}", timeout_s=60,
     )  # fmt: skip
     tags, chapters = parse_ffmetadata(result.stdout.decode("utf-8", "replace"))
-    match = _DURATION.search(result.stderr.decode("utf-8", "replace"))
-    duration = int(match[1]) * 3600 + int(match[2]) * 60 + float(match[3]) if match else None
-    return Probe(tags, chapters, duration)
+    return Probe(tags, chapters, ffmpeg.duration_in(result.stderr.decode("utf-8", "replace")))
 
 
 def side_json(path: Path, hint: str) -> object | None:

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 from voiceguide.errors import NarratorError
 from voiceguide.folders import user_folder
 from voiceguide.narration import pins, registries
+from voiceguide.output import put_in_place
 from voiceguide.text import counted
 
 if TYPE_CHECKING:  # numpy loads when voices are installed, not when the catalogue is read
@@ -282,7 +283,7 @@ def _install_kokoro_into(work: Path, files: KokoroFiles, source: Path | None, sa
     record = {"model_sha256": pins.KOKORO_MODEL_SHA256, "voices_sha256": sha256_file(archive), "voices": sorted(voices)}
     (work / "install.json").write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
     for name in ("model.onnx", "voices.npz", "install.json"):  # the record last: it marks the install complete
-        os.replace(work / name, files.folder / name)
+        put_in_place(work / name, files.folder / name)
     for stale in files.folder.glob(".*.sha256"):
         stale.unlink(missing_ok=True)
     return Installed(files.folder, len(voices), f"installed Kokoro with {len(voices)} voices in {files.folder}")
@@ -312,5 +313,5 @@ def install_piper(source: Path, say: Say = lambda _: None) -> Installed:
             fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=folder)
             os.close(fd)
             shutil.copyfile(src, tmp)
-            os.replace(tmp, folder / src.name)
+            put_in_place(Path(tmp), folder / src.name)
     return Installed(folder, len(found), f"installed {counted(len(found), 'Piper voice')} in {folder}")

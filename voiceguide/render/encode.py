@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import queue
-import subprocess
 import tempfile
 import threading
 from pathlib import Path
@@ -27,6 +26,15 @@ def widen_pipe(pipe: IO[bytes] | None) -> None:
         pass  # not Linux, or a lower limit: the default buffer works, a little slower
 
 
+def encoder_args(codec: Codec, path: Path) -> list[str]:
+    """ffmpeg's arguments to encode raw stereo s16le at the session's rate from its stdin into ``path``, bit-exact."""
+    raw = ["-f", "s16le", "-ar", str(SAMPLE_RATE), "-ac", str(CHANNELS), "-i", "pipe:0"]
+    return [
+        *raw, "-map", "0:a", "-map_metadata", "-1", "-fflags", "+bitexact", "-flags:a", "+bitexact", *codec.args(),
+        "-y", ffmpeg.path_arg(path),
+    ]  # fmt: skip
+
+
 class Encoder:
     """An ffmpeg process turning raw stereo s16le on its stdin into ``path``: bare audio, tagged afterwards (``metadata``).
 
@@ -37,12 +45,7 @@ class Encoder:
     def __init__(self, path: Path, codec: Codec) -> None:
         self.path = path
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 -- closed by finish() or abort()
-        raw = ["-f", "s16le", "-ar", str(SAMPLE_RATE), "-ac", str(CHANNELS), "-i", "pipe:0"]
-        command = [
-            ffmpeg.ffmpeg_exe(), "-hide_banner", "-loglevel", "error", *raw, "-map", "0:a", "-map_metadata", "-1",
-            "-fflags", "+bitexact", "-flags:a", "+bitexact", *codec.args(), "-y", ffmpeg.path_arg(path),
-        ]  # fmt: skip
-        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._stderr)
+        self.process = ffmpeg.start(encoder_args(codec, path), self._stderr)
         widen_pipe(self.process.stdin)
         self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=4)
         self._error: BaseException | None = None

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from voiceguide.output import temp_path
+from voiceguide.output import put_in_place, temp_path
 
 PADDING = 1024  # room for a tag editor to change a few fields in place
 MAX_ENTRIES = 255  # CTOC children: a one-byte count
@@ -115,7 +115,7 @@ def write_mp3(path: Path, tag_bytes: bytes) -> None:
             source.seek(existing_tag_size(source.read(10)))
             target.write(tag_bytes)
             shutil.copyfileobj(source, target, 1 << 20)
-        os.replace(temp, path)
+        put_in_place(temp, path)
     finally:
         temp.unlink(missing_ok=True)
 
@@ -142,7 +142,7 @@ def write_wav(path: Path, tag_bytes: bytes) -> None:
                 raise ValueError("the WAV file would be larger than 4 GiB")
             target.seek(4)
             target.write(struct.pack("<I", riff_size))
-        os.replace(temp, path)
+        put_in_place(temp, path)
     finally:
         temp.unlink(missing_ok=True)
 

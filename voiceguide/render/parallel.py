@@ -14,7 +14,6 @@ formats, and anything unexpected in an encoder's output are encoded by one encod
 from __future__ import annotations
 
 import math
-import os
 import queue
 import subprocess
 import tempfile
@@ -27,9 +26,9 @@ import numpy as np
 
 from voiceguide import ffmpeg
 from voiceguide.errors import RenderError
-from voiceguide.output import destination_of, temp_path
-from voiceguide.render import CHANNELS, SAMPLE_RATE, usable_cores
-from voiceguide.render.encode import widen_pipe
+from voiceguide.output import destination_of, put_in_place, temp_path
+from voiceguide.render import SAMPLE_RATE, usable_cores
+from voiceguide.render.encode import encoder_args, widen_pipe
 from voiceguide.render.mp3frames import SAMPLES_PER_FRAME
 from voiceguide.render.mp3join import OVERLAP_FRAMES, WARMUP_FRAMES, CannotJoin, Encoded, inspect, join, true_padding
 from voiceguide.render.settings import Codec
@@ -143,7 +142,7 @@ class _Run:
             if self._errors:
                 raise self._errors[0]
             if len(self.parts) == 1:
-                os.replace(self._files[0], self.path)
+                put_in_place(self._files[0], self.path)
                 true_padding(self.path, self.total)
             else:
                 join(self.path, [self._done[p.index] for p in self.parts], self.total)
@@ -178,14 +177,8 @@ class _Run:
         temp = temp_path(self.path, f".{part.index}.mp3")
         with self._lock:
             self._temps.append(temp)
-        command = [
-            ffmpeg.ffmpeg_exe(), "-hide_banner", "-loglevel", "error",
-            "-f", "s16le", "-ar", str(SAMPLE_RATE), "-ac", str(CHANNELS), "-i", "pipe:0", "-map_metadata", "-1",
-            "-fflags", "+bitexact", "-flags:a", "+bitexact", *self.codec.args(),
-            "-write_xing", "1", "-id3v2_version", "0", "-y", ffmpeg.path_arg(temp),
-        ]  # fmt: skip
         with tempfile.TemporaryFile() as stderr:
-            process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=stderr)
+            process = ffmpeg.start(encoder_args(self.codec, temp), stderr)
             with self._lock:
                 self._processes.append(process)
             try:

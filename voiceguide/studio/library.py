@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from voiceguide.errors import RoutineError
-from voiceguide.output import Outputs, clean_stale, write_text_atomic
+from voiceguide.output import Outputs, clean_stale, put_in_place, write_text_atomic
 from voiceguide.plan import load_routine
 from voiceguide.routine import builtin_routines
 from voiceguide.routine.limits import MAX_FILE_BYTES
@@ -129,7 +129,7 @@ class Library:
         kept = self.folders.trash / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}{ROUTINE_SUFFIX}"
         with Outputs() as out:
             out.check(kept)
-        os.replace(path, kept)
+        put_in_place(path, kept)
         return kept
 
     def clean(self) -> None:
