@@ -75,10 +75,7 @@ def run_batch(
     dressing = dressing or Dressing()
     settings = _settings(fmt, cache, dressing)
     jobs, errors = resolve(matrix.variants(), fmt, _engine_version, user_defaults(), dressing)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise OutputError(f"cannot create the folder {out} ({err.strerror})", hint="choose another folder with --out") from None
+    _make_folder(out)
     record = Manifest(out / manifest)
     total = len(jobs) + len(errors)
     outcomes: list[Outcome] = []
@@ -113,6 +110,13 @@ def run_batch(
     record.save()
     written = write_feed(out, replace(feed, fmt=fmt)).path if feed is not None else None
     return Report(tuple(outcomes), record.path, counts.synthesised, counts.cached, written)
+
+
+def _make_folder(out: Path) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise OutputError(f"cannot create the folder {out} ({err.strerror})", hint="choose another folder with --out") from None
 
 
 def check_dask() -> None:

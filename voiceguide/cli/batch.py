@@ -16,7 +16,7 @@ from voiceguide.render.settings import Codec
 from voiceguide.routine.limits import RATE_RANGE
 
 if TYPE_CHECKING:
-    from voiceguide.batch import FeedInfo
+    from voiceguide.batch import FeedInfo, Matrix, Report
 
 
 @cli.command(name="batch")
@@ -94,7 +94,7 @@ def batch_command(
       voiceguide batch a.yaml b.yaml --rate 140 --rate 170 --language en --language de --out season/
       voiceguide batch --spec season.yaml --out season/ --scheduler tcp://10.0.0.5:8786
     """
-    from voiceguide.batch import Dressing, Matrix, Outcome, read_spec, run_batch
+    from voiceguide.batch import Dressing, Matrix, Outcome, run_batch
 
     if sum(1 for given in (music_file, bed, no_music) if given) > 1:
         raise click.UsageError("use one of --music, --bed and --no-music")
@@ -105,14 +105,7 @@ def batch_command(
         raise click.BadParameter("write a file name ending in .json or .csv", param_hint="--manifest")
     if scheduler is not None and jobs is not None:
         raise click.UsageError("--jobs is for this machine; with --scheduler the cluster's workers decide")
-    given = Matrix(tuple(routines), tuple(parse_length(v) for v in lengths), voices, engines, rates, languages)
-    matrix = given
-    if spec is not None:
-        base = read_spec(spec, registry.engine_names())
-        matrix = Matrix(
-            given.routines or base.routines, given.lengths or base.lengths, given.voices or base.voices,
-            given.engines or base.engines, given.rates or base.rates, given.languages or base.languages,
-        )  # fmt: skip
+    matrix = _matrix(Matrix(tuple(routines), tuple(parse_length(v) for v in lengths), voices, engines, rates, languages), spec)
     if not matrix.routines:
         raise click.UsageError("name at least one ROUTINE, or a --spec with routines:")
     progress = Progress(enabled=None if not quiet else False)
@@ -134,6 +127,25 @@ def batch_command(
         raise click.exceptions.Exit(130) from None
     finally:
         progress.done()
+    if _summary(report):
+        raise click.exceptions.Exit(1)
+
+
+def _matrix(given: Matrix, spec: Path | None) -> Matrix:
+    """The command line's matrix, its empty axes taken from the --spec file when one is given."""
+    from voiceguide.batch import Matrix, read_spec
+
+    if spec is None:
+        return given
+    base = read_spec(spec, registry.engine_names())
+    return Matrix(
+        given.routines or base.routines, given.lengths or base.lengths, given.voices or base.voices,
+        given.engines or base.engines, given.rates or base.rates, given.languages or base.languages,
+    )  # fmt: skip
+
+
+def _summary(report: Report) -> int:
+    """Print each failure and the last line; returns how many failed."""
     failed = [o for o in report.outcomes if o.status == "failed"]
     for outcome in failed:
         terminal.error(f"failed: {outcome.variant}: {outcome.error}")
@@ -144,8 +156,7 @@ def batch_command(
     )
     if report.feed is not None:
         terminal.echo(f"wrote {report.feed}")
-    if failed:
-        raise click.exceptions.Exit(1)
+    return len(failed)
 
 
 def _feed(url: str | None, title: str | None, out: Path, fmt: str) -> FeedInfo | None:

@@ -95,8 +95,7 @@ def default_engine(voice: str, rate: int | None = None) -> str:
         found = resolve_voice(voice, cls.voices(), NATURAL_ENGINE)
     except NarratorError:
         return DEFAULT_ENGINE
-    low, high = cls.rate_range
-    return NATURAL_ENGINE if found.installed and (rate is None or low <= rate <= high) else DEFAULT_ENGINE
+    return NATURAL_ENGINE if found.installed and (rate is None or cls.takes_rate(rate)) else DEFAULT_ENGINE
 
 
 def narrator_of(u: Utterance, engine: str = DEFAULT_ENGINE) -> tuple[str, str]:
@@ -124,10 +123,10 @@ def catalogue(engines: Iterable[str] | None = None, language: str | None = None)
 
 
 def _check(u: Utterance, cls: type[Engine]) -> None:
-    low, high = cls.rate_range
     if not u.spoken.strip():
         raise NarratorError(f"nothing to say for {u.text!r}: its spoken text is empty")
-    if not low <= u.rate <= high:
+    if not cls.takes_rate(u.rate):
+        low, high = cls.rate_range
         raise NarratorError(f"rate {u.rate} for {u.text!r} is outside {low}–{high} words per minute")
     if not 0.0 <= u.volume <= 1.0:
         raise NarratorError(f"volume {u.volume} for {u.text!r} is outside 0–1")

@@ -42,6 +42,12 @@ class Engine(ABC):
     timeout_factor: ClassVar[float] = 1.0
 
     @classmethod
+    def takes_rate(cls, rate: int) -> bool:
+        """True when the engine speaks at ``rate`` words a minute (within ``rate_range``): the one rate check."""
+        low, high = cls.rate_range
+        return low <= rate <= high
+
+    @classmethod
     def check(cls) -> None:
         """Raise NarratorError, saying how to fix it, if the engine cannot run here."""
         return None

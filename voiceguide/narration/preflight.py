@@ -100,8 +100,8 @@ def narration_problems(routine: Routine, overrides: Narration = NO_SETTINGS, def
                         hint=f"leave voice: out to take the language's own, or pick one from 'voiceguide voices --language {language}'",
                     ),
                 )
-        low, high = cls.rate_range
-        if not low <= s.rate <= high:
+        if not cls.takes_rate(s.rate):
+            low, high = cls.rate_range
             report(
                 where.at(s.section, "rate"),
                 NarratorError(f"rate {s.rate} is beyond the {cls.name} engine", hint=f"it speaks {low}–{high} words a minute"),

@@ -17,8 +17,7 @@ from voiceguide.plan.fit import at_repetitions
 from voiceguide.plan.planner import Event, iter_script
 from voiceguide.routine import Routine, read_routine
 from voiceguide.routine.checks import shown
-from voiceguide.routine.limits import MAX_CUES, MAX_SESSION_S, MAX_SPOKEN, RoutineLimitError, chapter_line
-from voiceguide.routine.pronounce import speakable
+from voiceguide.routine.limits import MAX_CUES, MAX_SESSION_S, MAX_SPOKEN, RoutineLimitError, chapter_line, unsayable
 
 
 def load_routine(path: Path | str) -> Routine:
@@ -78,12 +77,13 @@ def session_size_problem(routine: Routine, with_silence: bool = True) -> Problem
 
 def _unsayable(text: str, spoken: str) -> tuple[str, str] | None:
     """Why a line cannot be said as the routine asks (message, hint), or None."""
-    if not speakable(spoken):
+    why = unsayable(spoken)
+    if why == "silent":
         return (
             f"the line '{shown(text)}' has nothing to say once respelled (no letters or digits)",
             "write words, or use pause: for silence",
         )
-    if len(spoken) > MAX_SPOKEN:
+    if why == "long":
         return (
             f"the line '{shown(text)}' is {len(spoken):,} characters long once respelled, more than {MAX_SPOKEN:,}",
             "shorten the pronunciations it uses, or split the line",

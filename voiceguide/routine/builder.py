@@ -23,6 +23,7 @@ from voiceguide.routine.limits import (
     MIN_VOLUME,
     RATE_RANGE,
     REPETITIONS_RANGE,
+    unsayable,
 )  # fmt: skip
 from voiceguide.routine.model import (
     DEFAULT_BODY_PART,
@@ -39,7 +40,7 @@ from voiceguide.routine.model import (
     Step,
     Technique,
 )
-from voiceguide.routine.pronounce import respell, speakable
+from voiceguide.routine.pronounce import respell
 from voiceguide.routine.ranges import count_range, duration_range
 from voiceguide.routine.slips import comment_in_speech, word_key
 from voiceguide.routine.yamlsafe import scalar_value
@@ -290,13 +291,14 @@ class _Builder:
             self.check.problem(node, *slip)
             return None
         spoken = respell(text, self.respellings)
-        if not speakable(spoken):
+        why = unsayable(spoken)
+        if why == "silent":
             respelled = " once respelled" if spoken != text else ""
             self.check.problem(
                 node, f"{where} has nothing to say (no letters or digits{respelled})", "write words, or use pause: for silence"
             )
             return None
-        if len(spoken) > MAX_SPOKEN:
+        if why == "long":
             self.check.problem(
                 node, f"{where} is {len(spoken):,} characters long once respelled, more than {MAX_SPOKEN:,}",
                 "shorten the pronunciations it uses, or split the line",
@@ -322,13 +324,7 @@ class _Builder:
             key: duration_range(c, keys[key], f"{where} {key}", MAX_PAUSE_S) if key in keys else (0.0, None)
             for key in ("hold", "rest", "pause_after")
         }
-        cue_node = keys.get("cue")
-        cue = "count"
-        if cue_node is not None:
-            cue = c.template(cue_node, f"{where} cue", self.count_fields(), MAX_TEXT) or "count"
-        last_cue = opt(lambda n: c.template(n, f"{where} last_cue", self.count_fields(), MAX_TEXT), "last_cue", None)
-        if cue_node is not None and "last_cue" not in keys and cue not in ("count", "none"):
-            last_cue = ""  # a custom cue is used as written for every repetition
+        cue, last_cue = self.cues(keys, where)
         switch, hands, switch_pause = self.switch(keys["switch"], f"{where} switch") if "switch" in keys else (None, None, None)
         technique = Technique(
             name=name or "",
@@ -366,6 +362,18 @@ class _Builder:
         if not technique.steps and technique.cue == "none" and not technique.announce:
             c.problem(node, f"{where} says nothing", "add steps, a repetition cue or announce: true")
         return technique
+
+    def cues(self, keys: dict[str, Node], where: str) -> tuple[str, str | None]:
+        """A technique's repetition cue and its last cue (None: the language's)."""
+        c = self.check
+        cue_node = keys.get("cue")
+        cue = "count"
+        if cue_node is not None:
+            cue = c.template(cue_node, f"{where} cue", self.count_fields(), MAX_TEXT) or "count"
+        last_cue = _Optional(keys)(lambda n: c.template(n, f"{where} last_cue", self.count_fields(), MAX_TEXT), "last_cue", None)
+        if cue_node is not None and "last_cue" not in keys and cue not in ("count", "none"):
+            last_cue = ""  # a custom cue is used as written for every repetition
+        return cue, last_cue
 
     def switch(self, node: Node, where: str) -> tuple[str | None, str | None, float | None]:
         """The switch cue: words (a template with {side}), or say:, hands: (where the hands go now) and pause: (time to change feet)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from voiceguide import registry
 from voiceguide.errors import LimitError, RoutineError
 from voiceguide.routine.model import Routine
+from voiceguide.routine.pronounce import speakable
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_TEXT = 1000  # characters in one spoken line
@@ -27,6 +28,14 @@ MIN_VOLUME = 0.1  # narration volume: below this a narrator says next to nothing
 
 class RoutineLimitError(RoutineError, LimitError):
     """A routine certainly beyond the session limits: a located problem of the file and a limit at once."""
+
+
+def unsayable(spoken: str) -> str | None:
+    """The one check of a line as the narrator is given it (after respelling): "silent" when it has nothing to say
+    (no letters or digits), "long" when it has grown past ``MAX_SPOKEN``; None when it can be said."""
+    if not speakable(spoken):
+        return "silent"
+    return "long" if len(spoken) > MAX_SPOKEN else None
 
 
 def chapter_line(routine: Routine, chapter: int) -> int:
