@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from installed import VOICEGUIDE
 from test_batch import HAS_DASK, _stop, _wait_for, free_port, outputs
-from test_fit_build import ROUTINE  # a short routine with ranges
+from test_batch import routine as routine  # the short routine with ranges, as a fixture of this module too
 
 MATRIX = ["--length", "40s", "--length", "1m", "--rate", "140", "--rate", "170"]
 
@@ -30,13 +30,6 @@ def lines(stdout: str) -> tuple[int, int]:
 
 def clips_in(cache: Path) -> int:
     return len(list((cache / "clips").glob("*/*.wav")))
-
-
-@pytest.fixture(scope="module")
-def routine(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("routine") / "press.yaml"
-    path.write_text(ROUTINE.lstrip("\n"), encoding="utf-8")
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -186,3 +179,34 @@ def test_on_dask_a_dressed_batch_gives_the_same_files(dressed, routine, tmp_path
     assert remote.returncode == 0, remote.stderr
     assert every_file(tmp_path / "out") == every_file(dressed)
     assert (tmp_path / "out" / "feed.xml").is_file()
+
+
+@needs_dask
+@pytest.mark.slow
+def test_on_dask_a_failing_variant_does_not_stop_the_others(routine, tmp_path):
+    with cluster(tmp_path, 2) as (address, _):
+        args = ["batch", str(routine), "no-such-routine", "--length", "3s", "--length", "40s", "--out", str(tmp_path / "out")]
+        done = subprocess.run([*VOICEGUIDE, *args, "--scheduler", address], capture_output=True, text=True, timeout=900, check=False)
+    assert done.returncode == 1
+    assert sorted(outputs(tmp_path / "out")) == ["press-40s.mp3"]
+    failures = [line for line in done.stderr.splitlines() if line.startswith("voiceguide: failed: ")]
+    assert len(failures) == 3 and any("press.yaml, 3s: " in f and "cannot fit the session into 3s" in f for f in failures)
+    assert "4 sessions: 1 built, 0 unchanged, 3 failed" in done.stdout
+
+
+@needs_dask
+@pytest.mark.slow
+def test_on_dask_an_interrupted_batch_resumes(routine, tmp_path):
+    with cluster(tmp_path, 2) as (address, _):
+        args = [*VOICEGUIDE, "batch", str(routine), *MATRIX, "--out", str(tmp_path / "out"), "--scheduler", address]
+        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert proc.stdout is not None
+        assert proc.stdout.readline().startswith("built")
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 130 and "run the same command again" in err
+        recorded = [f["file"] for f in json.loads((tmp_path / "out" / "manifest.json").read_text())["files"]]
+        again = subprocess.run(args, capture_output=True, text=True, timeout=900, check=False)
+    assert again.returncode == 0, again.stderr
+    assert f"4 sessions: {4 - len(recorded)} built, {len(recorded)} unchanged" in again.stdout
+    assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]  # no temporary files left

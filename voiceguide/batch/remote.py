@@ -38,7 +38,7 @@ from voiceguide.output import Outputs, replacing
 from voiceguide.session import Session
 
 CONNECT_TIMEOUT_S = 10
-_ONE_AT_A_TIME = threading.Lock()  # the cache settings live in the process's environment: one task of ours at a time
+_ONE_AT_A_TIME = threading.Lock()  # a session's cache settings live in the process's environment: one session at a time
 
 
 class Narrators(WorkerPlugin):  # type: ignore[misc]
@@ -67,14 +67,15 @@ class Voiced:
 def say_line(line: Line, settings: Settings, version: str) -> Voiced:
     """A Dask task: the clip of one line, from the worker's cache or the store, else narrated by the worker's narrator."""
     from voiceguide.narration import narrate
+    from voiceguide.narration.store import using
     from voiceguide.narration.wav import read_cached
 
     if version != __version__:
         return Voiced(Said(None, _other_version(version)))
     stats: dict[str, int] = {}
-    try:
-        with _ONE_AT_A_TIME, cache_settings(settings):
-            clip = narrate([line.utterance], engine=line.engine, stats=stats)[line.utterance]
+    try:  # a worker with more threads narrates as many lines at once, each with a narrator of its own
+        with using(settings.store):
+            clip = narrate([line.utterance], engine=line.engine, cache_dir=settings.cache, stats=stats)[line.utterance]
             data = read_cached(clip.path)
     except VoiceguideError as err:
         return Voiced(Said(None, "; ".join(str(err).splitlines())))

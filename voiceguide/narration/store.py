@@ -10,7 +10,7 @@ once it is complete; elsewhere it is written under a temporary name and moved in
 
 Credentials and endpoint come from the usual environment of each file system
 (``AWS_ACCESS_KEY_ID``, ``AWS_ENDPOINT_URL``, … for S3). ``VOICEGUIDE_STORE`` names the
-store for the builds of this process.
+store for the builds of this process, ``using`` for one thread's.
 """
 
 from __future__ import annotations
@@ -18,6 +18,9 @@ from __future__ import annotations
 import importlib.util
 import os
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -115,11 +118,23 @@ class RemoteStore:
 
 
 _OPEN: dict[str, ClipStore] = {}
+_CHOSEN: ContextVar[str | None] = ContextVar("voiceguide_store", default=None)
+
+
+@contextmanager
+def using(url: str | None) -> Iterator[None]:
+    """``url`` as the store for what this thread narrates meanwhile (threads of one process may use different stores)."""
+    token = _CHOSEN.set(url)
+    try:
+        yield
+    finally:
+        _CHOSEN.reset(token)
 
 
 def store_from_environment() -> ClipStore | None:
-    """The store ``$VOICEGUIDE_STORE`` names, opened once per process; None when it names none."""
-    url = os.environ.get(STORE_VARIABLE, "")
+    """The store ``using`` chose in this thread, else the one ``$VOICEGUIDE_STORE`` names, opened once per process; None when
+    none is named."""
+    url = _CHOSEN.get() or os.environ.get(STORE_VARIABLE, "")
     if not url:
         return None
     if url not in _OPEN:
