@@ -13,9 +13,11 @@ References:
   on the whole: what a second core can give at best.
 - naive pydub: scripts/naive_pydub.py (``+=``, ``overlay(loop=True)``, export) on the same
   length with speech clips from the build's cache and the built-in bed, at the same LAME quality.
+- formats: the warm M4B and Opus builds of one session against its warm MP3 build.
 
 usage: scripts/bench [--minutes 30] [--repeat 3] [--ffmpeg PATH] [--qualities 7 3]
                      [--naive-minutes 30] [--long-minutes 180] [--batch 20] [--batch-engine pyttsx3] [--keep DIR] [--json FILE]
+only the formats: scripts/bench --minutes --naive-minutes --mix-minutes 0 --long-minutes 0 --batch 0 --formats-minutes 10
 only the batch: scripts/bench --minutes --naive-minutes --mix-minutes 0 --long-minutes 0 --batch 8 --repeat 2
 """
 
@@ -438,6 +440,26 @@ def mix_section(bench: Bench, minutes: float, repeat: int) -> tuple[list[str], d
     return lines, {"pairs": [asdict(p) | {"ratios": p.ratios} for p in pairs], "made_s": made}
 
 
+def formats_section(bench: Bench, minutes: float, repeat: int) -> tuple[list[str], dict[str, object]]:
+    """Warm M4B and Opus builds against the warm MP3 build of the same session, paired (the narrator: espeak-ng)."""
+    routine = bench.work / f"formats-{minutes:g}.yaml"
+    routine.write_text(routine_yaml(minutes))
+    cache = bench.work / f"cache-formats-{minutes:g}"
+
+    def build(fmt: str) -> Run:
+        return bench.build(routine, cache, bench.work / f"formats.{fmt}", "--engine", "pyttsx3")
+
+    print(f"[{minutes:g} min] formats: first builds (untimed) …", file=sys.stderr)
+    for fmt in ("mp3", "m4b", "opus"):
+        build(fmt)
+    pairs = [paired(f"warm {fmt} build ÷ warm mp3 build", fmt, "mp3", functools.partial(build, fmt), functools.partial(build, "mp3"), repeat)
+             for fmt in ("m4b", "opus")]  # fmt: skip
+    lines = [f"\nFormats, {minutes:g}-minute session, {repeat} rounds (A B A B …):\n"]
+    lines += ["| comparison | A (median) | B (median) | A/B: median, range | peak MB A / B | load avg (range) | others' cores (max) |"]
+    lines += ["|---|---|---|---|---|---|---|", *(p.row() for p in pairs)]
+    return lines, {"minutes": minutes, "pairs": [asdict(p) | {"ratios": p.ratios} for p in pairs]}
+
+
 def ffmpeg_version(path: str) -> str:
     first = subprocess.run([path, "-version"], capture_output=True, text=True, check=True).stdout.split("\n", 1)[0]
     return first.split(" Copyright")[0].removeprefix("ffmpeg version ")
@@ -456,6 +478,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=20, metavar="N", help="variants for the batch section (0 to skip)")
     parser.add_argument("--batch-engine", default="pyttsx3", help="the narrator of the batch section (kokoro: narration dominates)")
     parser.add_argument("--mix-minutes", type=float, default=10, help="session length for what the mix costs, per bed (0 to skip)")
+    parser.add_argument("--formats-minutes", type=float, default=10, help="session length for M4B and Opus against MP3 (0 to skip)")
     parser.add_argument("--keep", type=Path, help="keep generated files in this folder")
     parser.add_argument("--json", type=Path, help="also write every run here")
     parser.add_argument(
@@ -487,6 +510,9 @@ def main() -> None:
             lines.append("|---|---|---|---|---|---|---|")
             lines += [p.row() for p in pairs]
             record["sessions"][f"{minutes:g}"] = {"length_s": length_s, "pairs": [asdict(p) | {"ratios": p.ratios} for p in pairs]}
+        if args.formats_minutes:
+            format_lines, record["formats"] = formats_section(bench, args.formats_minutes, args.repeat)
+            lines += format_lines
         if args.mix_minutes:
             mix_lines, record["mix"] = mix_section(bench, args.mix_minutes, args.repeat)
             lines += mix_lines

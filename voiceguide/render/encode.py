@@ -5,6 +5,7 @@ from __future__ import annotations
 import queue
 import tempfile
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import IO
 
@@ -26,11 +27,14 @@ def widen_pipe(pipe: IO[bytes] | None) -> None:
         pass  # not Linux, or a lower limit: the default buffer works, a little slower
 
 
-def encoder_args(codec: Codec, path: Path) -> list[str]:
-    """ffmpeg's arguments to encode raw stereo s16le at the session's rate from its stdin into ``path``, bit-exact."""
-    raw = ["-f", "s16le", "-ar", str(SAMPLE_RATE), "-ac", str(CHANNELS), "-i", "pipe:0"]
+def encoder_args(codec: Codec, path: Path, inputs: Sequence[str] = (), muxing: Sequence[str] = ("-map_metadata", "-1")) -> list[str]:
+    """ffmpeg's arguments to encode raw stereo s16le at the session's rate from its stdin into ``path``, bit-exact.
+
+    ``inputs``: more ffmpeg inputs after the audio (e.g. chapters); ``muxing``: output arguments that use them.
+    """
+    raw = ["-f", "s16le", "-ar", str(SAMPLE_RATE), "-ac", str(CHANNELS), "-i", "pipe:0", *inputs]
     return [
-        *raw, "-map", "0:a", "-map_metadata", "-1", "-fflags", "+bitexact", "-flags:a", "+bitexact", *codec.args(),
+        *raw, "-map", "0:a", *muxing, "-fflags", "+bitexact", "-flags:a", "+bitexact", *codec.args(),
         "-y", ffmpeg.path_arg(path),
     ]  # fmt: skip
 
@@ -42,10 +46,10 @@ class Encoder:
     (no encoder version or time stamps), so the same input gives the same bytes.
     """
 
-    def __init__(self, path: Path, codec: Codec) -> None:
+    def __init__(self, path: Path, codec: Codec, inputs: Sequence[str] = (), muxing: Sequence[str] = ("-map_metadata", "-1")) -> None:
         self.path = path
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 -- closed by finish() or abort()
-        self.process = ffmpeg.start(encoder_args(codec, path), self._stderr)
+        self.process = ffmpeg.start(encoder_args(codec, path, inputs, muxing), self._stderr)
         widen_pipe(self.process.stdin)
         self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=4)
         self._error: BaseException | None = None

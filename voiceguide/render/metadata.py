@@ -159,28 +159,21 @@ def _escape(value: str) -> str:
     return value
 
 
+def mp4_muxing(chapters_input: int, language: str, audiobook: bool) -> list[str]:
+    """ffmpeg output arguments for MP4: chapters and (empty) global tags from input ``chapters_input`` (an FFMETADATA
+    file: ``ffmetadata_chapters``), the track's language, the index in front, the audiobook brand."""
+    # -map_metadata N takes the (empty) global tags of the chapter input: -1 would drop the chapter titles too
+    args = ["-map_metadata", str(chapters_input), "-map_chapters", str(chapters_input)]
+    args += ["-metadata:s:a:0", f"language={language or UNDETERMINED}", "-movflags", "+faststart"]
+    return [*args, *(["-brand", "M4B "] if audiobook else [])]
+
+
 def _mp4_chapters(path: Path, chapters: tuple[Chapter, ...], language: str, audiobook: bool) -> None:
     """Rewrite ``path`` by stream copy with its chapters, the track's language and the index in front."""
     temp = temp_path(path, ".chapters.mp4")
-    # -map_metadata 1 takes the (empty) global tags of the chapter input: -1 would drop the chapter titles too
-    args = [
-        *ffmpeg.SAFE_INPUT,
-        "-i",
-        ffmpeg.path_arg(path),
-        "-f",
-        "ffmetadata",
-        "-i",
-        "pipe:0",
-        "-map",
-        "0:a",
-        "-map_metadata",
-        "1",
-        "-map_chapters",
-        "1",
-    ]
-    args += ["-c", "copy", "-metadata:s:a:0", f"language={language or UNDETERMINED}", "-movflags", "+faststart"]
-    args += [*(["-brand", "M4B "] if audiobook else []), "-fflags", "+bitexact", "-flags:a", "+bitexact", "-f", "ipod", "-y"]
-    args.append(ffmpeg.path_arg(temp))
+    args = [*ffmpeg.SAFE_INPUT, "-i", ffmpeg.path_arg(path), "-f", "ffmetadata", "-i", "pipe:0", "-map", "0:a"]
+    args += ["-c", "copy", *mp4_muxing(1, language, audiobook), "-fflags", "+bitexact", "-flags:a", "+bitexact"]
+    args += ["-f", "ipod", "-y", ffmpeg.path_arg(temp)]
     try:
         chapters_text = ffmetadata_chapters(chapters).encode("utf-8")
         ffmpeg.run(args, f"writing the chapters of {destination_of(path).name}", REMUX_TIMEOUT_S, chapters_text, writes=temp)
@@ -189,9 +182,17 @@ def _mp4_chapters(path: Path, chapters: tuple[Chapter, ...], language: str, audi
         temp.unlink(missing_ok=True)
 
 
+def _has_chapters(audio: MP4, chapters: tuple[Chapter, ...]) -> bool:
+    """Whether the file already holds these chapters (muxed while encoding): then it is not rewritten."""
+    found = [(round(c.start * 1000), c.title) for c in (audio.chapters or [])]
+    return bool(chapters) and found == [(round(c.start_s * 1000), text(c.title)) for c in chapters]
+
+
 def _mp4(path: Path, meta: Metadata, chapters: tuple[Chapter, ...], cover: Cover | None, audiobook: bool) -> None:
-    _mp4_chapters(path, chapters, meta.language, audiobook)
     audio = MP4(path)
+    if not _has_chapters(audio, chapters):
+        _mp4_chapters(path, chapters, meta.language, audiobook)
+        audio = MP4(path)
     if audio.tags is None:
         audio.add_tags()
     audio.tags.clear()

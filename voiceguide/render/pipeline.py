@@ -16,13 +16,15 @@ from pathlib import Path
 
 import numpy as np
 
-from voiceguide.plan import Plan, Utterance
+from voiceguide import ffmpeg
+from voiceguide.output import temp_path
+from voiceguide.plan import Chapter, Plan, Utterance
 from voiceguide.render.beds import MusicBed
 from voiceguide.render.calibrate import codec_factor, excerpt_window
 from voiceguide.render.encode import Encoder
 from voiceguide.render.envelope import DuckShape, MusicEnvelope
 from voiceguide.render.master import MusicLevels, master
-from voiceguide.render.metadata import Metadata, write_tags
+from voiceguide.render.metadata import Metadata, ffmetadata_chapters, mp4_muxing, write_tags
 from voiceguide.render.mixer import render, total_frames
 from voiceguide.render.parallel import encode_mp3
 from voiceguide.render.prepared import load_sounds
@@ -74,15 +76,32 @@ def render_session(
 
     if codec.fmt == "mp3":
         encode_mp3(path, codec, total, blocks, progress=report)  # on every core when the session is long enough
+    elif codec.format.muxer == "ipod" and plan.chapters:
+        encode_mp4(path, codec, blocks(0, total), report, plan.chapters, meta.language)
     else:
         encode_whole(path, codec, blocks(0, total), report)
     write_tags(path, codec.fmt, meta, plan.chapters)
     return Rendered(mastered.loudness_lufs)
 
 
-def encode_whole(path: Path, codec: Codec, blocks: Iterable[np.ndarray], progress: Callable[[int], None]) -> None:
+def encode_mp4(
+    path: Path, codec: Codec, blocks: Iterable[np.ndarray], progress: Callable[[int], None], chapters: tuple[Chapter, ...], language: str
+) -> None:
+    """MP4 with its chapters, language and index muxed while encoding: no second pass over the file to add them."""
+    listing = temp_path(path, ".chapters.txt")
+    try:
+        listing.write_text(ffmetadata_chapters(chapters), encoding="utf-8")
+        inputs = ["-f", "ffmetadata", "-i", ffmpeg.path_arg(listing)]
+        encode_whole(path, codec, blocks, progress, Encoder(path, codec, inputs, mp4_muxing(1, language, codec.fmt == "m4b")))
+    finally:
+        listing.unlink(missing_ok=True)
+
+
+def encode_whole(
+    path: Path, codec: Codec, blocks: Iterable[np.ndarray], progress: Callable[[int], None], encoder: Encoder | None = None
+) -> None:
     """One encoder, fed as the blocks are rendered."""
-    encoder = Encoder(path, codec)
+    encoder = encoder or Encoder(path, codec)
     try:
         done = 0
         for block in blocks:
