@@ -42,7 +42,8 @@ def encoder_args(codec: Codec, path: Path, inputs: Sequence[str] = (), muxing: S
 class Encoder:
     """An ffmpeg process turning raw stereo s16le on its stdin into ``path``: bare audio, tagged afterwards (``metadata``).
 
-    One input only, so ffmpeg reads the audio as fast as it comes. Output is bit-exact
+    The audio is its one input with streams (an MP4's chapters come as a small FFMETADATA file with none),
+    so ffmpeg reads the audio as fast as it comes. Output is bit-exact
     (no encoder version or time stamps), so the same input gives the same bytes.
     """
 
