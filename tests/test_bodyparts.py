@@ -221,3 +221,18 @@ def test_an_unknown_body_part_is_fine_where_no_side_is_named(write_routine):
 def test_every_language_file_names_every_built_in_part():
     for code in known_languages():
         assert {p.name for p in language(code).body_parts} == set(BUILT_IN_PARTS)
+
+
+def test_the_plan_and_the_player_name_the_side_s_body_part(write_routine):
+    from voiceguide.plan import build_plan
+    from voiceguide.player.timeline import Track, moment
+
+    path = write_routine("title: T\nbody_part: hand\ntechniques:\n  - {name: A, sides: each, repetitions: 2, cue: none, hold: 1s}\n")
+    routine = load_routine(path)
+    events = script(routine)
+    plan = build_plan(routine, events, {e.utterance: 1.0 for e in events if e.utterance})
+    cues = plan.to_json()["cues"]
+    assert {(c.get("side"), c.get("part")) for c in cues if "side" in c} == {("right", "hand"), ("left", "hand")}
+    hold = next(c for c in cues if c.get("role") == "hold")
+    now = moment(Track.from_plan_json(plan.to_json()), (hold["start_s"] + hold["end_s"]) / 2)
+    assert now.repetition_text == "Repetition 1 of 2 · right hand"

@@ -53,6 +53,7 @@ class Mark:
     of: int
     side: str | None = None
     role: PauseRole = ""  # what a pause is for
+    part: str = ""  # with a side: the body part it is a side of ("foot", "hand", as the routine names it)
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,7 @@ def _mark_json(mark: Mark | None) -> dict[str, Any]:
     out: dict[str, Any] = {"repetition": mark.n, "repetitions": mark.of}
     if mark.side:
         out["side"] = mark.side
+        out["part"] = mark.part
     if mark.role:
         out["role"] = mark.role
     return out
@@ -216,7 +218,7 @@ class _Scripter:
         self, kind: CueKind, chapter: int, utterance: Utterance | None = None, seconds: float = 0.0, role: PauseRole = ""
     ) -> Iterator[Event]:
         self.last = kind
-        mark = self.mark if not role or self.mark is None else Mark(self.mark.n, self.mark.of, self.mark.side, role)
+        mark = self.mark if not role or self.mark is None else replace(self.mark, role=role)
         yield Event(kind, chapter, utterance, seconds, mark)
 
     def say(self, text: str, chapter: int, narration: Narration) -> Iterator[Event]:
@@ -261,14 +263,14 @@ class _Scripter:
         side_cues = (p.side_start if t.side_start is None else t.side_start, p.switch if t.switch is None else t.switch)
         for side_index, side in enumerate(sides):
             if side is not None:
-                self.mark = Mark(0, t.repetitions, side)
+                self.mark = Mark(0, t.repetitions, side, part=part.name)
                 named = {"side": p.side(side), "part": part.noun, "parts": part.plural}
                 yield from self.say(_fill(side_cues[side_index], **named), chapter, narration)
                 if side_index and t.switch_hands:
                     yield from self.say(_fill(t.switch_hands, **named), chapter, narration)
                 yield from self.pause(t.switch_pause_s if side_index else t.side_pause_s, chapter)  # time to move to that side
             for n in range(1, t.repetitions + 1 if repeats else 1):  # repetitions that make nothing take no time
-                self.mark = Mark(n, t.repetitions, side)
+                self.mark = Mark(n, t.repetitions, side, part=part.name if side else "")
                 cue = repetition_cue(t, n, self.speech)
                 if cue:
                     yield from self.say(cue, chapter, narration)

@@ -43,6 +43,7 @@ class Item:
     repetitions: int = 0
     side: str | None = None
     role: str = ""
+    part: str = "foot"  # what the side is a side of
 
 
 @dataclass(frozen=True)
@@ -127,15 +128,16 @@ class Moment:
     next_words: str | None = None  # the next line to be said
     next_chapter_title: str | None = None
     finished: bool = False
+    part: str = "foot"  # what ``side`` is a side of
 
     @property
     def repetition_text(self) -> str:
-        """``Repetition 3 of 8 · right foot``, ``Right foot``, or empty."""
+        """``Repetition 3 of 8 · right foot``, ``Right hand``, or empty."""
         parts = []
         if self.repetition and self.repetitions > 1:
             parts.append(f"Repetition {self.repetition} of {self.repetitions}")
         if self.side:
-            parts.append(f"{self.side.capitalize()} foot" if not parts else f"{self.side} foot")
+            parts.append(f"{self.side.capitalize()} {self.part}" if not parts else f"{self.side} {self.part}")
         return " · ".join(parts)
 
 
@@ -162,7 +164,7 @@ def moment(track: Track, t: float) -> Moment:
     upcoming = next((i.text for i in track.items[index + 1 :] if i.kind == "speech" and i.text), None)
     return Moment(
         t, remaining, chapter, title, words, speaking, item.repetition, item.repetitions, item.side, countdown,
-        None if finished else upcoming, following, finished,
+        None if finished else upcoming, following, finished, item.part,
     )  # fmt: skip
 
 
@@ -219,6 +221,7 @@ def _item(data: object) -> Item:
         repetitions=_count(data.get("repetitions")),
         side=side if isinstance(side, str) else None,
         role=str(data.get("role", "")),
+        part=part if isinstance(part := data.get("part"), str) and part else "foot",
     )
 
 

@@ -61,7 +61,8 @@
     }
     const parts = [];
     if (cue.repetition && cue.repetitions > 1) parts.push(`Repetition ${cue.repetition} of ${cue.repetitions}`);
-    if (cue.side) parts.push(parts.length ? `${cue.side} foot` : `${cue.side[0].toUpperCase()}${cue.side.slice(1)} foot`);
+    const part = cue.part || "foot";
+    if (cue.side) parts.push(parts.length ? `${cue.side} ${part}` : `${cue.side[0].toUpperCase()}${cue.side.slice(1)} ${part}`);
     m.repetition = parts.join(" · ");
     if (cue.kind === "pause" && !finished) {
       const length = cue.end_s - cue.start_s;
