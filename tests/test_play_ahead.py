@@ -27,6 +27,7 @@ from voiceguide.player.positions import Positions
 from voiceguide.player.source import Playable
 from voiceguide.render import SAMPLE_RATE
 from voiceguide.render.beds import MusicBed
+from voiceguide.render.loudness import integrated_loudness
 from voiceguide.render.settings import DEFAULT_TARGET_LUFS, MixSettings
 
 SHORT = """
@@ -138,7 +139,7 @@ def test_the_mix_is_the_builds(write_routine: Callable[[str, str], Path], tmp_pa
     try:
         while not ahead.complete:
             ahead.wait(1.0)
-        played = np.concatenate([ahead.frames(first, SAMPLE_RATE) for first in range(0, built.shape[0], SAMPLE_RATE)])  # type: ignore[misc]
+        played = np.concatenate([ahead.frames(first, SAMPLE_RATE) for first in range(0, built.shape[0], SAMPLE_RATE)])
     finally:
         ahead.stop()
     assert played.shape == built.shape
@@ -202,3 +203,32 @@ def test_narrating_ahead_keeps_every_core_busy(tmp_path: Path, monkeypatch: pyte
     )
     assert len(list(workers.iterdir())) == min(os.cpu_count() or 1, len(lines))
     assert stats == {"synthesised": len(lines), "cached": 0} and sorted(seen, key=lines.index) == lines
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("cache_dir")
+def test_with_a_cold_cache_the_levels_wait_for_a_line_and_stay_near_the_builds(
+    write_routine: Callable[[str, str], Path], tmp_path: Path
+) -> None:
+    routine_file = write_routine(SHORT, "quick.yaml")
+    routine = load_routine(routine_file)
+    mix = MixSettings(routine.music.level_db, DEFAULT_TARGET_LUFS, routine.music.chime_level_db)
+    ahead = Ahead(routine, script(routine), "pyttsx3", mix, MusicBed("pad", tmp_path))
+    ahead.start()
+    try:
+        assert ahead.frames(0, 4096) is None  # nothing narrated: no sound, and no levels chosen on nothing
+        while ahead.ready_until() == 0.0:
+            ahead.wait(0.1)
+        first = ahead.frames(0, 4096)  # the levels, chosen on what is narrated now
+        while not ahead.complete:
+            ahead.wait(0.5)
+        total = round(ahead.plan().duration_s * SAMPLE_RATE)
+        played = np.concatenate([first, *(ahead.frames(f, SAMPLE_RATE) for f in range(4096, total, SAMPLE_RATE))])
+    finally:
+        ahead.stop()
+    result = build(routine_file, BuildOptions(output=tmp_path / "quick.wav", force=True))
+    with wave.open(str(result.path)) as f:
+        built = np.frombuffer(f.readframes(f.getnframes()), dtype="<i2").reshape(-1, 2)
+    assert played.shape == built.shape
+    loudness = [integrated_loudness(x.astype(np.float64) / 32768, SAMPLE_RATE) for x in (played, built)]
+    assert loudness[0] == pytest.approx(loudness[1], abs=1.5)  # dB: the same mix, its gain chosen on fewer lines

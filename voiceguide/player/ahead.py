@@ -95,9 +95,15 @@ class Ahead:
         if self._stop:
             raise _Stopped
         ready = prepared(clip.path, u) if self.bed is not None else None  # the mix only matters with sound
+        mastered = self._mastered
+        levelled = None
+        if ready is not None and mastered is not None:  # levelled here, not in the sound device's thread
+            levelled = level_more(mastered, {u: ready[0]}, self.mix.chime_level_db, {u: ready[1]} if ready[1] is not None else {})
         with self._changed:
             self._clips[u] = clip
-            if ready is not None:
+            if levelled is not None:
+                self._sounds.update(levelled)
+            elif ready is not None:
                 self._ready[u] = ready
             self._advance()
             self._changed.notify_all()
@@ -165,13 +171,30 @@ class Ahead:
 
     # --- the mix ------------------------------------------------------------------------
 
-    def frames(self, first: int, count: int) -> np.ndarray | None:
-        """Up to ``count`` mixed frames (int16, frames × channels) from frame ``first``; None where nothing more is narrated yet."""
-        _, plan, envelope = self._snapshot()
-        music = self.bed.result() if self.bed is not None else None
+    def levels(self) -> bool:
+        """Choose the levels once, on the lines narrated so far (False: no line is narrated yet, so not yet).
+
+        The player's sound calls this before it starts, in the player's thread, so the
+        device's thread never waits for it.
+        """
+        timed, plan, envelope = self._snapshot()
+        if self._mastered is not None:
+            return True
+        if self.bed is None or (timed < len(self.events) and not any(c.kind == "speech" for c in plan.cues)):
+            return False
+        music = self.bed.result()
         with self._changed:
             if self._mastered is None:
                 self._master(plan, music, envelope)
+            return True
+
+    def frames(self, first: int, count: int) -> np.ndarray | None:
+        """Up to ``count`` mixed frames (int16, frames × channels) from frame ``first``; None where nothing more is narrated yet."""
+        if not self.levels():
+            return None
+        _, plan, envelope = self._snapshot()
+        music = self.bed.result() if self.bed is not None else None
+        with self._changed:
             self._level_new()
             sounds = dict(self._sounds)
             gain = self._mastered.music_gain if self._mastered is not None else 0.0
@@ -189,10 +212,12 @@ class Ahead:
         levels = None
         if music is not None and envelope is not None:
             levels = MusicLevels(music.loudness_lufs, music.energy, self.mix.music_level_db, envelope)
-        self._mastered = master(plan, clips, self.mix.target_lufs, levels, self.mix.chime_level_db, energies)
-        self._sounds.update(self._mastered.sounds)
+        mastered = master(plan, clips, self.mix.target_lufs, levels, self.mix.chime_level_db, energies)
+        self._sounds.update(mastered.sounds)
         for s in present:
             self._ready.pop(s, None)
+        self._mastered = mastered
+        self._level_new()  # the chimes still to come, and lines that arrived meanwhile
 
     def _level_new(self) -> None:
         assert self._mastered is not None
@@ -223,6 +248,7 @@ def feed(ahead: Ahead, position_s: float) -> Generator[bytes, int, None]:
     frame = round(position_s * SAMPLE_RATE)
     width = 2 * CHANNELS
     pending = b""
+    ahead.levels()  # primed in the player's thread: the device's thread finds the levels chosen
     wanted = yield b""
     while True:
         while len(pending) < wanted * width:
