@@ -69,7 +69,8 @@ def cli() -> None:
       voiceguide list                        the built-in routines
       voiceguide plan gentle-foot-unwind     the timeline, second by second
       voiceguide build gentle-foot-unwind    the MP3, into output/
-      voiceguide validate my-routine.yaml    check your own routine
+      voiceguide new my-routine              a routine of your own to start from
+      voiceguide validate my-routine.yaml    check it
     """
 
 

@@ -20,7 +20,11 @@ def new(name: str, source: str | None, code: str | None, body_part: str | None) 
 
     It never replaces a file. Then: voiceguide validate NAME.yaml, voiceguide build NAME.yaml.
     """
+    from voiceguide.output import Outputs
     from voiceguide.routine.starter import new_routine
 
-    path = new_routine(name, Path.cwd(), source, code, body_part)
+    path, text = new_routine(name, Path.cwd(), source, code, body_part)
+    with Outputs() as out:  # force off: a file that appeared meanwhile is not replaced either
+        out.write_text(path, text)
+        out.commit()
     terminal.echo(f"wrote {path.name}: check it with voiceguide validate {path.name}, hear it with voiceguide build {path.name}")

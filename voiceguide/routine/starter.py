@@ -4,7 +4,7 @@ The routine uses what people need first (an intro, a technique with a count, hol
 rests with ranges, both sides of a body part, a closing), in the language asked for, with
 the lines of that language's ``starter:`` table. ``--from`` starts from another routine's
 text instead, with its language and body part set when asked. Either way the text is
-checked as a routine before anything is written, and an existing file is never replaced.
+checked as a routine before the command line writes it, never over an existing file.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ import yaml
 from voiceguide import registry
 from voiceguide.errors import OutputError
 from voiceguide.language import base_code, language
-from voiceguide.output import Outputs
 from voiceguide.routine.files import find_routine, read_text
 from voiceguide.routine.loader import routine_from_text
 from voiceguide.routine.model import DEFAULT_BODY_PART, DEFAULT_LANGUAGE
@@ -103,8 +102,13 @@ def _set_key(text: str, key: str, value: str) -> str:
     return text[:at] + ("\n" if title else "") + line + ("" if title else "\n") + text[at:]
 
 
-def new_routine(name: str, folder: Path, source: str | None = None, code: str | None = None, body_part: str | None = None) -> Path:
-    """Write ``NAME.yaml`` into ``folder``: a starter routine, or ``source``'s text; checked first, never over a file."""
+def new_routine(
+    name: str, folder: Path, source: str | None = None, code: str | None = None, body_part: str | None = None
+) -> tuple[Path, str]:
+    """Where ``NAME.yaml`` goes in ``folder`` and its text: a starter routine, or ``source``'s text; checked as a routine.
+
+    OutputError when the file exists: the caller writes it with ``output.Outputs``, which refuses to replace it too.
+    """
     stem = name.removesuffix(".yaml").removesuffix(".yml")
     if not _NAME.match(stem):
         raise OutputError(f"'{name}' is not a routine name", hint="use letters, digits, '-' and '_', such as my-routine")
@@ -125,7 +129,4 @@ def new_routine(name: str, folder: Path, source: str | None = None, code: str | 
         text = _set_key(text, "language", code) if code else text
         text = _set_key(text, "body_part", body_part) if body_part else text
     routine_from_text(destination, text)  # refused unless it reads as a routine, located as in the file
-    with Outputs() as out:
-        out.write_text(destination, text)
-        out.commit()
-    return destination
+    return destination, text
