@@ -52,6 +52,19 @@ def test_each_distinct_line_is_narrated_once(here, routine):
     assert lines(again.stdout) == (0, synthesised)
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize(("length", "rate"), [("40s", "140"), ("1m", "170")])
+def test_a_session_is_what_build_makes_whatever_shares_its_batch(here, routine, tmp_path, length, rate):
+    work, done = here
+    assert done.returncode == 0, done.stderr
+    name = f"press-{length}-{rate}wpm.mp3"
+    env = {**os.environ, "VOICEGUIDE_CACHE": str(work / "cache")}
+    build = subprocess.run([*VOICEGUIDE, "build", str(routine), "--length", length, "--rate", rate, "-o", str(tmp_path / name)],
+                           capture_output=True, text=True, timeout=900, check=False, env=env)  # fmt: skip
+    assert build.returncode == 0, build.stderr
+    assert (tmp_path / name).read_bytes() == (work / "out" / name).read_bytes()
+
+
 @contextlib.contextmanager
 def cluster(logs: Path, workers: int) -> Iterator[tuple[str, list[subprocess.Popen[bytes]]]]:
     """A real scheduler and ``workers`` single-threaded workers without nannies (a killed worker stays dead)."""

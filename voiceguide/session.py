@@ -119,8 +119,12 @@ def prepare(
     routine, events, fitted = drive(planned(routine, length_s, events_of), narrated)
     if progress:
         progress.done()
-    plan = build_plan(routine, events, {u: clip.duration_s for u, clip in clips.items()}, narrators(events, defaults.engine))
-    return Session(routine, plan, clips, counts["synthesised"], counts["cached"], fitted)
+    return Session(routine, lay_out(routine, events, clips, defaults.engine), clips, counts["synthesised"], counts["cached"], fitted)
+
+
+def lay_out(routine: Routine, events: list[Event], clips: Mapping[Utterance, Clip], engine: str | None) -> Plan:
+    """The plan of ``events`` with the lengths of their ``clips`` (``engine``: the default one, recorded with each line)."""
+    return build_plan(routine, events, {u: clip.duration_s for u, clip in clips.items()}, narrators(events, engine))
 
 
 def narrators(events: list[Event], engine: str | None) -> dict[Utterance, Narrator]:

@@ -14,16 +14,17 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from voiceguide import __version__
 from voiceguide.batch.variants import Job
 from voiceguide.errors import RoutineError, VoiceguideError
 from voiceguide.narration.base import Clip
-from voiceguide.plan import Event, Utterance, build_plan, script
+from voiceguide.plan import Event, Utterance, script
+from voiceguide.plan.fit import Fitted
 from voiceguide.registry import DEFAULT_ENGINE
 from voiceguide.routine import Routine
-from voiceguide.session import Planning, Session, check_narration, narrator_settings, planned
+from voiceguide.session import Planning, Session, check_narration, lay_out, narrator_settings, planned
 
 
 @dataclass(frozen=True)
@@ -65,36 +66,43 @@ class _Planning:
     steps: Planning
     wants: list[Utterance]
     error: str = ""
+    clips: dict[Utterance, Clip] = field(default_factory=dict)  # the lines it asked for, as ``prepare`` knows them
+
+    def learn(self, said: Mapping[Line, Said]) -> str:
+        """Take the clips of the lines it wanted; the first error among them, or ""."""
+        for u in self.wants:
+            found = said[Line(u, self.engine)]
+            if found.clip is None:
+                return found.error
+            self.clips[u] = found.clip
+        return ""
 
 
 def plan_sessions(jobs: list[Job], narrate: Narrate) -> tuple[dict[str, Session], dict[str, str], dict[str, list[Line]]]:
-    """Each job's session (by output name), the error of each job that cannot be planned, and the lines each session uses."""
+    """Each job's session (by output name), the error of each job that cannot be planned, and the lines each session uses.
+
+    Each planning is told the durations of the lines it asked for only, as ``prepare`` tells it: a session comes out the
+    same whichever other sessions share its batch.
+    """
     plannings = [_start(job) for job in jobs]
     said: dict[Line, Said] = {}
     done: dict[str, Session] = {}
     errors = {p.job.name: p.error for p in plannings if p.error}
     going = [p for p in plannings if not p.error]
     while going:
-        wanted = [Line(u, p.engine) for p in going for u in p.wants]
-        fresh = list(dict.fromkeys(line for line in wanted if line not in said))
+        fresh = list(dict.fromkeys(line for p in going for u in p.wants if (line := Line(u, p.engine)) not in said))
         said.update(narrate(fresh) if fresh else {})
         still = []
         for p in going:
-            lines = [Line(u, p.engine) for u in p.wants]
-            failed = next((said[line].error for line in lines if said[line].error), "")
+            failed = p.learn(said)
             if failed:
                 errors[p.job.name] = failed
                 continue
             try:
-                p.wants = p.steps.send(_durations(said, p.engine))
+                p.wants = p.steps.send({u: c.duration_s for u, c in p.clips.items()})
                 still.append(p)
             except StopIteration as end:
-                routine, events, fitted = end.value
-                clips = {line.utterance: said[line].clip for line in said if line.engine == p.engine and not said[line].error}
-                used = {e.utterance for e in events if e.utterance is not None}
-                mine = {u: c for u, c in clips.items() if u in used and c is not None}
-                plan = build_plan(routine, events, {u: c.duration_s for u, c in mine.items()})
-                done[p.job.name] = Session(routine, plan, mine, 0, 0, fitted)
+                done[p.job.name] = _session(p, *end.value)
             except VoiceguideError as err:
                 errors[p.job.name] = "; ".join(str(err).splitlines())
         going = still
@@ -103,8 +111,11 @@ def plan_sessions(jobs: list[Job], narrate: Narrate) -> tuple[dict[str, Session]
     return done, errors, uses
 
 
-def _durations(said: Mapping[Line, Said], engine: str) -> dict[Utterance, float]:
-    return {line.utterance: s.clip.duration_s for line, s in said.items() if line.engine == engine and s.clip is not None}
+def _session(p: _Planning, routine: Routine, events: list[Event], fitted: Fitted | None) -> Session:
+    """The planned session: its plan, and the clips of the lines it says."""
+    used = {e.utterance for e in events if e.utterance is not None}
+    clips = {u: c for u, c in p.clips.items() if u in used}
+    return Session(routine, lay_out(routine, events, p.clips, p.engine), clips, 0, 0, fitted)
 
 
 def _start(job: Job) -> _Planning:
