@@ -75,7 +75,7 @@ def cli() -> None:
 
 
 COMMAND_MODULES = {  # each subcommand and the module that registers it
-    "batch": "batch", "build": "build", "cache": "cache", "feed": "feed", "list": "routines", "music": "music", "new": "new",
+    "batch": "batch", "build": "build", "cache": "cache", "feed": "feed", "list": "routines", "listen": "listen", "music": "music", "new": "new",
     "plan": "routines", "play": "play", "say": "say", "studio": "studio", "validate": "routines", "voices": "voices",
 }  # fmt: skip
 

@@ -5,6 +5,7 @@ from voiceguide.cli import (  # noqa: F401
     build,
     cache,
     feed,
+    listen,
     music,
     new,
     play,

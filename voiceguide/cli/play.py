@@ -14,6 +14,7 @@ from voiceguide.durations import format_clock
 
 if TYPE_CHECKING:
     from voiceguide.player.events import EventLog
+    from voiceguide.player.hands_free import Listening
     from voiceguide.player.loop import Outcome, Resume
     from voiceguide.player.screen import Keys
     from voiceguide.routine import Routine
@@ -31,9 +32,18 @@ if TYPE_CHECKING:
     "--events",
     "events_path",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Write what happens to FILE as JSON lines: t, event (start, speech, wait, chapter, pause, resume, end), position_s.",
+    help="Write what happens to FILE as JSON lines: t, event (start, speech, wait, chapter, pause, resume, end; command with --listen), position_s.",
 )
-def play_command(target: str, no_audio: bool, resume: bool | None, events_path: Path | None) -> None:
+@click.option(
+    "--listen",
+    "listen",
+    is_flag=True,
+    help="Act on spoken commands (pause, continue, again, next, back, louder, softer); needs the listen extra.",
+)
+@click.option(
+    "--mic", type=click.Path(path_type=Path, dir_okay=False), help="With --listen: read the microphone from this recording, in real time."
+)
+def play_command(target: str, no_audio: bool, resume: bool | None, events_path: Path | None, listen: bool, mic: Path | None) -> None:
     """Play a session and show where you are: the technique, the words being said,
     the repetition and side, the time left in a hold, and what comes next.
 
@@ -48,8 +58,13 @@ def play_command(target: str, no_audio: bool, resume: bool | None, events_path: 
           the chapter (again: the chapter before) · q quit (the place is remembered)
 
     \b
+    Spoken, with --listen: pause / stop · continue / resume / go on · again / repeat
+          (the start of this repetition or step) · next · back · louder · softer
+
+    \b
     Examples:
       voiceguide play gentle-foot-unwind
+      voiceguide play gentle-foot-unwind --listen
       voiceguide play output/gentle-foot-unwind.mp3 --no-audio
     """
     from voiceguide.plan import load_routine
@@ -65,13 +80,14 @@ def play_command(target: str, no_audio: bool, resume: bool | None, events_path: 
     choice: Resume = "ask" if resume is None else "yes" if resume else "no"
     routine = None if is_audio(target) else load_routine(find_routine(target))
     audio = Path(target) if routine is None else _routine_audio(routine)
+    listening = _listening(mic) if listen or mic is not None else None
     with EventLog(events_path) as events:
         if audio is None:
             assert routine is not None
-            outcome = _play_ahead(routine, no_audio, keys, choice, events)
+            outcome = _play_ahead(routine, no_audio, keys, choice, events, listening)
         else:
             output: Output = Silent() if no_audio else Speaker(audio)
-            outcome = Player(open_audio(audio), output, sys.stdout, keys, Positions.default(), events).run(choice)
+            outcome = Player(open_audio(audio), output, sys.stdout, keys, Positions.default(), events, listening=listening).run(choice)
     name = str(audio) if audio is not None else routine.source.name if routine is not None else target
     if outcome.finished:
         terminal.echo(f"played {name} to the end ({format_clock(outcome.position_s)})")
@@ -81,7 +97,17 @@ def play_command(target: str, no_audio: bool, resume: bool | None, events_path: 
         raise click.exceptions.Exit(130)
 
 
-def _play_ahead(routine: Routine, no_audio: bool, keys: Keys | None, choice: Resume, events: EventLog) -> Outcome:
+def _listening(mic: Path | None) -> Listening | None:
+    """The detector on the microphone (or ``mic``), with this person's calibration; None, said in one line, when it cannot listen."""
+    from voiceguide.cli.listen import stored_thresholds
+    from voiceguide.player.hands_free import open_listening
+
+    return open_listening(mic, stored_thresholds(), lambda line: terminal.echo(line, err=True))
+
+
+def _play_ahead(
+    routine: Routine, no_audio: bool, keys: Keys | None, choice: Resume, events: EventLog, listening: Listening | None
+) -> Outcome:
     """Play the routine while it is narrated: speaking starts with its first line, every clip goes to the cache."""
     import tempfile
 
@@ -109,9 +135,8 @@ def _play_ahead(routine: Routine, no_audio: bool, keys: Keys | None, choice: Res
     output: Output = Silent() if no_audio else StreamSpeaker(lambda at: feed(ahead, at), CHANNELS, SAMPLE_RATE)
     try:
         ahead.start()
-        return Player(Playable(routine.source, ahead.track(), True), output, sys.stdout, keys, Positions.default(), events, ahead).run(
-            choice
-        )
+        playable = Playable(routine.source, ahead.track(), True)
+        return Player(playable, output, sys.stdout, keys, Positions.default(), events, ahead, listening).run(choice)
     finally:
         ahead.stop()
 

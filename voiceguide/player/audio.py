@@ -8,13 +8,12 @@ device that is not there ends in ``NoAudioDevice``: one line that suggests ``--n
 from __future__ import annotations
 
 import contextlib
-import os
-import sys
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
 from voiceguide.errors import VoiceguideError
+from voiceguide.terminal import quiet_stderr
 
 DECODES = (".mp3", ".flac", ".ogg", ".wav")
 RESUME_SLACK_S = 0.25  # resuming this close to where the sound stopped continues it instead of seeking again
@@ -39,9 +38,68 @@ class Output(Protocol):
 
     def close(self) -> None: ...
 
+    @property
+    def gain_db(self) -> float: ...
 
-class Silent:
-    """No sound: the display alone (``--no-audio``)."""
+    def set_gain_db(self, gain_db: float) -> None: ...
+
+    def earcon(self, rising: bool = True) -> None: ...
+
+
+GAIN_RANGE_DB = (-24.0, 9.0)  # "softer" and "louder" stay within these
+
+
+class Adjustable:
+    """The volume ("louder", "softer") and the earcon of an output; the earcon plays on a second device, opened on first use."""
+
+    _gain_db = 0.0
+    _earcons: Any = None
+    sounds = True  # False: the volume is only remembered and the earcon not played (no sound device)
+
+    @property
+    def gain_db(self) -> float:
+        return self._gain_db
+
+    def set_gain_db(self, gain_db: float) -> None:
+        self._gain_db = min(max(gain_db, GAIN_RANGE_DB[0]), GAIN_RANGE_DB[1])
+
+    def earcon(self, rising: bool = True) -> None:
+        """Play the short "heard you" sound over (or instead of) the session."""
+        if not self.sounds:
+            return
+        from voiceguide.listen.earcon import RATE, earcon
+
+        miniaudio = _miniaudio()
+        try:
+            with quiet_stderr():
+                if self._earcons is None:
+                    self._earcons = miniaudio.PlaybackDevice(
+                        nchannels=1, sample_rate=RATE, buffersize_msec=BUFFER_MS, app_name="voiceguide"
+                    )
+                self._earcons.stop()
+                self._earcons.start(_once(earcon(rising).tobytes()))
+        except miniaudio.MiniaudioError:
+            pass  # the earcon is a courtesy; the command is on screen
+
+    def _close_earcons(self) -> None:
+        if self._earcons is not None:
+            self._earcons.close()
+
+    def _gained(self, source: Generator[Any, int, None]) -> Generator[Any, int, None]:
+        """Hands on what ``source`` (started) gives, at the output's volume."""
+        wanted = yield b""
+        while True:
+            try:
+                chunk = source.send(wanted)
+            except StopIteration:
+                return
+            wanted = yield _scaled(chunk, 10 ** (self._gain_db / 20)) if self._gain_db else chunk
+
+
+class Silent(Adjustable):
+    """No sound: the display alone (``--no-audio``); the volume is only remembered."""
+
+    sounds = False
 
     def start(self, position_s: float) -> float:
         return position_s
@@ -65,7 +123,7 @@ def decode_stream(path: Path, position_s: float = 0.0, frames: int = 1024) -> tu
     return stream, info.sample_rate, info.nchannels
 
 
-class Speaker:
+class Speaker(Adjustable):
     """Plays one audio file on the default output device."""
 
     def __init__(self, path: Path) -> None:
@@ -89,7 +147,7 @@ class Speaker:
             self._feed = self._counting(source)
             next(self._feed)
             self._from_s, self._frames = position_s, 0
-        with _quiet_stderr():
+        with quiet_stderr():
             self._device.start(self._feed)
         return position_s
 
@@ -98,6 +156,7 @@ class Speaker:
 
     def close(self) -> None:
         self._device.close()
+        self._close_earcons()
 
     def _next_s(self) -> float:
         return self._from_s + self._frames / self.rate
@@ -111,20 +170,20 @@ class Speaker:
             except StopIteration:
                 return
             self._frames += len(chunk) // self.channels
-            wanted = yield chunk
+            wanted = yield _scaled(chunk, 10 ** (self._gain_db / 20)) if self._gain_db else chunk
 
 
 def open_device(channels: int, rate: int) -> Any:
     """The default output device for 16-bit sound; NoAudioDevice when there is none."""
     miniaudio = _miniaudio()
     try:
-        with _quiet_stderr():  # ALSA prints pages of complaints on a machine without sound
+        with quiet_stderr():  # ALSA prints pages of complaints on a machine without sound
             return miniaudio.PlaybackDevice(nchannels=channels, sample_rate=rate, buffersize_msec=BUFFER_MS, app_name="voiceguide")
     except miniaudio.MiniaudioError:
         raise NoAudioDevice("no audio output device found", hint=NO_AUDIO_HINT) from None
 
 
-class StreamSpeaker:
+class StreamSpeaker(Adjustable):
     """Plays sound made while it plays: ``make(position_s)`` gives a started miniaudio generator of 16-bit frames from there."""
 
     def __init__(self, make: Callable[[float], Generator[Any, int, None]], channels: int, rate: int) -> None:
@@ -134,8 +193,10 @@ class StreamSpeaker:
     def start(self, position_s: float) -> float:
         source = self._make(position_s)
         next(source)
-        with _quiet_stderr():
-            self._device.start(source)
+        feed = self._gained(source)
+        next(feed)
+        with quiet_stderr():
+            self._device.start(feed)
         return position_s
 
     def stop(self) -> None:
@@ -143,6 +204,27 @@ class StreamSpeaker:
 
     def close(self) -> None:
         self._device.close()
+        self._close_earcons()
+
+
+def _scaled(chunk: Any, factor: float) -> Any:
+    """16-bit samples times ``factor``, clipped."""
+    import array
+
+    import numpy as np
+
+    samples = np.frombuffer(chunk, dtype=np.int16).astype(np.float32) * factor
+    return array.array("h", np.clip(samples, -32768, 32767).astype(np.int16).tobytes())
+
+
+def _once(pcm: bytes) -> Generator[bytes, int, None]:
+    """A device feed that hands over ``pcm`` once, then silence."""
+    sent = 0
+    wanted = yield b""
+    while True:
+        frames = pcm[sent : sent + wanted * 2]
+        sent += len(frames)
+        wanted = yield frames + bytes(wanted * 2 - len(frames))
 
 
 def _miniaudio() -> Any:
@@ -160,22 +242,3 @@ def _decoding(path: Path) -> Iterator[None]:
         yield
     except _miniaudio().DecodeError as err:
         raise PlaybackError(f"cannot decode {path} ({err})", hint="rebuild it, or add --no-audio") from None
-
-
-@contextlib.contextmanager
-def _quiet_stderr() -> Iterator[None]:
-    """Send what C libraries write to file descriptor 2 to the null device for a moment."""
-    try:
-        sys.stderr.flush()
-        saved = os.dup(2)
-    except (OSError, ValueError):
-        yield
-        return
-    null = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(null, 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(null)

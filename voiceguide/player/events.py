@@ -9,7 +9,8 @@ in the session), and what that event adds::
 
 The player writes ``start``, ``speech`` (a line starts to sound), ``wait`` (playback
 waited this long for the narrator), ``chapter`` (with ``title``), ``pause``, ``resume``
-and ``end`` (with ``finished``). Other parts of voiceguide may add events of their own
+and ``end`` (with ``finished``); with ``--listen``, ``command`` (with ``command``, ``score``, and
+``to_s`` where it moved the session). Other parts of voiceguide may add events of their own
 through the same ``EventLog.write``; readers skip events they do not know.
 A line is written whole and flushed before ``write`` returns, from any thread.
 """

@@ -15,12 +15,15 @@ from voiceguide.durations import format_clock
 from voiceguide.player.audio import Output
 from voiceguide.player.clock import SessionClock
 from voiceguide.player.events import EventLog
+from voiceguide.player.hands_free import WORDS, Listening
 from voiceguide.player.positions import Positions
 from voiceguide.player.screen import ANSWERS, KEY_NAMES, Keys, LineLog, Screen, View, screen_lines
 from voiceguide.player.source import Playable
-from voiceguide.player.timeline import Track, moment, next_chapter, previous_target
+from voiceguide.player.timeline import Track, again_target, moment, next_chapter, previous_target
 
 TICK_S = 0.1  # redraw at most ten times a second
+VOLUME_STEP_DB = 3.0  # "louder" / "softer"
+NOTICE_S = 3.0  # a heard command stays on screen this long
 Resume = Literal["ask", "yes", "no"]
 WAITING = "Waiting for the narrator …"
 
@@ -61,6 +64,7 @@ class Player:
         positions: Positions,
         events: EventLog | None = None,
         ahead: Growing | None = None,
+        listening: Listening | None = None,
     ) -> None:
         self.playable = playable
         self.ahead = ahead
@@ -75,6 +79,8 @@ class Player:
         self.clock = SessionClock(self.track.duration_s)
         chapters = ahead.chapter_count if ahead is not None else len(self.track.chapters)
         self.view = View(self.track.title, chapters, full=playable.full)
+        self.listening = listening
+        self._notice_until = 0.0
 
     def run(self, resume: Resume = "ask") -> Outcome:
         interactive = self.keys is not None and self.out.isatty()
@@ -91,6 +97,8 @@ class Player:
         finally:
             self.output.stop()
             self.output.close()
+            if self.listening is not None:
+                self.listening.close()
 
     def _start_at(self, resume: Resume, screen: Screen | None) -> float | None:
         """Where to begin: the remembered position if wanted (asked on screen), else 0; None to quit."""
@@ -113,6 +121,8 @@ class Player:
         self.clock.seek(self.output.start(start_s))
         self.clock.play()
         self.events.write("start", self.clock.position())
+        if self.listening is not None:
+            self.listening.start(self.clock, lambda: self.track)
         try:
             while True:
                 key = self.keys.read(TICK_S) if self.keys is not None and screen is not None else _wait(TICK_S)
@@ -120,10 +130,13 @@ class Player:
                     return self._stop(finished=False)
                 if self.ahead is not None and not self._caught_up(screen, log):
                     return self._stop(finished=False)
+                for command in self.listening.poll() if self.listening is not None else []:
+                    self._obey(command.command, command.score, log)
                 m = moment(self.track, self.clock.position())
                 self._tell(m.position_s, m.chapter, m.chapter_title)
                 if screen is not None:
-                    view = replace(self.view, paused=not self.clock.running and not m.finished)
+                    notice = self.view.notice if _now() < self._notice_until else ""
+                    view = replace(self.view, paused=not self.clock.running and not m.finished, notice=notice)
                     screen.draw(screen_lines(m, view, screen.width(), screen.glyphs))
                 elif log is not None:
                     log.show(m)
@@ -152,6 +165,34 @@ class Player:
                 target = self.output.start(target)
             self.clock.seek(target)
         return action
+
+    def _obey(self, command: str, score: float, log: LineLog | None) -> None:
+        """Act on a spoken command as its key would (pause and continue, next, back), or go "again", or change the volume."""
+        position = self.clock.position()
+        if command in ("pause", "continue"):
+            if self.clock.running == (command == "pause"):
+                self._press("space")
+        elif command in ("next", "back"):
+            self._press(command)
+        elif command == "again":
+            target = again_target(self.track, position)
+            if self.clock.running:
+                self.output.stop()
+                target = self.output.start(target)
+            self.clock.seek(target)
+        else:
+            self.output.set_gain_db(self.output.gain_db + (VOLUME_STEP_DB if command == "louder" else -VOLUME_STEP_DB))
+        moved = {"to_s": round(self.clock.position(), 3)} if command in ("again", "next", "back") else {}
+        self.events.write("command", position, command=command, score=round(score, 3), **moved)
+        if self.listening is not None:
+            self.listening.hush()
+        self.output.earcon(rising=command != "pause")
+        words = f"heard “{command}”: {WORDS[command]}"
+        self.view = replace(self.view, notice=words)
+        self._notice_until = _now() + NOTICE_S
+        if log is not None:
+            log.stream.write(f"{format_clock(position):>9}  ({words})\n")
+            log.stream.flush()
 
     def _stop(self, finished: bool) -> Outcome:
         position = self.clock.position()
@@ -209,6 +250,12 @@ class Player:
             if found.kind == "speech" and found.text:
                 self.events.write("speech", position_s, text=found.text)
         self._seen = (chapter, item)
+
+
+def _now() -> float:
+    import time
+
+    return time.monotonic()
 
 
 def _wait(seconds: float) -> str | None:

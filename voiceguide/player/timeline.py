@@ -184,6 +184,29 @@ def previous_target(track: Track, t: float, grace_s: float = RESTART_GRACE_S) ->
     return track.chapters[chapter - 1].start_s
 
 
+def again_target(track: Track, t: float) -> float:
+    """Where "again" goes from ``t``: the start of the repetition playing (its count), else of the step (its line)."""
+    index = track.item_at(t)
+    chapter = track.chapter_at(t)
+    chapter_start = track.chapters[chapter].start_s if chapter >= 0 else 0.0
+    if index < 0:
+        return chapter_start
+    items = track.items
+    item = items[index]
+    if item.repetition > 0:
+        while index > 0 and items[index - 1].start_s >= chapter_start and (items[index - 1].repetition, items[index - 1].side) == (
+            item.repetition, item.side,
+        ):  # fmt: skip
+            index -= 1
+        return items[index].start_s
+    for earlier in reversed(items[: index + 1]):
+        if earlier.start_s < chapter_start:
+            break
+        if earlier.kind == "speech":
+            return earlier.start_s
+    return chapter_start
+
+
 def _last_words(track: Track, index: int, chapter: int) -> str | None:
     """The last line said before item ``index``, if it was said in the same chapter."""
     start = track.chapters[chapter].start_s if chapter >= 0 else 0.0
