@@ -95,6 +95,21 @@ def test_write_hear_build_follow_and_download(studio, browser, tmp_path):
     browser.find_element("id", "save").click()
     until(browser, lambda b: b.find_element("id", "save-status").text == "Saved.")
 
+    # The length slider reaches what the routine can be fitted to; moving it sets the build's length and the timeline.
+    slider = by_testid(browser, "length-slider")
+    until(browser, lambda b: slider.is_displayed() and b.find_element("id", "timeline-total").text)
+    low, high, now = (int(slider.get_property(k)) for k in ("min", "max", "value"))
+    assert low < now < high
+    total = browser.find_element("id", "timeline-total").text
+    browser.execute_script(
+        "const s = arguments[0]; s.value = arguments[1]; s.dispatchEvent(new Event('input')); s.dispatchEvent(new Event('change'));",
+        slider,
+        high,
+    )
+    length = browser.find_element("css selector", '#build-form [name="length"]')
+    until(browser, lambda b: length.get_property("value") == f"{high}s" and b.find_element("id", "timeline-total").text != total)
+    length.clear()
+
     # Hear one line before building.
     browser.find_element("id", "say-text").send_keys("Cup the heel and hold it.")
     browser.find_element("id", "say-button").click()

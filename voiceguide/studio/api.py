@@ -95,7 +95,8 @@ async def plan(request: Request) -> Response:
     data = await body(request, "yaml")
     s = studio(request)
     who = narrator(data.get("options", {}))
-    return JSONResponse(await run_in_threadpool(plan_json, data["yaml"], s.source_for(data.get("name")), s.folders, who))
+    reach = data.get("reach") is True
+    return JSONResponse(await run_in_threadpool(plan_json, data["yaml"], s.source_for(data.get("name")), s.folders, who, reach))
 
 
 async def say(request: Request) -> Response:

@@ -57,12 +57,26 @@ def problem_json(problem: Problem) -> dict[str, object]:
     return {"line": problem.line, "column": problem.column, "message": problem.message, "hint": problem.hint}
 
 
-def plan_json(text: str, source: Path, folders: Folders, who: Narrator) -> dict[str, object]:
-    """What ``plan --json`` prints for this text (lines are narrated, or taken from the cache)."""
+def plan_json(text: str, source: Path, folders: Folders, who: Narrator, reach: bool = False) -> dict[str, object]:
+    """What ``plan --json`` prints for this text (lines are narrated, or taken from the cache).
+
+    ``reach``: also the shortest and longest session the routine can be fitted to (for the length slider).
+    """
+    from voiceguide.errors import VoiceguideError
     from voiceguide.session import prepare
 
     routine = routine_of(text, source, folders)
-    return prepare(routine, voice=who.voice, rate=who.rate, engine=who.engine, length_s=who.length_s).to_json()
+    session = prepare(routine, voice=who.voice, rate=who.rate, engine=who.engine, length_s=who.length_s)
+    answer = session.to_json()
+    if reach:
+        fitted = session.fit
+        try:  # fitted to its own length: the same lines (from the cache), and what the routine allows
+            fitted = fitted or prepare(routine, voice=who.voice, rate=who.rate, engine=who.engine, length_s=session.plan.duration_s).fit
+        except VoiceguideError:
+            fitted = None
+        if fitted is not None:
+            answer["reach"] = {"shortest_s": round(fitted.shortest_s, 3), "longest_s": round(fitted.longest_s, 3)}
+    return answer
 
 
 def say_wav(text: str, who: Narrator) -> bytes:

@@ -218,9 +218,28 @@
       checkTimer = setTimeout(check, CHECK_AFTER_MS);
     }
 
+    // The length slider: within what the routine can be fitted to; moving it sets the build's length.
+    const slider = $("length-slider");
+    const lengthField = $("build-form").elements.namedItem("length");
+    slider.addEventListener("input", () => {
+      $("length-shown").textContent = clock(Number(slider.value));
+    });
+    slider.addEventListener("change", () => {
+      lengthField.value = `${Math.round(Number(slider.value))}s`;
+      timeline();
+    });
+
     async function timeline() {
       try {
-        const plan = await api("POST", "/api/plan", { yaml: yaml.value, name });
+        const length = lengthField.value.trim();
+        const plan = await api("POST", "/api/plan", { yaml: yaml.value, name, reach: true, options: length ? { length } : {} });
+        if (plan.reach) {
+          slider.min = String(Math.ceil(plan.reach.shortest_s));
+          slider.max = String(Math.floor(Math.min(plan.reach.longest_s, 4 * plan.duration_s + 60)));
+          slider.value = String(Math.round(plan.duration_s));
+          $("length-shown").textContent = clock(plan.duration_s);
+          $("length-label").hidden = false;
+        }
         $("timeline-total").textContent = `${clock(plan.duration_s)} in all`;
         $("timeline").replaceChildren(
           ...plan.chapters.map((c) => {
