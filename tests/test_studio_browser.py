@@ -109,6 +109,8 @@ def test_write_hear_build_follow_and_download(studio, browser, tmp_path):
     length = browser.find_element("css selector", '#build-form [name="length"]')
     until(browser, lambda b: length.get_property("value") == f"{high}s" and b.find_element("id", "timeline-total").text != total)
     length.clear()
+    length.send_keys("\t")  # leaving the field: the timeline is the routine's own again
+    until(browser, lambda b: b.find_element("id", "timeline-total").text == total)
 
     # Hear one line before building.
     browser.find_element("id", "say-text").send_keys("Cup the heel and hold it.")

@@ -228,6 +228,7 @@
       lengthField.value = `${Math.round(Number(slider.value))}s`;
       timeline();
     });
+    lengthField.addEventListener("change", timeline);
 
     async function timeline() {
       try {
