@@ -16,13 +16,14 @@ from voiceguide.language import language
 from voiceguide.narration import upkeep
 from voiceguide.narration.cache import cache_root
 from voiceguide.output import Outputs
-from voiceguide.plan import Plan, load_routine
+from voiceguide.plan import Plan, chapters_problem, load_routine
 from voiceguide.progress import Progress
 from voiceguide.render.beds import NONE, MusicBed, MusicChoice
 from voiceguide.render.metadata import Metadata
 from voiceguide.render.pipeline import render_session
 from voiceguide.render.settings import DEFAULT_TARGET_LUFS, Codec, MixSettings
 from voiceguide.routine import Routine, find_routine
+from voiceguide.routine.limits import RoutineLimitError
 from voiceguide.session import Session, prepare
 from voiceguide.user_defaults import user_defaults
 
@@ -86,6 +87,9 @@ def build(
     timings: dict[str, float] = {}
     routine = routine_arg if isinstance(routine_arg, Routine) else load_routine(find_routine(str(routine_arg)))
     codec = options.codec()
+    too_many = chapters_problem(routine, [codec.fmt])  # refused before anything is narrated
+    if too_many is not None:
+        raise RoutineLimitError([too_many])
     destination = audio_path(routine.name, options.output, codec.fmt)
     music = music_choice(routine, options)
     inputs = [routine.source, *([music] if isinstance(music, Path) else []), *([routine.cover] if routine.cover else [])]

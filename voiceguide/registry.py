@@ -54,6 +54,7 @@ class FormatKind:
     tags: str
     bitrate: str = ""  # default bitrate; empty for lossless formats
     feed: bool = False  # podcast apps play it as an episode
+    chapter_table: tuple[str, int] = ("ID3 CTOC", 255)  # what lists its chapters, and how many it can hold
 
     @property
     def suffix(self) -> str:
@@ -101,6 +102,10 @@ BEDS: dict[str, BedKind] = {
 DEFAULT_BED = "pad"  # the generated bed a routine gets unless it names another (voiceguide music lists them)
 
 _AAC = ("-c:a", "aac", "-aac_coder", "fast")
+# Chapter tables: ID3's CTOC counts its entries in one byte; so does the Nero chpl atom (ffmpeg writes the first 255;
+# the QuickTime chapter track beside it would hold more); Vorbis comments number them CHAPTER001 to CHAPTER999.
+_CHPL = ("MP4 chpl", 255)
+_VORBIS = ("Vorbis CHAPTERnnn", 999)
 _OPUS = ("-c:a", "libopus", "-compression_level", "5")
 FORMATS: dict[str, FormatKind] = {
     f.name: f
@@ -108,13 +113,15 @@ FORMATS: dict[str, FormatKind] = {
         FormatKind("mp3", ("-c:a", "libmp3lame"), "mp3", "mp3", "mp3", "audio/mpeg", f"{_TAGS}:tag_mp3", "128k", feed=True),
         # an audiobook: MP4 with chapters. ffmpeg's fast AAC search: half the CPU of its default (twoloop) and, on
         # speech over a bed at 128k, PESQ-WB 4.58 against 4.43 (docs/performance.md)
-        FormatKind("m4b", _AAC, "ipod", "adts", "aac", "audio/x-m4b", f"{_TAGS}:tag_m4b", "128k"),
-        FormatKind("m4a", _AAC, "ipod", "adts", "aac", "audio/x-m4a", f"{_TAGS}:tag_m4a", "128k", feed=True),
-        FormatKind("flac", ("-c:a", "flac"), "flac", "flac", "flac", "audio/flac", f"{_TAGS}:tag_flac"),
+        FormatKind("m4b", _AAC, "ipod", "adts", "aac", "audio/x-m4b", f"{_TAGS}:tag_m4b", "128k", chapter_table=_CHPL),
+        FormatKind("m4a", _AAC, "ipod", "adts", "aac", "audio/x-m4a", f"{_TAGS}:tag_m4a", "128k", feed=True, chapter_table=_CHPL),
+        FormatKind("flac", ("-c:a", "flac"), "flac", "flac", "flac", "audio/flac", f"{_TAGS}:tag_flac", chapter_table=_VORBIS),
         # Ogg Opus (RFC 7845: audio/ogg); 48 kHz. 80k at complexity 5 (about 87 kbit/s on a session): PESQ-WB 4.44, 0.6× the
         # CPU of 96k at complexity 10 (117 kbit/s, 4.52), better than 64k at 10 (81 kbit/s, 4.38) (docs/performance.md)
-        FormatKind("opus", _OPUS, "opus", "opus", "ogg", "audio/ogg", f"{_TAGS}:tag_opus", "80k", feed=True),
-        FormatKind("ogg", ("-c:a", "libvorbis"), "ogg", "ogg", "ogg", "audio/ogg", f"{_TAGS}:tag_ogg", "128k", feed=True),  # Ogg Vorbis
+        FormatKind("opus", _OPUS, "opus", "opus", "ogg", "audio/ogg", f"{_TAGS}:tag_opus", "80k", feed=True, chapter_table=_VORBIS),
+        FormatKind(
+            "ogg", ("-c:a", "libvorbis"), "ogg", "ogg", "ogg", "audio/ogg", f"{_TAGS}:tag_ogg", "128k", feed=True, chapter_table=_VORBIS
+        ),  # Ogg Vorbis
         FormatKind("wav", ("-c:a", "pcm_s16le"), "wav", "wav", "wav", "audio/wav", f"{_TAGS}:tag_wav"),
     )
 }

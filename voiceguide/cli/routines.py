@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import click
 
-from voiceguide import terminal
+from voiceguide import registry, terminal
 from voiceguide.cli import cli
 from voiceguide.cli.options import engine_option, length_option, rate_option, voice_option
 from voiceguide.durations import format_clock
 from voiceguide.errors import RoutineError
 from voiceguide.export.artwork import cover_warning
-from voiceguide.plan import load_routine
+from voiceguide.plan import chapters_problem, load_routine
 from voiceguide.progress import Progress
 from voiceguide.routine import builtin_routines, find_routine
 from voiceguide.session import check_narration, prepare
@@ -18,7 +18,11 @@ from voiceguide.session import check_narration, prepare
 
 @cli.command()
 @click.argument("files", nargs=-1, required=True, metavar="FILE...")
-def validate(files: tuple[str, ...]) -> None:
+@click.option(
+    "--format", "formats", multiple=True, type=click.Choice(registry.format_names()),
+    help=f"Check that the session fits this format's chapter table too (repeatable; default {registry.DEFAULT_FORMAT}).",
+)  # fmt: skip
+def validate(files: tuple[str, ...], formats: tuple[str, ...]) -> None:
     """Check routine files; print every problem as FILE:LINE:COL: what — how to fix.
 
     Exits 0 when all files are valid, 1 otherwise.
@@ -27,7 +31,8 @@ def validate(files: tuple[str, ...]) -> None:
     for name in files:
         try:
             loaded = load_routine(find_routine(name))
-            found = check_narration(loaded)
+            too_many = chapters_problem(loaded, formats or [registry.DEFAULT_FORMAT])
+            found = [too_many] if too_many is not None else check_narration(loaded)
             warning = cover_warning(loaded)
         except RoutineError as err:
             found, warning = err.problems, None
@@ -60,14 +65,22 @@ def list_routines() -> None:
 @rate_option
 @engine_option
 @length_option
-def plan(routine: str, as_json: bool, voice: str | None, rate: int | None, engine: str | None, length_s: float | None) -> None:
+@click.option(
+    "--format", "fmt", type=click.Choice(registry.format_names()), default=registry.DEFAULT_FORMAT, show_default=True,
+    help="Refuse a session whose chapters this format's chapter table cannot hold, before anything is narrated.",
+)  # fmt: skip
+def plan(routine: str, as_json: bool, voice: str | None, rate: int | None, engine: str | None, length_s: float | None, fmt: str) -> None:
     """Show the session's timeline: when each line is said and each pause held.
 
     ROUTINE is a routine file or a built-in routine's name. Timings come from the
     real narrator (clips are cached, so the second run is fast). With --length (or
     the routine's length:), the values chosen to fit are shown first.
     """
-    session = prepare(routine, voice=voice, rate=rate, engine=engine, progress=Progress(), length_s=length_s)
+    loaded = load_routine(find_routine(routine))
+    too_many = chapters_problem(loaded, [fmt])
+    if too_many is not None:
+        raise RoutineError([too_many])
+    session = prepare(loaded, voice=voice, rate=rate, engine=engine, progress=Progress(), length_s=length_s)
     for warning in session.fit.warnings() if session.fit else ():
         terminal.echo(f"warning: {warning}", err=True)
     p = session.plan

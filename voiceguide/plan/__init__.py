@@ -6,7 +6,7 @@ chooses holds, pauses and repetitions within their ranges to reach a length, and
 narrated. Loads nothing of narration or rendering, and no command line.
 """
 
-from voiceguide.plan.checked import load_routine, session_size_problem, spoken_line
+from voiceguide.plan.checked import chapters_problem, load_routine, session_size_problem, spoken_line
 from voiceguide.plan.planner import (
     NO_OVERRIDES,
     Chapter,
@@ -44,6 +44,7 @@ __all__ = [
     "Utterance",
     "build_plan",
     "chapter_titles",
+    "chapters_problem",
     "iter_script",
     "load_routine",
     "repetition_cue",

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from voiceguide import registry
 from voiceguide.durations import format_duration
 from voiceguide.errors import Problem
 from voiceguide.plan.fit import at_repetitions
@@ -25,14 +26,40 @@ def load_routine(path: Path | str) -> Routine:
     return checked_session(read_routine(path))
 
 
-def checked_session(routine: Routine) -> Routine:
-    """The routine, once the session it makes is known to be within the limits; RoutineLimitError otherwise."""
+def checked_session(routine: Routine, formats: Iterable[str] = ()) -> Routine:
+    """The routine, once the session it makes is known to be within the limits and its chapters fit the chapter
+    tables of ``formats`` (else of the format that holds most); RoutineLimitError otherwise."""
     size_problem = session_size_problem(routine)
     if size_problem is None and any(t.repetitions_range for t in routine.techniques):
         size_problem = session_size_problem(at_repetitions(routine, 1), with_silence=False)
+    if size_problem is None:
+        size_problem = chapters_problem(routine, formats)
     if size_problem is not None:
         raise RoutineLimitError([size_problem])
     return routine
+
+
+def chapters_problem(routine: Routine, formats: Iterable[str] = ()) -> Problem | None:
+    """A problem, at the first chapter too many, if the session has more chapters than a format's chapter table holds.
+
+    ``formats``: names from the registry; none: only what the roomiest format holds (a routine no format can carry).
+    """
+    tables = [(name, *registry.FORMATS[name].chapter_table) for name in formats if name in registry.FORMATS]
+    if not tables:
+        tables = [max(((n, *f.chapter_table) for n, f in registry.FORMATS.items()), key=lambda t: t[2])]
+    name, table, most = min(tables, key=lambda t: t[2])
+    if len(routine.techniques) + 2 <= most:  # an opening, the techniques, a closing: the most a session has
+        return None
+    used = sorted({event.chapter for event in iter_script(routine, respelled=False)})
+    if len(used) <= most:
+        return None
+    roomier = sorted({f"{n.upper()} ({f.chapter_table[1]:,})" for n, f in registry.FORMATS.items() if f.chapter_table[1] > most})
+    return Problem(
+        routine.source, chapter_line(routine, used[most]), 1,
+        f"the session has {len(used):,} chapters, more than {name.upper()}'s chapter table ({table}) holds ({most:,}):"
+        f" this is chapter {most + 1:,}",
+        "join techniques or split the routine" + (f"; formats that hold more: {', '.join(roomier)}" if roomier else ""),
+    )  # fmt: skip
 
 
 def session_size_problem(routine: Routine, with_silence: bool = True) -> Problem | None:
