@@ -80,6 +80,7 @@ def test_music_lists_the_beds_as_json() -> None:
     "module",
     ["voiceguide.render.settings", "voiceguide.registry", "voiceguide.render.beds", "voiceguide.routine", "voiceguide.cli.music"],
 )
+@pytest.mark.slow  # a fresh interpreter each; lint-imports (no cycle between siblings) keeps this in the fast checks
 def test_each_module_that_knows_the_beds_imports_first(module: str) -> None:
     """The beds' names are read by the routine loader and the render stage alike: no import cycle, whichever comes first."""
     subprocess.run([sys.executable, "-c", f"import {module}"], check=True, timeout=60)

@@ -99,7 +99,9 @@ def stereo(path: Path) -> None:
         w.writeframes(b"\0\0" * 2000)
 
 
-@pytest.mark.parametrize("damage", [truncate, garble, empty, stereo])
+@pytest.mark.parametrize(
+    "damage", [truncate, *(pytest.param(d, marks=pytest.mark.slow) for d in (garble, empty, stereo))]
+)  # each narrates again: one kind in the fast layer
 def test_damaged_clip_is_synthesised_again(damage: object) -> None:
     u = say()
     clip = narrate([u])[u]

@@ -288,6 +288,7 @@ def test_captions_of_a_real_plan(tiny_routine: Path) -> None:
         assert " ".join(lines) == cue.text
 
 
+@pytest.mark.slow  # narrates a whole built-in routine; the caption rules have fast tests of their own above
 def test_no_caption_under_a_second_inside_a_longer_line_of_a_built_in_routine() -> None:
     """The issue's measure on a built-in routine with the real narrator: 48 of 122 captions were under a second."""
     from voiceguide.plan import load_routine

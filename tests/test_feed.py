@@ -163,6 +163,7 @@ def test_podcast_elements_only_for_side_files_that_exist(site: Path) -> None:
     assert without.find(f"{{{PODCAST}}}transcript") is None
 
 
+@pytest.mark.slow  # builds a session again
 def test_guid_is_stable_across_runs_and_rebuilds(site: Path, tmp_path: Path) -> None:
     info = FeedInfo("Foot care", BASE)
     write_feed(site, info, tmp_path / "first.xml")

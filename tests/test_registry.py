@@ -36,6 +36,7 @@ def test_every_format_is_a_suffix_the_player_plays() -> None:
     assert set(registry.feed_formats()) <= set(registry.FORMATS)
 
 
+@pytest.mark.slow  # four runs of the command
 def test_an_engine_a_bed_and_a_format_added_to_the_registry_are_validated_and_listed(tmp_path: Path) -> None:
     (tmp_path / "r.yaml").write_text(ROUTINE, encoding="utf-8")
     assert voiceguide("validate", "r.yaml", cwd=tmp_path).returncode == 0
