@@ -69,7 +69,9 @@ def _check(name: str, fitted_or_error: object) -> None:
     assert fitted_or_error.warnings() == []  # type: ignore[attr-defined]  # every value has a range
 
 
-@pytest.mark.parametrize("minutes", LENGTHS_MIN)
+@pytest.mark.parametrize(
+    "minutes", [m if m in (5, 60) else pytest.param(m, marks=pytest.mark.slow) for m in LENGTHS_MIN]
+)  # the shortest and the longest in the fast layer
 @pytest.mark.parametrize("name", list(builtin_routines()))
 def test_builtin_routines_fit_with_holds_of_2s_or_refuse_in_one_line(name, minutes):
     routine = load_routine(builtin_routines()[name])
