@@ -54,6 +54,7 @@ class FormatKind:
     tags: str
     bitrate: str = ""  # default bitrate; empty for lossless formats
     feed: bool = False  # podcast apps play it as an episode
+    apple: bool = False  # and Apple Podcasts among them
     chapter_table: tuple[str, int] = ("ID3 CTOC", 255)  # what lists its chapters, and how many it can hold
 
     @property
@@ -110,11 +111,13 @@ _OPUS = ("-c:a", "libopus", "-compression_level", "5")
 FORMATS: dict[str, FormatKind] = {
     f.name: f
     for f in (
-        FormatKind("mp3", ("-c:a", "libmp3lame"), "mp3", "mp3", "mp3", "audio/mpeg", f"{_TAGS}:tag_mp3", "128k", feed=True),
+        FormatKind("mp3", ("-c:a", "libmp3lame"), "mp3", "mp3", "mp3", "audio/mpeg", f"{_TAGS}:tag_mp3", "128k", feed=True, apple=True),
         # an audiobook: MP4 with chapters. ffmpeg's fast AAC search: half the CPU of its default (twoloop) and, on
         # speech over a bed at 128k, PESQ-WB 4.58 against 4.43 (docs/performance.md)
         FormatKind("m4b", _AAC, "ipod", "adts", "aac", "audio/x-m4b", f"{_TAGS}:tag_m4b", "128k", chapter_table=_CHPL),
-        FormatKind("m4a", _AAC, "ipod", "adts", "aac", "audio/x-m4a", f"{_TAGS}:tag_m4a", "128k", feed=True, chapter_table=_CHPL),
+        FormatKind(
+            "m4a", _AAC, "ipod", "adts", "aac", "audio/x-m4a", f"{_TAGS}:tag_m4a", "128k", feed=True, apple=True, chapter_table=_CHPL
+        ),
         FormatKind("flac", ("-c:a", "flac"), "flac", "flac", "flac", "audio/flac", f"{_TAGS}:tag_flac", chapter_table=_VORBIS),
         # Ogg Opus (RFC 7845: audio/ogg); 48 kHz. 80k at complexity 5 (about 87 kbit/s on a session): PESQ-WB 4.44, 0.6× the
         # CPU of 96k at complexity 10 (117 kbit/s, 4.52), better than 64k at 10 (81 kbit/s, 4.38) (docs/performance.md)

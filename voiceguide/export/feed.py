@@ -49,7 +49,6 @@ PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")  # Po
 CATEGORY = "Health & Fitness"  # one of Apple's categories
 FEED_NAME = "feed.xml"
 GENERATOR = "voiceguide"
-APPLE_PLAYS = ("mp3", "m4a")
 TRANSCRIPTS = (("vtt", "text/vtt"), ("srt", "application/x-subrip"))
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")  # XML 1.0 Char production
 _URL_PATH_SAFE = "/:@!$&'()*+,;=~-._%"
@@ -253,8 +252,9 @@ def write_feed(folder: Path, info: FeedInfo, output: Path | None = None) -> Feed
         warnings.append(
             "no --email: the feed has no itunes:owner, the address Spotify and other directories send a code to when you claim the podcast"
         )
-    if info.fmt not in APPLE_PLAYS:
-        warnings.append(f"Apple Podcasts plays MP3 and M4A episodes only: a feed of {info.fmt} files is for the apps that play them")
+    if not registry.FORMATS[info.fmt].apple:
+        apple = " and ".join(f.name.upper() for f in registry.FORMATS.values() if f.apple)
+        warnings.append(f"Apple Podcasts plays {apple} episodes only: a feed of {info.fmt} files is for the apps that play them")
     with Outputs(force=True) as outputs:
         for name, data in files.items():
             outputs.write_bytes(folder / name, data)
