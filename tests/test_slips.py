@@ -112,3 +112,9 @@ def test_the_tab_fix_indents_like_the_line_above(tmp_path):
     with pytest.raises(RoutineError) as err:
         load_routine(path)
     assert "'    steps:'" in err.value.problems[0].hint
+
+
+def test_a_comment_set_apart_after_words_is_a_comment(tmp_path):
+    path = tmp_path / "ok.yaml"
+    path.write_text(HEAD + "      - Breathe in   # slowly, the first time\n", encoding="utf-8")
+    assert load_routine(path).techniques[0].steps[0].text == "Breathe in"

@@ -88,8 +88,11 @@ def comment_in_speech(lines: list[str], node: ScalarNode) -> Slip | None:
         return None
     line = line_of(lines, node.end_mark.line)
     rest = line[node.end_mark.column :]
-    if not re.match(r"\s+#", rest) or node.value.endswith(SENTENCE_END):
+    typed = re.match(r"(\s+)#(.?)", rest)
+    if typed is None or node.value.endswith(SENTENCE_END):
         return None  # a comment after a whole sentence is a comment
+    if len(typed.group(1)) > 1 and typed.group(2) in (" ", ""):
+        return None  # "Breathe in   # slowly": set apart like a comment, so meant as one
     full = line[node.start_mark.column :].rstrip()
     return (
         f"the '#' starts a comment, so only '{node.value}' would be said",
