@@ -63,6 +63,7 @@ class Ahead:
         self._narrated = False
         self._stop = False
         self._plan: tuple[int, Plan, MusicEnvelope | None] | None = None
+        self._track: tuple[int, Track] | None = None  # the player's thread only
         self._thread = threading.Thread(target=self._narrate, name="voiceguide-ahead", daemon=True)
 
     # --- narrating ----------------------------------------------------------------------
@@ -142,14 +143,16 @@ class Ahead:
         return self._snapshot()[1]
 
     def track(self) -> Track:
-        """What the player shows: the timed part, and an estimate of how long the rest lasts."""
-        plan = self.plan()
+        """What the player shows: the timed part, and an estimate of how long the rest lasts (made again only when it grows)."""
+        timed, plan, _ = self._snapshot()
+        if self._track is not None and self._track[0] == timed:
+            return self._track[1]
         track = Track.from_plan_json(plan.to_json())
-        timed = len(plan.cues)
-        if timed == len(self.events):
-            return track
-        rest = sum(_estimate_s(e) for e in self.events[timed:])
-        return Track(track.title or self.routine.title, plan.duration_s + max(MIN_REST_S, rest), track.chapters, track.items)
+        if timed < len(self.events):
+            rest = sum(_estimate_s(e) for e in self.events[timed:])
+            track = Track(track.title or self.routine.title, plan.duration_s + max(MIN_REST_S, rest), track.chapters, track.items)
+        self._track = (timed, track)
+        return track
 
     def _snapshot(self) -> tuple[int, Plan, MusicEnvelope | None]:
         with self._changed:
