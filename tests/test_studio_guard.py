@@ -338,3 +338,14 @@ def test_validate_gives_where_each_techniques_fields_are_written(studio):
     assert flow["flow"] and not flow["fields"]["rest"]["editable"]
     assert folded["fields"]["name"]["editable"] and not folded["fields"]["cue"]["editable"]
     assert studio.json("POST", "/api/validate", {"yaml": "title: [", "outline": True})[1]["outline"] == []
+
+
+def test_a_new_routine_is_the_starter_routine_of_voiceguide_new_in_its_language(studio):
+    from voiceguide.routine.starter import starter_text
+
+    assert studio.json("POST", "/api/routines", {"name": "abend", "language": "de"})[0] == 201
+    assert studio.json("GET", "/api/routines/abend")[1]["yaml"] == starter_text("abend.yaml", "de", "foot")
+    assert studio.json("POST", "/api/validate", {"yaml": starter_text("abend.yaml", "de", "foot")})[1]["problems"] == []
+    status, body = studio.json("POST", "/api/routines", {"name": "nowhere", "language": "xx"})
+    assert status == 422 and "language" in body["message"]
+    assert studio.json("GET", "/api/routines/nowhere")[0] == 404

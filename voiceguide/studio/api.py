@@ -69,7 +69,10 @@ async def new_routine(request: Request) -> Response:
     source = data.get("from")
     if source is not None and not isinstance(source, str):
         raise StudioError("from must be a routine's name", "leave it out for the template")
-    version = studio(request).library.create(data["name"], check_name(source) if source else None)
+    code = data.get("language")
+    if code is not None and not isinstance(code, str):
+        raise StudioError("language must be a language's code", 'send e.g. {"language": "de"}')
+    version = studio(request).library.create(data["name"], check_name(source) if source else None, code)
     return JSONResponse({"name": data["name"], "version": version}, status_code=201)
 
 

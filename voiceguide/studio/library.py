@@ -13,24 +13,9 @@ from voiceguide.output import Outputs, clean_stale, put_in_place, write_text_ato
 from voiceguide.plan import load_routine
 from voiceguide.routine import builtin_routines
 from voiceguide.routine.limits import MAX_FILE_BYTES
+from voiceguide.routine.model import DEFAULT_BODY_PART, DEFAULT_LANGUAGE
+from voiceguide.routine.starter import starter_text
 from voiceguide.studio.folders import ROUTINE_SUFFIX, Folders, StudioError, check_name
-
-TEMPLATE = """\
-title: My routine
-description: A few minutes for tired feet.
-language: en
-music:
-  bed: pad
-intro:
-  - Sit comfortably and rest your foot on your knee.
-techniques:
-  - name: Thumb circles
-    steps:
-      - Press your thumbs into the arch and circle slowly.
-    repetitions: 3
-    hold: 5s
-    rest: 2s
-"""  # the studio's "new from template"
 
 
 @dataclass(frozen=True)
@@ -115,9 +100,18 @@ class Library:
         write_text_atomic(path, text)
         return version_of(text)
 
-    def create(self, name: str, source: str | None = None) -> str:
-        """A new routine ``name``: a copy of routine ``source``, else the template. Returns its version."""
-        text = self.read(source)[0] if source else TEMPLATE
+    def create(self, name: str, source: str | None = None, code: str | None = None) -> str:
+        """A new routine ``name``: a copy of routine ``source``, else the starter routine of ``voiceguide new`` in
+        language ``code``. Returns its version."""
+        if source:
+            text = self.read(source)[0]
+        else:
+            try:
+                text = starter_text(f"{check_name(name)}{ROUTINE_SUFFIX}", code or DEFAULT_LANGUAGE, DEFAULT_BODY_PART)
+            except LookupError:
+                raise StudioError(
+                    f"no starter routine in the language '{str(code)[:20]}'", "choose one of the languages listed", 422
+                ) from None
         return self.save(check_name(name), text, None)
 
     def delete(self, name: str) -> Path:

@@ -27,7 +27,7 @@ def _studio(request: Request) -> Studio:
 
 async def library(request: Request) -> Response:
     entries = await run_in_threadpool(_studio(request).library.entries)
-    return _page("library.html", entries=entries)
+    return _page("library.html", entries=entries, languages=registry.languages())
 
 
 async def editor(request: Request) -> Response:

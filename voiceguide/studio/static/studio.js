@@ -43,7 +43,7 @@
       e.preventDefault();
       const name = $("new-name").value.trim();
       try {
-        await api("POST", "/api/routines", { name });
+        await api("POST", "/api/routines", { name, language: $("new-language").value });
         location.href = `/edit/${encodeURIComponent(name)}`;
       } catch (err) {
         $("library-status").textContent = said(err);
