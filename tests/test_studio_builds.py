@@ -179,3 +179,33 @@ def _client(port: int, token: str) -> Running:
         except OSError:
             time.sleep(0.1)
     raise AssertionError("the studio did not answer")
+
+
+def test_publish_gathers_the_picked_sessions_with_their_feed(studio):
+    import feedparser
+
+    for name in ("pub-one", "pub-two"):
+        status, answer = studio.json("POST", "/api/builds", {"yaml": SHORT.replace("Short", name), "name": name})
+        assert wait_for(studio, answer["id"])["state"] == "done"
+    request = {
+        "sessions": ["pub-one.mp3", "pub-two.mp3"],
+        "title": "Feet",
+        "base_url": "https://example.com/feet",
+        "email": "a@example.com",
+    }
+    status, answer = studio.json("POST", "/api/feed", request)
+    assert status == 200 and answer["episodes"] == 2 and answer["feed"] == "/files/podcast/feed.xml"
+    status, _, xml = studio.request("GET", answer["feed"])
+    assert status == 200
+    assert sorted(e.title for e in feedparser.parse(xml).entries) == ["pub-one", "pub-two"]
+    status, answer = studio.json("POST", "/api/feed", {**request, "sessions": ["pub-two.mp3"]})
+    assert answer["episodes"] == 1
+    podcast = studio.folders.output / "podcast"
+    assert not (podcast / "pub-one.mp3").exists() and (studio.folders.output / "pub-one.mp3").exists()  # left the feed, kept
+    for bad, said in (
+        ({"sessions": ["nothing.mp3"]}, "no such file"),
+        ({"sessions": ["../x.mp3"]}, "no such file"),
+        ({"title": ""}, "title"),
+    ):
+        status, body = studio.json("POST", "/api/feed", {**request, **bad})
+        assert 400 <= status < 500 and said in body["message"]
