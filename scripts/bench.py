@@ -485,7 +485,15 @@ def main() -> None:
         "--voices", action="store_true", help="then measure the narrators too (scripts/bench_voices.py: extras kokoro, piper, measure)"
     )
     parser.add_argument("--studio", action="store_true", help="only the studio's figures (scripts/bench_studio.py: the studio extra)")
+    parser.add_argument(
+        "--listen", action="store_true", help="only the spoken-command detector's (scripts/bench_listen.py: the listen extra)"
+    )
     args = parser.parse_args()
+    if args.listen:
+        import bench_listen  # scripts/: real-time factor, CPU while playing, commands found and invented
+
+        bench_listen.main([f"--repeat={args.repeat}"])
+        return
     if args.studio:
         import bench_studio  # scripts/: start-up, validate round trip, memory
 

@@ -131,12 +131,17 @@ def step_ratios(x: np.ndarray, frequency: float, block_s: float = 0.02, rate: in
 def sine_wav(path: Path, frequency: float, frames: int, amplitude: float = 0.5, rate: int = RATE) -> Path:
     """Write a mono 16-bit WAV holding ``frames`` samples of a sine."""
     t = np.arange(frames) / rate
-    samples = np.rint(amplitude * 32767 * np.sin(2 * np.pi * frequency * t)).astype("<i2")
+    return mono_wav(path, amplitude * np.sin(2 * np.pi * frequency * t), rate)
+
+
+def mono_wav(path: Path, samples: np.ndarray, rate: int) -> Path:
+    """Write float ``samples`` (−1 to 1, clipped) as a mono 16-bit WAV."""
+    pcm = np.rint(np.clip(samples, -1.0, 1.0) * 32767).astype("<i2")
     with wave.open(str(path), "wb") as out:
         out.setnchannels(1)
         out.setsampwidth(2)
         out.setframerate(rate)
-        out.writeframes(samples.tobytes())
+        out.writeframes(pcm.tobytes())
     return path
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from audio_checks import mono_wav
 
 from voiceguide.listen.microphone import read_recording
 from voiceguide.listen.vad import RATE
@@ -68,17 +69,33 @@ def recording(path: Path) -> Samples:
 
 def write_wav(path: Path, samples: Samples) -> Path:
     """16-bit mono WAV at 16 kHz."""
-    import wave
-
-    pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2")
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(RATE)
-        w.writeframes(pcm.tobytes())
-    return path
+    return mono_wav(path, samples, RATE)
 
 
+# A session with holds and rests long enough to say a command in (the tests' and the benchmark's)
+LISTEN_ALONG = """
+title: Listen along
+narration:
+  voice: en-us
+intro:
+  - Welcome. Speak a command in any hold or rest.
+techniques:
+  - name: Toe press
+    steps:
+      - Press your toes gently.
+    repetitions: 3
+    hold: 4s
+    rest: 3s
+    release: Release.
+    sides: each
+    side_pause: 1s
+  - name: Arch stroke
+    steps:
+      - say: Stroke the arch slowly.
+        pause: 4s
+outro:
+  - That is all.
+"""
 COMMAND_VOICE = "en-gb-x-rp"  # espeak's received pronunciation: not the narrator's en-us, and every command but "resume" clear
 
 

