@@ -14,12 +14,15 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from voiceguide.build import BuildOptions
 from voiceguide.errors import RoutineError, VoiceguideError, resource_error
 from voiceguide.progress import Progress
 from voiceguide.routine import Routine
 from voiceguide.studio.folders import Folders, StudioError
+
+if TYPE_CHECKING:
+    from voiceguide.build import BuildOptions
 
 log = logging.getLogger("voiceguide.studio")
 KEEP_FINISHED = 50  # finished builds remembered for their page

@@ -5,14 +5,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from voiceguide.build import ROUTINE_MUSIC, BuildOptions
 from voiceguide.durations import format_duration, parse_duration
 from voiceguide.registry import bed_names, engine_names, format_names
-from voiceguide.render.beds import NONE
 from voiceguide.routine.limits import MAX_SESSION_S, RATE_RANGE
 from voiceguide.studio.folders import StudioError
+
+if TYPE_CHECKING:
+    from voiceguide.build import BuildOptions
 
 _VOICE = re.compile(r"^[\w.+-]{1,64}$")
 _BITRATE = re.compile(r"^[0-9]{1,3}k$")
@@ -60,6 +61,9 @@ def _length(value: object) -> float:
 
 def build_options(options: dict[str, Any], output: Path) -> tuple[Narrator, BuildOptions]:
     """The narrator and the build's options; the output goes into the studio's output folder, replacing an earlier build."""
+    from voiceguide.build import ROUTINE_MUSIC, BuildOptions  # the renderer loads with the first build, not with the studio
+    from voiceguide.render.beds import NONE
+
     who = narrator(options)
     music = options.get("music", ROUTINE_MUSIC) or ROUTINE_MUSIC
     if music not in (ROUTINE_MUSIC, NONE, *bed_names()):
