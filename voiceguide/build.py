@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from voiceguide.destinations import audio_path, format_of, side_paths, side_texts
@@ -67,6 +68,16 @@ class BuildResult:
         return self.session.plan
 
 
+def episode_fields(routine: Routine, destination: Path) -> dict[str, object]:
+    """What a feed needs of this episode, kept in its plan side file: its date chosen once (the routine's published:,
+    else the date an earlier build recorded there, else now) and whether it is explicit."""
+    from voiceguide.built import sidecar_path
+    from voiceguide.built.reader import first_published
+
+    published = routine.published or first_published(sidecar_path(destination, "plan")) or datetime.now(UTC).replace(microsecond=0)
+    return {"published": published.isoformat(), "explicit": routine.explicit}
+
+
 def music_choice(routine: Routine, options: BuildOptions) -> MusicChoice:
     if options.music != ROUTINE_MUSIC:
         return options.music
@@ -119,7 +130,7 @@ def build(
             progress.done()
             bed.close()
         timings["render"] = time.perf_counter() - clock
-        side_files = side_texts(destination, session, options.sidecars, options.player)
+        side_files = side_texts(destination, session, options.sidecars, options.player, episode_fields(routine, destination))
         for side, text in side_files.items():
             outputs.write_text(side, text)
         outputs.commit()

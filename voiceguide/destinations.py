@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -57,14 +59,17 @@ def side_paths(audio: Path, sidecars: bool, player: bool) -> list[Path]:
     return paths
 
 
-def side_texts(audio: Path, session: Session, sidecars: bool, player: bool) -> dict[Path, str]:
-    """What those side files hold (pure)."""
-    from voiceguide.built import sidecar_files
+def side_texts(audio: Path, session: Session, sidecars: bool, player: bool, episode: Mapping[str, object] | None = None) -> dict[Path, str]:
+    """What those side files hold (pure); ``episode`` (its date, explicit) is recorded in the plan side file."""
+    from voiceguide.built import sidecar_files, sidecar_path
     from voiceguide.player.page import player_files
 
     texts = sidecar_files(audio, session.plan) if sidecars else {}
     if player:
         texts.update(player_files(audio, session.plan, session.routine))
+    plan = sidecar_path(audio, "plan")
+    if episode and plan in texts:
+        texts[plan] = json.dumps({**json.loads(texts[plan]), **episode}, ensure_ascii=False, indent=2) + "\n"
     return texts
 
 

@@ -7,6 +7,8 @@
     engine = "kokoro"
     voice = "af_heart"
     cache_limit = "5GB"   # the clip cache is trimmed to this after each build (default 2GB)
+    author = "Your name"  # a feed's author and owner, unless voiceguide feed --author says
+    email = "you@example.com"  # a feed's owner e-mail, unless --email says
 
 The engine for a line is the command line's, else the routine's, else this one,
 else ``DEFAULT_ENGINE``. This voice is used only with this engine, and only where
@@ -28,8 +30,8 @@ from voiceguide.registry import DEFAULT_ENGINE
 
 ENGINE_VARIABLE = "VOICEGUIDE_ENGINE"
 VOICE_VARIABLE = "VOICEGUIDE_VOICE"
-KEYS = ("engine", "voice", "cache_limit")
-EXAMPLES = {"engine": "kokoro", "voice": "af_heart", "cache_limit": "5GB"}
+KEYS = ("engine", "voice", "cache_limit", "author", "email")
+EXAMPLES = {"engine": "kokoro", "voice": "af_heart", "cache_limit": "5GB", "author": "Your name", "email": "you@example.com"}
 
 
 class ConfigError(VoiceguideError):
@@ -47,6 +49,8 @@ class UserDefaults:
     engine: str | None = None
     voice: str | None = None
     cache_limit: int = DEFAULT_LIMIT_BYTES  # bytes the clip cache is trimmed to after a build
+    author: str = ""  # a feed's author and owner, unless its options say
+    email: str = ""  # a feed's owner e-mail, unless --email says
 
     def engine_for(self, command_line: str | None, routine: str | None = None) -> str:
         """The engine to use: command line, routine, this person's default, then voiceguide's."""
@@ -92,4 +96,4 @@ def user_defaults() -> UserDefaults:
             raise ConfigError(
                 f"{source['engine']}: cache_limit {found['cache_limit']!r} is not a size", hint='write it as "500MB" or "2GB"'
             ) from None
-    return UserDefaults(engine, found.get("voice"), limit)
+    return UserDefaults(engine, found.get("voice"), limit, found.get("author", ""), found.get("email", ""))

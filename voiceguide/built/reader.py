@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from voiceguide import ffmpeg
@@ -112,3 +113,21 @@ def _finite(text: str) -> float:
 
 def _not_finite(text: str) -> float:
     raise ValueError(f"{text} is not a number a side file holds")  # NaN, Infinity, -Infinity
+
+
+def published_in(plan: object) -> datetime | None:
+    """The episode date a plan side file records (``published``, ISO 8601 in UTC), if it holds a valid one."""
+    text = plan.get("published") if isinstance(plan, dict) else None
+    try:
+        when = datetime.fromisoformat(text) if isinstance(text, str) else None
+    except ValueError:
+        return None
+    return when.astimezone(UTC) if when is not None and when.tzinfo is not None else None
+
+
+def first_published(plan_path: Path) -> datetime | None:
+    """The date recorded by an earlier build in the plan side file at ``plan_path`` (None: none, or unreadable)."""
+    try:
+        return published_in(side_json(plan_path, ""))
+    except OutputError:
+        return None

@@ -10,6 +10,7 @@ import click
 from voiceguide import registry, terminal
 from voiceguide.cli import cli
 from voiceguide.errors import VoiceguideError
+from voiceguide.export.directory import category
 from voiceguide.export.feed import FEED_NAME, FeedInfo, check_email, check_url, write_feed
 
 
@@ -34,11 +35,24 @@ def _checked(check: Callable[[str], str]) -> Callable[[click.Context, click.Para
     help="Where DIR is served, e.g. https://example.com/sessions.",
 )  # fmt: skip
 @click.option("--title", required=True, help="The podcast's title.")
-@click.option("--author", default="", help="The podcast's author (default: the sessions' artist tag).")
+@click.option("--author", default="", help="The podcast's author (default: 'author' in your config file, else the sessions' artist tag).")
+@click.option("--owner", default="", help="The owner's name (itunes:owner; default: the author).")
 @click.option(
-    "--email", default="", callback=_checked(check_email), help="The owner's e-mail (itunes:owner): directories send a code there."
+    "--email",
+    default="",
+    callback=_checked(check_email),
+    help="The owner's e-mail (itunes:owner): directories send a code there (default: 'email' in your config file).",
 )
-@click.option("--description", default="", help="The podcast's description (default: its title).")
+@click.option("--description", default="", help="The podcast's description (default: a sentence naming its sessions; at most 4,000 bytes).")
+@click.option(
+    "--category", "category_name", default="Health & Fitness", show_default=True, callback=_checked(lambda text: " > ".join(p for p in category(text) if p)),
+    help="Apple's category, or a sub-category: 'Mental Health', 'Health & Fitness > Fitness'.",
+)  # fmt: skip
+@click.option("--season", type=click.IntRange(1), help="itunes:season of every episode.")
+@click.option(
+    "--episode", "first_episode", type=click.IntRange(1), default=1, show_default=True,
+    help="The number of the earliest episode; the others are numbered after it in date order.",
+)  # fmt: skip
 @click.option(
     "--image", callback=_checked(lambda url: check_url(url, "URL")), metavar="URL",
     help="Cover art URL. Default: the sessions' own cover, served from DIR (a square JPEG or PNG, 1400–3000 px).",
@@ -54,8 +68,8 @@ def _checked(check: Callable[[str], str]) -> Callable[[click.Context, click.Para
 )
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), help=f"Feed file. Default: DIR/{FEED_NAME}.")
 def feed_command(
-    folder: Path, base_url: str, title: str, author: str, email: str, description: str, image: str | None, language: str | None,
-    fmt: str, output: Path | None,
+    folder: Path, base_url: str, title: str, author: str, owner: str, email: str, description: str, category_name: str,
+    season: int | None, first_episode: int, image: str | None, language: str | None, fmt: str, output: Path | None,
 ) -> None:  # fmt: skip
     """Write a podcast feed (RSS 2.0) for the sessions in DIR.
 
@@ -63,7 +77,8 @@ def feed_command(
     descriptions and covers come from the files' tags; chapters, captions and
     durations from the side files that 'voiceguide build --sidecars' writes. Each
     episode's guid is derived from its URL, so rebuilding a session keeps it the
-    same episode; its date is the file's modification time. The sessions' cover is
+    same episode; its date is chosen by its first build (or the routine's published:)
+    and kept in its plan side file, whatever happens to the file. The sessions' cover is
     written into DIR as cover-<hash>.jpg (or .png). The feed is taken to be served
     at the base URL under its own name. Upload DIR (with the feed) to --base-url.
     What podcast directories would refuse is reported as a warning.
@@ -72,7 +87,14 @@ def feed_command(
     Example:
       voiceguide feed site --base-url https://example.com/feet --title "Foot care" --email you@example.com
     """
-    info = FeedInfo(title, base_url, author, description, image, language, email, fmt)
+    from voiceguide.user_defaults import user_defaults
+
+    mine = user_defaults()
+    email = email or (check_email(mine.email) if mine.email else "")
+    info = FeedInfo(
+        title, base_url, author or mine.author, description, image, language, email, fmt, category(category_name), season, first_episode,
+        owner,
+    )  # fmt: skip
     result = write_feed(folder, info, output)
     for warning in result.warnings:
         terminal.echo(f"voiceguide: warning: {warning}", err=True)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from voiceguide.built import page_path, sidecar_path
 from voiceguide.built.chapters import ChapterMark, marks_from_chapters_json, marks_from_plan_json, show_notes
-from voiceguide.built.reader import is_stale, side_json
+from voiceguide.built.reader import is_stale, published_in, side_json
 from voiceguide.errors import OutputError, RenderError
 from voiceguide.language import known_languages, language
 from voiceguide.registry import DEFAULT_FORMAT
@@ -40,6 +40,8 @@ class Episode:
     page: bool = False  # a follow-along page (build --player) lies beside the audio
     language: str = ""  # from the plan, else from the file's language tag; empty when unknown
     cover: bytes | None = None  # the picture the file carries
+    published: datetime | None = None  # the date its first build chose (or the routine's published:), from the plan side file
+    explicit: bool = False  # the routine's explicit:, from the plan side file
 
 
 def read_episode(audio: Path) -> Episode:
@@ -78,6 +80,7 @@ def read_episode(audio: Path) -> Episode:
         duration_s=duration, length=stat.st_size, modified=datetime.fromtimestamp(stat.st_mtime, UTC),
         chapters=marks, sidecars=present, page=page_path(audio).is_file(),
         language=_episode_language(plan_dict, {"language": tags.language}), cover=tags.cover,
+        published=published_in(plan_dict), explicit=plan_dict.get("explicit") is True,
     )  # fmt: skip
 
 

@@ -6,8 +6,13 @@ One item per audio file of the chosen format in the folder, sorted by file name 
 - ``guid``: a UUID5 of the episode's URL (base URL + file name), not of its bytes, so
   rebuilding a session (another voice, new music) keeps it the same episode in podcast
   apps. Renaming the file or moving the base URL makes it a new episode.
-- ``pubDate``: the file's modification time (RFC 2822, UTC). Rebuilding a session
-  therefore re-dates it; ``touch -d`` sets a date by hand.
+- ``pubDate``: the date chosen once per episode, recorded in its plan side file by its
+  first build (or the routine's ``published:``), so rebuilding, copying or touching keeps
+  it; without a plan side file, the file's modification time (RFC 2822, UTC).
+- ``itunes:episode``: numbered by date order from ``first_episode``; ``itunes:season`` when given;
+  ``itunes:explicit`` per episode (the routine's ``explicit:``); one Apple category.
+- Apple's limits: titles of more than 255 characters are refused, descriptions of more than
+  4,000 bytes cut at a sentence with a warning (``directory``).
 - The feed's own URL is the base URL + the feed file's name: ``atom:link rel="self"``
   and ``podcast:guid`` (a UUID5 of that URL without its scheme and trailing slashes, in
   the namespace the Podcasting 2.0 specification gives) are made from it.
@@ -25,6 +30,7 @@ import uuid
 import xml.etree.ElementTree as ET
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from email.utils import format_datetime
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -33,6 +39,7 @@ from voiceguide import registry
 from voiceguide.built import page_path, sidecar_path
 from voiceguide.errors import OutputError
 from voiceguide.export.artwork import RULE, Artwork, artwork, most_common, problems
+from voiceguide.export.directory import DEFAULT_CATEGORY, checked_title, cut_description, show_description
 from voiceguide.export.episodes import HINT, Episode, _episode_language, find_audio, read_episode
 from voiceguide.output import Outputs
 from voiceguide.registry import DEFAULT_FORMAT
@@ -46,7 +53,6 @@ ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST = "https://podcastindex.org/namespace/1.0"
 ATOM = "http://www.w3.org/2005/Atom"
 PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")  # Podcasting 2.0, podcast:guid
-CATEGORY = "Health & Fitness"  # one of Apple's categories
 FEED_NAME = "feed.xml"
 GENERATOR = "voiceguide"
 TRANSCRIPTS = (("vtt", "text/vtt"), ("srt", "application/x-subrip"))
@@ -67,6 +73,10 @@ class FeedInfo:
     language: str | None = None  # default: the episodes' own (the most common), else en
     email: str = ""  # the owner's, for itunes:owner: directories send a code there to confirm the podcast is yours
     fmt: str = DEFAULT_FORMAT  # which files of the folder are the episodes
+    category: tuple[str, str] = DEFAULT_CATEGORY  # Apple's category and sub-category ("" for none): directory.category
+    season: int | None = None  # itunes:season of every episode
+    first_episode: int = 1  # itunes:episode of the earliest episode; the others follow in date order
+    owner: str = ""  # itunes:owner's name; default: the author
 
 
 @dataclass(frozen=True)
@@ -189,22 +199,30 @@ def feed_xml(info: FeedInfo, episodes: list[Episode], feed_name: str = FEED_NAME
         _sub(channel, f"{{{ITUNES}}}author", author)
     if info.email:
         owner = _sub(channel, f"{{{ITUNES}}}owner")
-        _sub(owner, f"{{{ITUNES}}}name", author or info.title)
+        _sub(owner, f"{{{ITUNES}}}name", info.owner or author or info.title)
         _sub(owner, f"{{{ITUNES}}}email", info.email)
     if pictures.channel:
         _sub(channel, f"{{{ITUNES}}}image", href=pictures.channel)
-    _sub(channel, f"{{{ITUNES}}}category", text=CATEGORY)
-    _sub(channel, f"{{{ITUNES}}}explicit", "false")
+    main, sub = info.category
+    chosen = _sub(channel, f"{{{ITUNES}}}category", text=main)
+    if sub:
+        _sub(chosen, f"{{{ITUNES}}}category", text=sub)
+    _sub(channel, f"{{{ITUNES}}}explicit", "true" if any(e.explicit for e in episodes) else "false")
     mime = registry.FORMATS[info.fmt].mime
+    numbers = {e.name: info.first_episode + i for i, e in enumerate(sorted(episodes, key=lambda e: (published(e), e.name)))}
     for e in episodes:
         item = _sub(channel, "item")
         _sub(item, "title", e.title)
+        _sub(item, f"{{{ITUNES}}}episode", str(numbers[e.name]))
+        if info.season is not None:
+            _sub(item, f"{{{ITUNES}}}season", str(info.season))
+        _sub(item, f"{{{ITUNES}}}explicit", "true" if e.explicit else "false")
         page_url = file_url(info.base_url, page_path(Path(e.name)).name) if e.page else None
         _sub(item, "description", e.description + (f"\n\nFollow along on screen: {page_url}" if page_url else ""))
         if page_url:
             _sub(item, "link", page_url)
         _sub(item, "guid", episode_guid(info.base_url, e.name), isPermaLink="false")
-        _sub(item, "pubDate", format_datetime(e.modified, usegmt=True))
+        _sub(item, "pubDate", format_datetime(published(e), usegmt=True))
         _sub(item, "enclosure", url=file_url(info.base_url, e.name), length=str(e.length), type=mime)
         if e.duration_s is not None:
             _sub(item, f"{{{ITUNES}}}duration", str(round(e.duration_s)))
@@ -220,6 +238,21 @@ def feed_xml(info: FeedInfo, episodes: list[Episode], feed_name: str = FEED_NAME
                 _sub(item, f"{{{PODCAST}}}transcript", url=url, type=transcript_type, rel="captions", **extra)
     ET.indent(rss)
     return ET.tostring(rss, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def published(e: Episode) -> datetime:
+    """The episode's date: the one its first build recorded, else its file's modification time."""
+    return e.published or e.modified
+
+
+def checked(info: FeedInfo, episodes: list[Episode], warnings: list[str]) -> tuple[FeedInfo, list[Episode]]:
+    """The feed and its episodes within Apple's limits: long titles refused with the fix, long descriptions cut."""
+    checked_title(info.title, "the podcast's title", "give a shorter --title")
+    for e in episodes:
+        checked_title(e.title, f"the title of {e.name}", "shorten the routine's title and build it again")
+    description = info.description or show_description([(e.title, e.duration_s) for e in episodes])
+    info = replace(info, description=cut_description(description, "the podcast's description", warnings))
+    return info, [replace(e, description=cut_description(e.description, f"the description of {e.name}", warnings)) for e in episodes]
 
 
 def is_feed_we_wrote(path: Path) -> bool:
@@ -248,6 +281,7 @@ def write_feed(folder: Path, info: FeedInfo, output: Path | None = None) -> Feed
             f"{path} would hold the feed under a name for audio or a side file", hint="name it feed.xml, or another .xml name"
         )
     pictures, files, warnings = plan_artwork(info, episodes)
+    info, episodes = checked(info, episodes, warnings)
     if not info.email:
         warnings.append(
             "no --email: the feed has no itunes:owner, the address Spotify and other directories send a code to when you claim the podcast"

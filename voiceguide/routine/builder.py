@@ -13,7 +13,7 @@ from voiceguide.language import PHRASE_FIELDS, PHRASE_KEYS, Language, known_lang
 from voiceguide.registry import DEFAULT_BED
 from voiceguide.routine.bodyparts import PartCheck, read_body_part, side_words
 from voiceguide.routine.checks import Checker, describe, shown
-from voiceguide.routine.extras import cover_file, music_file, pronunciations
+from voiceguide.routine.extras import cover_file, music_file, pronunciations, published_time
 from voiceguide.routine.limits import (
     MAX_NAME,
     MAX_PAUSE_S,
@@ -49,7 +49,7 @@ CHIME_LEVEL_RANGE = (-40.0, 0.0)  # dB relative to the voice: a chime is never l
 
 ROOT_KEYS = (
     "title", "description", "author", "album", "year", "language", "phrases", "narration", "music", "cover",
-    "pronunciations", "intro", "precautions", "techniques", "outro", "length", "body_part",
+    "pronunciations", "intro", "precautions", "techniques", "outro", "length", "body_part", "published", "explicit",
 )  # fmt: skip
 NARRATION_KEYS = ("engine", "voice", "rate", "volume", "gap")
 MUSIC_KEYS = ("file", "level", "bed", "chime_level")
@@ -137,6 +137,8 @@ class _Builder:
         author = c.text(keys["author"], "author", max_len=MAX_NAME, allow_empty=True) if "author" in keys else ""
         album = c.text(keys["album"], "album", max_len=MAX_NAME, allow_empty=True) if "album" in keys else ""
         year = c.integer(keys["year"], "year", 1900, 2100) if "year" in keys else None
+        published = published_time(c, keys["published"]) if "published" in keys else None
+        explicit = bool(c.boolean(keys["explicit"], "explicit")) if "explicit" in keys else False
         language = self.language(keys["language"]) if "language" in keys else DEFAULT_LANGUAGE
         if "language" in keys:
             self.mark("language", keys["language"])
@@ -170,7 +172,7 @@ class _Builder:
             name=self.path.stem, source=self.path, title=title, description=description or "", author=author or "", album=album or "", year=year,
             language=language, narration=base, music=music, cover=cover, intro=intro, precautions=precautions,
             techniques=tuple(techniques), outro=outro, pronunciations=pronunciations, phrases=phrases, places=tuple(self.places),
-            length_s=length, body_part=part or DEFAULT_BODY_PART,
+            length_s=length, body_part=part or DEFAULT_BODY_PART, published=published, explicit=explicit,
         )  # fmt: skip
 
     def length(self, node: Node) -> float | None:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
-from yaml.nodes import MappingNode, Node
+from yaml.nodes import MappingNode, Node, ScalarNode
 
 from voiceguide.images import image_info
 from voiceguide.routine.checks import Checker, describe, shown
@@ -121,3 +122,18 @@ def pronunciations(check: Checker, node: Node) -> tuple[tuple[str, str], ...]:
             continue
         pairs[word.lower()] = (word, say)
     return tuple(pairs.values())
+
+
+def published_time(check: Checker, node: Node) -> datetime | None:
+    """published: an ISO 8601 date or time (2026-12-01, 2026-12-01T07:30:00+01:00), as UTC; no zone means UTC."""
+    text = str(node.value).strip() if isinstance(node, ScalarNode) else ""
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
+    except ValueError:
+        when = None
+    if when is None or not 1970 <= when.year <= 2100:
+        check.problem(
+            node, f"published should be a date such as 2026-12-01, got {describe(node)}", "write it as YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ"
+        )
+        return None
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(UTC)

@@ -6,6 +6,7 @@ Every default is stated once, here.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
@@ -133,6 +134,8 @@ class Routine:
     phrases: tuple[tuple[str, str], ...] = ()  # the routine's own wording of built-in phrases, over its language's
     body_part: str = DEFAULT_BODY_PART  # what the sides of its techniques are, unless a technique says
     length_s: float | None = None  # length: the session is fitted to this length (see voiceguide.plan.fit)
+    published: datetime | None = None  # the episode's date in a feed (UTC); None: the first build's time
+    explicit: bool = False  # itunes:explicit for the episode
     # Where some values were written, as (key, line, column): "language", "narration.voice",
     # "techniques.2.narration.engine" …, so checks made after loading can point at them.
     places: tuple[tuple[str, int, int], ...] = field(default=(), compare=False)
