@@ -211,33 +211,37 @@ def feed_xml(info: FeedInfo, episodes: list[Episode], feed_name: str = FEED_NAME
     mime = registry.FORMATS[info.fmt].mime
     numbers = {e.name: info.first_episode + i for i, e in enumerate(sorted(episodes, key=lambda e: (published(e), e.name)))}
     for e in episodes:
-        item = _sub(channel, "item")
-        _sub(item, "title", e.title)
-        _sub(item, f"{{{ITUNES}}}episode", str(numbers[e.name]))
-        if info.season is not None:
-            _sub(item, f"{{{ITUNES}}}season", str(info.season))
-        _sub(item, f"{{{ITUNES}}}explicit", "true" if e.explicit else "false")
-        page_url = file_url(info.base_url, page_path(Path(e.name)).name) if e.page else None
-        _sub(item, "description", e.description + (f"\n\nFollow along on screen: {page_url}" if page_url else ""))
-        if page_url:
-            _sub(item, "link", page_url)
-        _sub(item, "guid", episode_guid(info.base_url, e.name), isPermaLink="false")
-        _sub(item, "pubDate", format_datetime(published(e), usegmt=True))
-        _sub(item, "enclosure", url=file_url(info.base_url, e.name), length=str(e.length), type=mime)
-        if e.duration_s is not None:
-            _sub(item, f"{{{ITUNES}}}duration", str(round(e.duration_s)))
-        if e.name in pictures.items:
-            _sub(item, f"{{{ITUNES}}}image", href=pictures.items[e.name])
-        if "chapters" in e.sidecars:
-            url = file_url(info.base_url, sidecar_path(Path(e.name), "chapters").name)
-            _sub(item, f"{{{PODCAST}}}chapters", url=url, type="application/json+chapters")
-        for kind, transcript_type in TRANSCRIPTS:
-            if kind in e.sidecars:
-                url = file_url(info.base_url, sidecar_path(Path(e.name), kind).name)
-                extra = {"language": e.language} if e.language else {}
-                _sub(item, f"{{{PODCAST}}}transcript", url=url, type=transcript_type, rel="captions", **extra)
+        _item(_sub(channel, "item"), info, e, numbers[e.name], pictures.items.get(e.name), mime)
     ET.indent(rss)
     return ET.tostring(rss, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def _item(item: ET.Element, info: FeedInfo, e: Episode, number: int, picture: str | None, mime: str) -> None:
+    """One episode's item: title, number, dates, enclosure, artwork, chapters and transcripts."""
+    _sub(item, "title", e.title)
+    _sub(item, f"{{{ITUNES}}}episode", str(number))
+    if info.season is not None:
+        _sub(item, f"{{{ITUNES}}}season", str(info.season))
+    _sub(item, f"{{{ITUNES}}}explicit", "true" if e.explicit else "false")
+    page_url = file_url(info.base_url, page_path(Path(e.name)).name) if e.page else None
+    _sub(item, "description", e.description + (f"\n\nFollow along on screen: {page_url}" if page_url else ""))
+    if page_url:
+        _sub(item, "link", page_url)
+    _sub(item, "guid", episode_guid(info.base_url, e.name), isPermaLink="false")
+    _sub(item, "pubDate", format_datetime(published(e), usegmt=True))
+    _sub(item, "enclosure", url=file_url(info.base_url, e.name), length=str(e.length), type=mime)
+    if e.duration_s is not None:
+        _sub(item, f"{{{ITUNES}}}duration", str(round(e.duration_s)))
+    if picture:
+        _sub(item, f"{{{ITUNES}}}image", href=picture)
+    if "chapters" in e.sidecars:
+        url = file_url(info.base_url, sidecar_path(Path(e.name), "chapters").name)
+        _sub(item, f"{{{PODCAST}}}chapters", url=url, type="application/json+chapters")
+    for kind, transcript_type in TRANSCRIPTS:
+        if kind in e.sidecars:
+            url = file_url(info.base_url, sidecar_path(Path(e.name), kind).name)
+            extra = {"language": e.language} if e.language else {}
+            _sub(item, f"{{{PODCAST}}}transcript", url=url, type=transcript_type, rel="captions", **extra)
 
 
 def published(e: Episode) -> datetime:
