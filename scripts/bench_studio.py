@@ -120,6 +120,61 @@ def _spread(values: list[float], unit: float = 1000.0) -> str:
     return f"{statistics.median(values) * unit:.0f} ({min(values) * unit:.0f}–{max(values) * unit:.0f})"
 
 
+def startup(work: Path, env: dict[str, str], repeat: int) -> str:
+    """A: 'voiceguide studio' until its first page is served; B: the bare command line starting."""
+    starts, clis, loads = [], [], []
+    for i in range(repeat):
+        loads.append(os.getloadavg()[0])
+        studio = Studio(work / f"library-{i}", env)
+        starts.append(studio.started_s)
+        studio.stop()
+        clis.append(_cli_start(env))
+    ratio = statistics.median(a / b for a, b in zip(starts, clis, strict=True))
+    return (
+        f"| A: 'voiceguide studio' to its first page, ms; B: 'voiceguide --version', ms "
+        f"| {_spread(starts)} | {_spread(clis)} | {ratio:.2f} | {statistics.median(loads):.1f} |"
+    )
+
+
+def validate_trip(studio: Studio, rounds: int) -> str:
+    """A: POST /api/validate on the largest built-in routine; B: the same checks in this process."""
+    routine = _largest_builtin()
+    text = routine.read_text()
+    trips, direct, loads = [], [], []
+    studio.request("POST", "/api/validate", {"yaml": text})  # first use loads the checks
+    _validate_in_process(routine)
+    for _ in range(rounds):
+        loads.append(os.getloadavg()[0])
+        clock = time.perf_counter()
+        status, _ = studio.request("POST", "/api/validate", {"yaml": text, "name": routine.stem})
+        trips.append(time.perf_counter() - clock)
+        assert status == 200
+        direct.append(_validate_in_process(routine))
+    ratio = statistics.median(a / b for a, b in zip(trips, direct, strict=True))
+    return (
+        f"| A: POST /api/validate on {routine.stem} ({routine.stat().st_size:,} bytes), ms; B: the same checks in-process, ms "
+        f"| {_spread(trips)} | {_spread(direct)} | {ratio:.2f} | {statistics.median(loads):.1f} |"
+    )
+
+
+def memory(studio: Studio, routine: str) -> str:
+    """The server's resident memory idle, then at its highest while it builds ``routine`` (and with its narrators)."""
+    idle = _rss_mb(studio.process.pid)
+    load = os.getloadavg()[0]
+    _, body = studio.request("POST", "/api/builds", {"name": routine})
+    build_id = json.loads(body)["id"]
+    peak, with_children = 0.0, 0.0
+    while json.loads(studio.get(f"/api/builds/{build_id}")[1])["state"] in ("queued", "running"):
+        peak = max(peak, _rss_mb(studio.process.pid))
+        with_children = max(with_children, peak + sum(_rss_mb(c) for c in _children(studio.process.pid)))
+        time.sleep(0.05)
+    state = json.loads(studio.get(f"/api/builds/{build_id}")[1])["state"]
+    return (
+        f"\nServer memory (RSS): idle {idle:.0f} MB; during a build of {routine} ({state}) at most {peak:.0f} MB "
+        f"(high-water mark {_rss_mb(studio.process.pid, 'VmHWM'):.0f} MB; with its narration workers {with_children:.0f} MB); load {load:.1f}"
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=5, help="rounds of each A B pair")
@@ -133,51 +188,11 @@ def main(argv: list[str] | None = None) -> None:
         "|---|---|---|---|---|",
     ]
     try:
-        starts, clis, loads = [], [], []
-        for i in range(args.repeat):
-            loads.append(os.getloadavg()[0])
-            studio = Studio(work / f"library-{i}", env)
-            starts.append(studio.started_s)
-            studio.stop()
-            clis.append(_cli_start(env))
-        ratio = statistics.median(a / b for a, b in zip(starts, clis, strict=True))
-        lines.append(
-            f"| A: 'voiceguide studio' to its first page, ms; B: 'voiceguide --version', ms | {_spread(starts)} | {_spread(clis)} | {ratio:.2f} | {statistics.median(loads):.1f} |"
-        )
-
+        lines.append(startup(work, env, args.repeat))
         studio = Studio(work / "library", env)
         try:
-            routine = _largest_builtin()
-            text = routine.read_text()
-            trips, direct, loads = [], [], []
-            studio.request("POST", "/api/validate", {"yaml": text})  # first use loads the checks
-            _validate_in_process(routine)
-            for _ in range(args.repeat * 4):
-                loads.append(os.getloadavg()[0])
-                clock = time.perf_counter()
-                status, _ = studio.request("POST", "/api/validate", {"yaml": text, "name": routine.stem})
-                trips.append(time.perf_counter() - clock)
-                assert status == 200
-                direct.append(_validate_in_process(routine))
-            ratio = statistics.median(a / b for a, b in zip(trips, direct, strict=True))
-            lines.append(
-                f"| A: POST /api/validate on {routine.stem} ({routine.stat().st_size:,} bytes), ms; B: the same checks in-process, ms "
-                f"| {_spread(trips)} | {_spread(direct)} | {ratio:.2f} | {statistics.median(loads):.1f} |"
-            )
-            idle = _rss_mb(studio.process.pid)
-            load = os.getloadavg()[0]
-            status, body = studio.request("POST", "/api/builds", {"name": args.build})
-            build_id = json.loads(body)["id"]
-            peak, with_children = 0.0, 0.0
-            while json.loads(studio.get(f"/api/builds/{build_id}")[1])["state"] in ("queued", "running"):
-                peak = max(peak, _rss_mb(studio.process.pid))
-                with_children = max(with_children, peak + sum(_rss_mb(c) for c in _children(studio.process.pid)))
-                time.sleep(0.05)
-            state = json.loads(studio.get(f"/api/builds/{build_id}")[1])["state"]
-            lines.append(
-                f"\nServer memory (RSS): idle {idle:.0f} MB; during a build of {args.build} ({state}) at most {peak:.0f} MB "
-                f"(high-water mark {_rss_mb(studio.process.pid, 'VmHWM'):.0f} MB; with its narration workers {with_children:.0f} MB); load {load:.1f}"
-            )
+            lines.append(validate_trip(studio, args.repeat * 4))
+            lines.append(memory(studio, args.build))
         finally:
             studio.stop()
         print("\n".join(lines))
