@@ -152,20 +152,20 @@ def run_dask(address: str, jobs: list[Job], settings: Settings, out: Path, done:
     with connect(address) as client:
         client.register_plugin(Narrators())
         voiced: dict[str, Any] = {}  # each line's task, by its key
-        counted: set[str] = set()
+        results: dict[str, Said] = {}  # each line's clip (or error), by its key
 
         def narrate_round(lines: list[Line]) -> dict[Line, Said]:
-            for line in lines:
-                if line.key not in voiced:
-                    voiced[line.key] = client.submit(say_line, line, settings, __version__, key=f"voiceguide-line-{line.key}")
-            small = {line: client.submit(said_of, voiced[line.key], key=f"voiceguide-said-{line.key}") for line in lines}
-            results: dict[Line, tuple[Said, bool]] = dict(zip(small, client.gather(list(small.values())), strict=True))
-            for line, (said, synthesised) in results.items():
-                if said.clip is not None and line.key not in counted:
-                    counted.add(line.key)
-                    counts.synthesised += synthesised
-                    counts.cached += not synthesised
-            return {line: said for line, (said, _) in results.items()}
+            new = list({line.key: line for line in lines if line.key not in voiced}.values())  # one task per clip
+            if new:  # the round's tasks sent as one graph: a submit each would cost the scheduler a message each
+                keys = [line.key for line in new]
+                made = client.map(say_line, new, settings=settings, version=__version__, key=[f"voiceguide-line-{k}" for k in keys])
+                voiced.update(zip(keys, made, strict=True))
+                small = client.map(said_of, made, key=[f"voiceguide-said-{k}" for k in keys])
+                for key, (said, synthesised) in zip(keys, client.gather(small), strict=True):
+                    results[key] = said
+                    counts.synthesised += said.clip is not None and synthesised
+                    counts.cached += said.clip is not None and not synthesised
+            return {line: results[line.key] for line in lines}
 
         try:
             sessions, errors, uses = plan_sessions(jobs, narrate_round)
