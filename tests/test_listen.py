@@ -21,7 +21,8 @@ from voiceguide.player.timeline import Item, Span, Track, again_target
     [
         ("Pause.", "pause"), (" stop!", "pause"), ("Go on.", "continue"), ("go-on", "continue"), ("Resume", "continue"),
         ("Again?", "again"), ("REPEAT.", "again"), ("Next.", "next"), ("Back.", "back"), ("Louder!", "louder"),
-        ("Softer.", "softer"), ("Pausé", "pause"), ("The back.", "back"), ("A Louder.", "louder"), ("It's stop.", "pause"),
+        ("Softer.", "softer"), ("Pausé", "pause"), ("The back.", "back"), ("A Louder.", "louder"), ("It's stop.", "pause"), ("Fause.", "pause"),
+        ("Lowder", "louder"), ("Softor.", "softer"), ("Repeet", "again"),
     ],
 )  # fmt: skip
 def test_a_transcript_that_is_exactly_a_phrase_is_its_command(transcript: str, command: str) -> None:

@@ -2,7 +2,8 @@
 
 A transcript is accepted only when, once normalised (lower case, no punctuation, single
 spaces), it is exactly one of a command's phrases or a spelling a transcriber writes for
-it, perhaps after one filler word the transcriber adds before a lone word (``LEADING``). Anything longer, shorter or different is not a command: a command may be missed, it
+it, perhaps after one filler word the transcriber adds before a lone word (``LEADING``), or
+a single word of five letters or more one letter away from a command word (``_near``). Anything longer, shorter or different is not a command: a command may be missed, it
 must never be invented from other speech.
 """
 
@@ -43,6 +44,11 @@ def normalise(text: str) -> str:
 # A word the transcriber often puts before a lone command, hearing the breath or click before it ("The back.", "A louder.")
 LEADING = frozenset({"a", "the", "i", "oh", "uh", "um", "is", "its", "and", "so"})
 
+# One letter off a command word of five letters or more is how the recogniser misspells it ("Fause.", "Lowder"), unless
+# the word it wrote is a common word of its own
+NEAR_MIN_LETTERS = 5
+NOT_NEAR = frozenset({"cause", "clause", "aging", "repent", "loader", "louse", "pulse", "purse", "parse"})
+
 _LOOKUP = {normalise(spelling): command for command, spellings in PHRASES.items() for spelling in spellings}
 
 
@@ -52,7 +58,25 @@ def command_of(transcript: str, extra: dict[str, str] | None = None) -> str | No
     words = said.split(" ", 1)
     candidates = (said, words[1]) if len(words) == 2 and words[0] in LEADING else (said,)
     for candidate in candidates:
-        found = _LOOKUP.get(candidate) or (extra or {}).get(candidate)
+        found = _LOOKUP.get(candidate) or (extra or {}).get(candidate) or _near(candidate)
         if found is not None:
             return found
     return None
+
+
+def _near(word: str) -> str | None:
+    """The command a single word is one letter away from (changed, added or dropped), for words of five letters or more."""
+    if " " in word or len(word) < NEAR_MIN_LETTERS or word in NOT_NEAR:
+        return None
+    found = {command for said, command in _LOOKUP.items() if " " not in said and len(said) >= NEAR_MIN_LETTERS and _one_off(word, said)}
+    return found.pop() if len(found) == 1 else None
+
+
+def _one_off(a: str, b: str) -> bool:
+    """Whether ``a`` becomes ``b`` by changing, adding or dropping one letter."""
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
