@@ -349,3 +349,43 @@ def test_a_new_routine_is_the_starter_routine_of_voiceguide_new_in_its_language(
     status, body = studio.json("POST", "/api/routines", {"name": "nowhere", "language": "xx"})
     assert status == 422 and "language" in body["message"]
     assert studio.json("GET", "/api/routines/nowhere")[0] == 404
+
+
+def test_a_websocket_is_refused(studio):
+    import base64
+    import socket
+
+    with socket.create_connection(("127.0.0.1", studio.port), timeout=10) as sock:
+        key = base64.b64encode(b"0123456789abcdef").decode()
+        sock.sendall(
+            (
+                f"GET /api/routines HTTP/1.1\r\nHost: 127.0.0.1:{studio.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\nAuthorization: Token {TOKEN}\r\n\r\n"
+            ).encode()
+        )
+        answer = sock.recv(1024)
+    assert not answer.startswith(b"HTTP/1.1 101")
+
+
+@pytest.mark.parametrize(
+    ("bound", "host", "allowed"),
+    [
+        ("0.0.0.0", "192.168.1.20:8000", True), ("0.0.0.0", "printer.lan:8000", False), ("0.0.0.0", "192.168.1.20:9000", False),
+        ("studio.lan", "studio.lan:8000", True), ("studio.lan", "evil.example:8000", False), ("127.0.0.1", "192.168.1.20:8000", False),
+        ("::", "[fe80::1]:8000", True), ("127.0.0.1", "[::1]", False), ("127.0.0.1", "", False), ("127.0.0.1", ":8000", False),
+    ],
+)  # fmt: skip
+def test_hosts_an_address_bound_elsewhere_accepts(bound, host, allowed):
+    from voiceguide.studio.guard import Access
+
+    assert Access("t", bound, 8000).host_allowed(host) is allowed
+
+
+def test_the_command_says_how_to_start_it():
+    from click.testing import CliRunner
+
+    from voiceguide.cli import cli
+    from voiceguide.cli import studio as _  # noqa: F401  (registers the command)
+
+    result = CliRunner().invoke(cli, ["studio", "--help"])
+    assert result.exit_code == 0 and "--no-browser" in result.output and "--library" in result.output
