@@ -19,6 +19,7 @@ import numpy as np
 from voiceguide import ffmpeg
 from voiceguide.output import temp_path
 from voiceguide.plan import Chapter, Plan, Utterance
+from voiceguide.render.aacjoin import encode_aac
 from voiceguide.render.beds import MusicBed
 from voiceguide.render.calibrate import codec_factor, excerpt_window
 from voiceguide.render.encode import Encoder
@@ -26,7 +27,7 @@ from voiceguide.render.envelope import DuckShape, MusicEnvelope
 from voiceguide.render.master import MusicLevels, master
 from voiceguide.render.metadata import Metadata, ffmetadata_chapters, mp4_muxing, write_tags
 from voiceguide.render.mixer import render, total_frames
-from voiceguide.render.parallel import encode_mp3
+from voiceguide.render.parallel import Source, encode_mp3, segment_count
 from voiceguide.render.prepared import load_sounds
 from voiceguide.render.settings import Codec, MixSettings
 
@@ -77,7 +78,7 @@ def render_session(
     if codec.fmt == "mp3":
         encode_mp3(path, codec, total, blocks, progress=report)  # on every core when the session is long enough
     elif codec.format.muxer == "ipod" and plan.chapters:
-        encode_mp4(path, codec, blocks(0, total), report, plan.chapters, meta.language)
+        encode_mp4(path, codec, total, blocks, report, plan.chapters, meta.language)
     else:
         encode_whole(path, codec, blocks(0, total), report)
     write_tags(path, codec.fmt, meta, plan.chapters)
@@ -85,14 +86,19 @@ def render_session(
 
 
 def encode_mp4(
-    path: Path, codec: Codec, blocks: Iterable[np.ndarray], progress: Callable[[int], None], chapters: tuple[Chapter, ...], language: str
+    path: Path, codec: Codec, total: int, source: Source, progress: Callable[[int], None], chapters: tuple[Chapter, ...], language: str
 ) -> None:
-    """MP4 with its chapters, language and index muxed while encoding: no second pass over the file to add them."""
+    """MP4 with its chapters, language and index muxed as it is written (no second pass over the file to add them);
+    AAC of two minutes or more on every core (``aacjoin``)."""
     listing = temp_path(path, ".chapters.txt")
     try:
         listing.write_text(ffmetadata_chapters(chapters), encoding="utf-8")
         inputs = ["-f", "ffmetadata", "-i", ffmpeg.path_arg(listing)]
-        encode_whole(path, codec, blocks, progress, Encoder(path, codec, inputs, mp4_muxing(1, language, codec.fmt == "m4b")))
+        muxing = mp4_muxing(1, language, codec.fmt == "m4b")
+        if codec.format.encoder[:2] == ("-c:a", "aac") and segment_count(total) > 1:  # on every core: segments joined
+            encode_aac(path, codec, total, source, inputs, muxing, progress)
+        else:
+            encode_whole(path, codec, source(0, total), progress, Encoder(path, codec, inputs, muxing))
     finally:
         listing.unlink(missing_ok=True)
 
