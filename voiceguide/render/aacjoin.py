@@ -103,18 +103,20 @@ def _encode_all(
 
     def one(index: int) -> bytes:
         end = total if index + 1 == len(bounds) else min(total, (bounds[index + 1] + LOOKAHEAD_FRAMES) * FRAME)
-        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as stderr:
-            raw = ["-f", "s16le", "-ar", str(SAMPLE_RATE), "-ac", str(CHANNELS), "-i", "pipe:0", "-map_metadata", "-1"]
-            args = [*raw, "-fflags", "+bitexact", "-flags:a", "+bitexact", *codec.args(stream=True), "pipe:1"]
-            process = subprocess.Popen([ffmpeg.ffmpeg_exe(), "-hide_banner", "-loglevel", "error", *args],
-                                       stdin=subprocess.PIPE, stdout=out, stderr=stderr)  # fmt: skip
-            processes.append(process)
-            _feed(process, source(starts[index] * FRAME, end), stop, fed, index, starts[index] * FRAME)
-            if process.wait() != 0 or stop.is_set():
-                stderr.seek(0)
-                raise ffmpeg.failure(f"encoding {destination_of(path).name}", process.returncode, stderr.read(), path)
-            out.seek(0)
-            return out.read()
+        part = temp_path(path, f".{index}.aac")
+        try:
+            with tempfile.TemporaryFile() as stderr:
+                raw = ["-f", "s16le", "-ar", str(SAMPLE_RATE), "-ac", str(CHANNELS), "-i", "pipe:0", "-map_metadata", "-1"]
+                args = [*raw, "-fflags", "+bitexact", "-flags:a", "+bitexact", *codec.args(stream=True), "-y", ffmpeg.path_arg(part)]
+                process = ffmpeg.start(args, stderr)
+                processes.append(process)
+                _feed(process, source(starts[index] * FRAME, end), stop, fed, index)
+                if process.wait() != 0 or stop.is_set():
+                    stderr.seek(0)
+                    raise ffmpeg.failure(f"encoding {destination_of(path).name}", process.returncode, stderr.read(), path)
+            return part.read_bytes()
+        finally:
+            part.unlink(missing_ok=True)
 
     with ThreadPoolExecutor(max_workers=min(len(bounds), usable_cores()), thread_name_prefix="voiceguide-aac") as pool:
         futures = [pool.submit(one, i) for i in range(len(bounds))]
@@ -131,9 +133,7 @@ def _encode_all(
             raise
 
 
-def _feed(
-    process: subprocess.Popen[bytes], blocks: Iterable[np.ndarray], stop: threading.Event, fed: list[int], index: int, start: int
-) -> None:
+def _feed(process: subprocess.Popen[bytes], blocks: Iterable[np.ndarray], stop: threading.Event, fed: list[int], index: int) -> None:
     stdin = process.stdin
     assert stdin is not None
     widen_pipe(stdin)
