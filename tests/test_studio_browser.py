@@ -49,9 +49,18 @@ def by_testid(browser, name: str):
 
 
 def until(browser, condition, timeout_s: float = WAIT_S):
+    """Wait for ``condition``; on a timeout, say what the page showed (its problems, progress and console)."""
+    from selenium.common.exceptions import TimeoutException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(browser, timeout_s, poll_frequency=0.05).until(condition)
+    try:
+        return WebDriverWait(browser, timeout_s, poll_frequency=0.05).until(condition)
+    except TimeoutException:
+        shown = browser.execute_script(
+            "const t = (id) => (document.getElementById(id) || {}).textContent;"
+            "return {problems: t('problems'), progress: t('build-progress'), timeline: t('timeline-total'), step: t('step')};"
+        )
+        raise AssertionError(f"waited {timeout_s} s in vain; the page showed {shown}; console: {browser.get_log('browser')}") from None
 
 
 def test_write_hear_build_follow_and_download(studio, browser, tmp_path):
