@@ -177,8 +177,23 @@ def build(routine: str, engine: str, voice: str, out: Path, cache: Path) -> floa
     return time.perf_counter() - start
 
 
-def first_speech_s(routine: str, cache: Path, engine: str) -> float:
-    """Seconds from starting ``voiceguide play ROUTINE --no-audio`` until its first line sounds (its first ``speech`` event)."""
+def tree_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) so far of a running process and its children, from /proc (Linux; 0 elsewhere)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / tick
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            total += sum(tree_cpu_s(int(child)) for child in (task / "children").read_text().split())
+    except (OSError, IndexError, ValueError):
+        pass
+    return total
+
+
+def first_speech_s(routine: str, cache: Path, engine: str) -> tuple[float, float]:
+    """Seconds from starting ``voiceguide play ROUTINE --no-audio`` until its first line sounds (its first ``speech`` event),
+    and the CPU seconds it and its narrators had used by then."""
     with tempfile.TemporaryDirectory(prefix="voiceguide-bench-play-") as tmp:
         events = Path(tmp) / "events.jsonl"
         env = {**os.environ, "VOICEGUIDE_CACHE": str(cache), "VOICEGUIDE_ENGINE": engine, "VOICEGUIDE_STATE": tmp}
@@ -186,11 +201,13 @@ def first_speech_s(routine: str, cache: Path, engine: str) -> float:
         start = time.perf_counter()
         program = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
+            cpu = 0.0
             while '"speech"' not in (events.read_text(encoding="utf-8") if events.is_file() else ""):
                 if program.poll() is not None:
                     sys.exit(f"bench_voices: play of {routine} ended before speaking")
+                cpu = max(cpu, tree_cpu_s(program.pid))  # a narrator that has just ended leaves the tree
                 time.sleep(0.01)
-            return time.perf_counter() - start
+            return time.perf_counter() - start, max(cpu, tree_cpu_s(program.pid))
         finally:
             program.send_signal(signal.SIGINT)
             try:
@@ -198,6 +215,35 @@ def first_speech_s(routine: str, cache: Path, engine: str) -> float:
             except subprocess.TimeoutExpired:
                 program.kill()
                 program.wait()
+
+
+def graph_optimisation(lines: list[str], voice: str) -> str:
+    """Kokoro's sessions with and without ONNX Runtime's graph optimisations, paired on the same lines:
+    CPU to make each session, CPU of synthesis, and whether every sample is the same."""
+    from kokoro_onnx import Kokoro
+
+    from voiceguide.narration import models, onnx
+    from voiceguide.narration.kokoro import KokoroEngine
+
+    files = models.kokoro_files()
+    made, synth, same = {True: 0.0, False: 0.0}, {True: 0.0, False: 0.0}, 0
+    runners = {}
+    for optimise in (True, False, True, False):
+        used = time.process_time()
+        runners[optimise] = Kokoro.from_session(onnx.session(files.model, optimise=optimise), str(files.voices))
+        made[optimise] += (time.process_time() - used) / 2
+    for text in lines:
+        audio = {}
+        for optimise in (True, False):
+            used = time.process_time()
+            audio[optimise] = runners[optimise].create(text, voice=voice, speed=KokoroEngine.speed(RATE), lang="en-us")[0]
+            synth[optimise] += time.process_time() - used
+        same += audio[True].tobytes() == audio[False].tobytes()
+    return (
+        f"- graph optimisations on ÷ off ({len(lines)} lines): making a session {made[True]:.2f} ÷ {made[False]:.2f} CPU s, "
+        f"synthesis {synth[True]:.1f} ÷ {synth[False]:.1f} CPU s ({synth[True] / synth[False]:.3f}), "
+        f"every sample the same on {same} of {len(lines)} lines"
+    )
 
 
 def per_line(lines: list[str], voice: str) -> tuple[list[float], float, float]:
@@ -246,9 +292,14 @@ def cost_rows(routine: str | None, count: int | None, work: Path) -> list[str]:
     lines = lines_of(routine)[:count]
     rows = ["", f"Kokoro's cost on {Path(routine).stem}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}:", ""]
     cache = work / "play-cache"
-    cold = first_speech_s(routine, cache, "kokoro")
-    warm = first_speech_s(routine, cache, "kokoro")
-    rows.append(f"- time to first speech of play: cold cache {cold:.2f} s, warm {warm:.2f} s")
+    load = os.getloadavg()[0]
+    cold, cold_cpu = first_speech_s(routine, cache, "kokoro")
+    warm, warm_cpu = first_speech_s(routine, cache, "kokoro")
+    rows.append(
+        f"- time to first speech of play: cold cache {cold:.2f} s ({cold_cpu:.2f} CPU s), warm {warm:.2f} s ({warm_cpu:.2f} CPU s),"
+        f" load {load:.1f}"
+    )
+    rows.append(graph_optimisation(lines[:4], VOICES["kokoro"]))
     factors, cpu, speech = per_line(lines, VOICES["kokoro"])
     q = np.percentile(factors, [50, 90, 100])
     rows.append(

@@ -80,7 +80,9 @@ class KokoroEngine(Engine):
         from kokoro_onnx import Kokoro
 
         files = models.kokoro_files()
-        cls._runner = Kokoro.from_session(onnx.session(files.model), str(files.voices))
+        # Unoptimised: the optimisations cost 0.35 of the 0.6 CPU s a session takes to make (before the
+        # first word of ``play``) and neither speed up synthesis nor change a sample of it (scripts/bench --voices).
+        cls._runner = Kokoro.from_session(onnx.session(files.model, optimise=False), str(files.voices))
 
     @classmethod
     def version(cls) -> str:
