@@ -11,6 +11,7 @@ import click
 
 from voiceguide import registry, terminal
 from voiceguide.cli import cli
+from voiceguide.errors import NarratorError
 from voiceguide.narration import catalogue
 
 if TYPE_CHECKING:
@@ -92,13 +93,13 @@ def install(engine: str, source: Path | None) -> None:
         terminal.echo(line, err=True)
 
     kind = registry.ENGINES[engine]
+    if source is None and kind.install_from:  # a wrong call is bad usage wherever the extra stands
+        raise click.UsageError(f"{engine} needs --from {kind.install_from}")
     missing = [m for m in kind.packages if importlib.util.find_spec(m) is None]
     if missing:  # the model is of no use without the engine: say so before fetching anything
-        raise click.ClickException(
-            f"{engine} needs its extra installed first ({', '.join(missing)} not found) — pip install 'voiceguide[{kind.extra}]',"
-            f" then voiceguide voices install {engine}"
+        raise NarratorError(
+            f"{engine} needs its extra installed first ({', '.join(missing)} not found)",
+            f"pip install 'voiceguide[{kind.extra}]', then voiceguide voices install {engine}",
         )
-    if source is None and kind.install_from:
-        raise click.UsageError(f"{engine} needs --from {kind.install_from}")
     install = cast("Callable[[Path | None, Callable[[str], None]], Installed]", registry.load(kind.install))
     terminal.echo(install(source, say).told)
