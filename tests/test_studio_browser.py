@@ -203,3 +203,51 @@ def test_a_save_from_a_stale_tab_offers_to_reload(studio, browser):
     assert browser.find_element("id", "reload").is_displayed()
     browser.find_element("id", "reload").click()
     until(browser, lambda b: "# the other tab" in yaml.get_property("value"))
+
+
+def test_the_form_adds_a_technique_with_its_steps_and_removes_it(studio, browser):
+    from selenium.webdriver.common.keys import Keys
+
+    browser.get(f"{studio.base}/?token={TOKEN}")
+    assert studio.json("POST", "/api/routines", {"name": "form-only"})[0] == 201
+    browser.get(f"{studio.base}/edit/form-only")
+    yaml = by_testid(browser, "editor-yaml")
+    until(browser, lambda b: "No problems" in by_testid(b, "problems").text)
+    count = len(browser.find_elements("css selector", "#techniques fieldset"))
+    first = browser.find_element("css selector", '#techniques textarea[data-t="0"][data-k="steps"]')
+    assert "pause: 2s" in first.get_property("value").split("\n")  # a pause step is shown as written
+
+    by_testid(browser, "add-technique").click()
+    until(browser, lambda b: len(b.find_elements("css selector", "#techniques fieldset")) == count + 1)
+    name = browser.find_element("css selector", f'#techniques input[data-t="{count}"][data-k="name"]')
+    name.clear()
+    name.send_keys("Heel hold")
+    steps = browser.find_element("css selector", f'#techniques textarea[data-t="{count}"][data-k="steps"]')
+    steps.clear()
+    steps.send_keys("Cup the heel, and hold it.\npause: 2s")
+    browser.find_element("css selector", f'#techniques input[data-t="{count}"][data-k="chime"]').click()
+    pause_after = browser.find_element("css selector", f'#techniques input[data-t="{count}"][data-k="pause_after"]')
+    pause_after.send_keys("3s")
+    written = (
+        '  - name: Heel hold\n    pause_after: 3s\n    chime: true\n    steps:\n      - "Cup the heel, and hold it."\n      - pause: 2s\n'
+    )
+    until(browser, lambda b: written in yaml.get_property("value") and "No problems" in by_testid(b, "problems").text)
+
+    # The intro as lines, and a slip in a step marked at the steps field.
+    intro = browser.find_element("id", "f-intro")
+    intro.send_keys("\nSettle in.")
+    until(browser, lambda b: "  - Settle in.\n" in yaml.get_property("value") and "No problems" in by_testid(b, "problems").text)
+    steps.send_keys("\npause: 2 secs")
+    until(browser, lambda b: "has-problem" in steps.get_attribute("class"))
+    steps.send_keys(Keys.BACKSPACE * len(" secs"), "s")
+    until(browser, lambda b: "No problems" in by_testid(b, "problems").text and "has-problem" not in steps.get_attribute("class"))
+
+    # Removing asks first; dismissed, nothing changes.
+    before = yaml.get_property("value")
+    by_testid(browser, f"remove-technique-{count}").click()
+    browser.switch_to.alert.dismiss()
+    assert yaml.get_property("value") == before
+    by_testid(browser, f"remove-technique-{count}").click()
+    browser.switch_to.alert.accept()
+    until(browser, lambda b: len(b.find_elements("css selector", "#techniques fieldset")) == count)
+    until(browser, lambda b: "Heel hold" not in yaml.get_property("value") and "No problems" in by_testid(b, "problems").text)

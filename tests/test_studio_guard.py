@@ -340,6 +340,27 @@ def test_validate_gives_where_each_techniques_fields_are_written(studio):
     assert studio.json("POST", "/api/validate", {"yaml": "title: [", "outline": True})[1]["outline"] == []
 
 
+def test_validate_gives_where_step_lists_are_written_one_step_a_line(studio):
+    text = (
+        'title: x\nintro:\n  - Sit.\n  - {say: "Breathe, slowly.", pause: 3s}\n\ntechniques:\n  - name: A\n    steps:\n'
+        "      - Press.\n      - pause: 2s\n    # a comment\n\n  - name: B\n    steps:\n      - say: |\n          two\n          lines\n"
+    )
+    status, body = studio.json("POST", "/api/validate", {"yaml": text, "outline": True})
+    assert status == 200
+    first, second = body["outline"]
+    assert (first["line"], first["last"]) == (7, 10)
+    assert first["fields"]["steps"] == {"value": "Press.\npause: 2s", "line": 8, "last": 10, "indent": 4, "editable": True}
+    assert not second["fields"]["steps"]["editable"]  # a step over several lines: YAML only
+    assert body["lists"]["intro"] == {
+        "value": 'Sit.\n{say: "Breathe, slowly.", pause: 3s}',
+        "line": 2,
+        "last": 4,
+        "indent": 0,
+        "editable": True,
+    }
+    assert body["lists"]["techniques"] == {"line": 6, "last": 17}
+
+
 def test_a_new_routine_is_the_starter_routine_of_voiceguide_new_in_its_language(studio):
     from voiceguide.routine.starter import starter_text
 

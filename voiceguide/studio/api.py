@@ -88,9 +88,10 @@ async def validate(request: Request) -> Response:
     found = await run_in_threadpool(problems, data["yaml"], source, s.folders, narrator(data.get("options", {})))
     answer: dict[str, object] = {"problems": [problem_json(p) for p in found]}
     if data.get("outline") is True:
-        from voiceguide.studio.outline import outline
+        from voiceguide.studio.outline import lists, outline
 
         answer["outline"] = await run_in_threadpool(outline, data["yaml"])
+        answer["lists"] = await run_in_threadpool(lists, data["yaml"])
     return JSONResponse(answer)
 
 
