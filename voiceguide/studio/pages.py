@@ -1,4 +1,4 @@
-"""The studio's pages, rendered on the server (Jinja2); a small script of our own (static/studio.js) does the rest."""
+"""The studio's pages, rendered on the server (Jinja2); two small scripts of our own (static/form.js, static/studio.js) do the rest."""
 
 from __future__ import annotations
 
