@@ -228,9 +228,9 @@ def test_the_form_adds_a_technique_with_its_steps_and_removes_it(studio, browser
     browser.find_element("css selector", f'#techniques input[data-t="{count}"][data-k="chime"]').click()
     pause_after = browser.find_element("css selector", f'#techniques input[data-t="{count}"][data-k="pause_after"]')
     pause_after.send_keys("3s")
-    written = (
-        '  - name: Heel hold\n    pause_after: 3s\n    chime: true\n    steps:\n      - "Cup the heel, and hold it."\n      - pause: 2s\n'
-    )
+    browser.find_element("css selector", f'#techniques input[data-t="{count}"][data-k="sides"]').send_keys("each")
+    browser.find_element("css selector", f'#techniques input[data-t="{count}"][data-k="switch"]').send_keys("Now the {side} foot.")
+    written = '  - name: Heel hold\n    switch: "Now the {side} foot."\n    sides: each\n    pause_after: 3s\n    chime: true\n    steps:\n      - "Cup the heel, and hold it."\n      - pause: 2s\n'
     until(browser, lambda b: written in yaml.get_property("value") and "No problems" in by_testid(b, "problems").text)
 
     # The intro as lines, and a slip in a step marked at the steps field.

@@ -15,7 +15,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from voiceguide.routine.yamlsafe import YamlReject, compose
 
-FIELDS = ("name", "repetitions", "hold", "rest", "sides", "cue", "chime", "release", "pause_after")
+FIELDS = ("name", "repetitions", "hold", "rest", "sides", "switch", "cue", "chime", "release", "pause_after")
 TOP_LISTS = ("intro", "precautions")
 _STEP_KEYS = ("say", "pause", "chime")
 _LOOKS_LIKE_A_KEY = re.compile(r"^(say|pause|chime)\s*:|^\{")

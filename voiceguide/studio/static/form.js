@@ -50,7 +50,7 @@ window.voiceguideForm = (() => {
 
   // ---- each technique's fields, its steps, intro and precautions: changed in place in the YAML (positions from the server's outline) ----
   const TECHNIQUE_FIELDS = [
-    ["name", "Name"], ["repetitions", "Repetitions"], ["hold", "Hold"], ["rest", "Rest"], ["sides", "Sides"], ["cue", "Cue"],
+    ["name", "Name"], ["repetitions", "Repetitions"], ["hold", "Hold"], ["rest", "Rest"], ["sides", "Sides"], ["cue", "Cue"], ["switch", "Switch ({side})"],
     ["pause_after", "Pause after"], ["chime", "Chime", "checkbox"], ["release", "Release", "checkbox"], ["steps", "Steps (one a line; pause: 2s)", "textarea"],
   ];
   const YES = /^(true|yes|on)$/i;
