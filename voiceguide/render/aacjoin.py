@@ -25,7 +25,7 @@ from voiceguide import ffmpeg
 from voiceguide.errors import RenderError
 from voiceguide.output import destination_of, temp_path
 from voiceguide.render import CHANNELS, SAMPLE_RATE, usable_cores
-from voiceguide.render.encode import widen_pipe
+from voiceguide.render.encode import feed_encoder
 from voiceguide.render.parallel import segment_count
 from voiceguide.render.settings import Codec
 
@@ -110,7 +110,7 @@ def _encode_all(
                 args = [*raw, "-fflags", "+bitexact", "-flags:a", "+bitexact", *codec.args(stream=True), "-y", ffmpeg.path_arg(part)]
                 process = ffmpeg.start(args, stderr)
                 processes.append(process)
-                _feed(process, source(starts[index] * FRAME, end), stop, fed, index)
+                feed_encoder(process, source(starts[index] * FRAME, end), stop, lambda frames: fed.__setitem__(index, frames))
                 if process.wait() != 0 or stop.is_set():
                     stderr.seek(0)
                     raise ffmpeg.failure(f"encoding {destination_of(path).name}", process.returncode, stderr.read(), path)
@@ -131,22 +131,3 @@ def _encode_all(
                 if process.poll() is None:
                     process.kill()
             raise
-
-
-def _feed(process: subprocess.Popen[bytes], blocks: Iterable[np.ndarray], stop: threading.Event, fed: list[int], index: int) -> None:
-    stdin = process.stdin
-    assert stdin is not None
-    widen_pipe(stdin)
-    try:
-        for block in blocks:
-            if stop.is_set():
-                break
-            stdin.write(np.ascontiguousarray(block, dtype="<i2").data)
-            fed[index] += block.shape[0]
-    except BrokenPipeError:
-        pass  # ffmpeg died: its exit status and last words say why
-    finally:
-        try:
-            stdin.close()
-        except OSError:
-            pass

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import queue
+import subprocess
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -25,6 +26,32 @@ def widen_pipe(pipe: IO[bytes] | None) -> None:
         fcntl.fcntl(pipe.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)  # type: ignore[union-attr]
     except (OSError, ImportError, AttributeError, ValueError):
         pass  # not Linux, or a lower limit: the default buffer works, a little slower
+
+
+def feed_encoder(
+    process: subprocess.Popen[bytes], blocks: Iterable[np.ndarray], stop: threading.Event, counted: Callable[[int], None]
+) -> None:
+    """Write ``blocks`` into the encoder's stdin as 16-bit PCM until they end or ``stop`` is set, then close it; ``counted``
+    hears the frames written so far after each block. An encoder that died ends the feeding quietly: its exit status
+    and last words say why."""
+    stdin = process.stdin
+    assert stdin is not None
+    widen_pipe(stdin)
+    fed = 0
+    try:
+        for block in blocks:
+            if stop.is_set():
+                break
+            stdin.write(np.ascontiguousarray(block, dtype="<i2").data)
+            fed += block.shape[0]
+            counted(fed)
+    except BrokenPipeError:
+        pass
+    finally:
+        try:
+            stdin.close()
+        except OSError:
+            pass
 
 
 def encoder_args(codec: Codec, path: Path, inputs: Sequence[str] = (), muxing: Sequence[str] = ("-map_metadata", "-1")) -> list[str]:

@@ -28,7 +28,7 @@ from voiceguide import ffmpeg
 from voiceguide.errors import RenderError
 from voiceguide.output import destination_of, put_in_place, temp_path
 from voiceguide.render import SAMPLE_RATE, usable_cores
-from voiceguide.render.encode import encoder_args, widen_pipe
+from voiceguide.render.encode import encoder_args, feed_encoder
 from voiceguide.render.mp3frames import SAMPLES_PER_FRAME
 from voiceguide.render.mp3join import OVERLAP_FRAMES, WARMUP_FRAMES, CannotJoin, Encoded, inspect, join, true_padding
 from voiceguide.render.settings import Codec
@@ -197,24 +197,11 @@ class _Run:
 
     def _feed(self, part: Segment, process: subprocess.Popen[bytes]) -> None:
         """Render the segment into the encoder's stdin, counting progress past its warm-up."""
-        stdin = process.stdin
-        assert stdin is not None
-        widen_pipe(stdin)
         ahead = part.boundary * SAMPLES_PER_FRAME - part.start  # warm-up: encoded twice, counted once
         after = self.parts[part.index + 1].boundary * SAMPLES_PER_FRAME if part.index + 1 < len(self.parts) else self.total
         nominal = min(after, self.total) - part.boundary * SAMPLES_PER_FRAME
-        fed = 0
-        try:
-            for block in self.source(part.start, part.stop):
-                if self._stop.is_set():
-                    break
-                stdin.write(np.ascontiguousarray(block, dtype="<i2").data)
-                fed += block.shape[0]
-                self._fed[part.index] = min(nominal, max(0, fed - ahead))
-        except BrokenPipeError:
-            pass  # ffmpeg died: its exit status and last words say why
-        finally:
-            try:
-                stdin.close()
-            except OSError:
-                pass
+
+        def counted(fed: int) -> None:
+            self._fed[part.index] = min(nominal, max(0, fed - ahead))
+
+        feed_encoder(process, self.source(part.start, part.stop), self._stop, counted)
