@@ -125,7 +125,20 @@ def decode_stream(path: Path, position_s: float = 0.0, frames: int = 1024) -> tu
     return stream, info.sample_rate, info.nchannels
 
 
-class Speaker(Adjustable):
+class _OnDevice(Adjustable):
+    """An output on a sound device (``_device``, opened by the subclass): stopped and closed alike."""
+
+    _device: Any
+
+    def stop(self) -> None:
+        self._device.stop()
+
+    def close(self) -> None:
+        self._device.close()
+        self._close_earcons()
+
+
+class Speaker(_OnDevice):
     """Plays one audio file on the default output device."""
 
     def __init__(self, path: Path) -> None:
@@ -153,13 +166,6 @@ class Speaker(Adjustable):
             self._device.start(self._feed)
         return position_s
 
-    def stop(self) -> None:
-        self._device.stop()
-
-    def close(self) -> None:
-        self._device.close()
-        self._close_earcons()
-
     def _next_s(self) -> float:
         return self._from_s + self._frames / self.rate
 
@@ -177,7 +183,7 @@ def open_device(channels: int, rate: int) -> Any:
         raise NoAudioDevice("no audio output device found", hint=NO_AUDIO_HINT) from None
 
 
-class StreamSpeaker(Adjustable):
+class StreamSpeaker(_OnDevice):
     """Plays sound made while it plays: ``make(position_s)`` gives a started miniaudio generator of 16-bit frames from there."""
 
     def __init__(self, make: Callable[[float], Generator[Any, int, None]], channels: int, rate: int) -> None:
@@ -192,13 +198,6 @@ class StreamSpeaker(Adjustable):
         with quiet_stderr():
             self._device.start(feed)
         return position_s
-
-    def stop(self) -> None:
-        self._device.stop()
-
-    def close(self) -> None:
-        self._device.close()
-        self._close_earcons()
 
 
 def _scaled(chunk: Any, factor: float) -> Any:
