@@ -65,7 +65,7 @@ def read_text(path: Path) -> str:
         raise fail("the file is not UTF-8 text", "save it as UTF-8 in your editor", line, column) from None
     text = text.removeprefix("\ufeff")
     if not text.strip() or all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()):
-        raise fail("the file is empty", "a routine needs at least a title and one technique; see the README for the format")
+        raise fail("the file is empty", "a routine needs at least a title and one technique; see docs/routines.md for the format")
     return text
 
 

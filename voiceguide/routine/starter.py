@@ -32,7 +32,7 @@ TEMPLATE = """\
 #   voiceguide validate {file}    every problem, with the line and how to fix it
 #   voiceguide plan {file}        the timeline: when each line is said
 #   voiceguide build {file}       the session as an MP3 in output/
-# The whole format and every key: the README's "Routine format", or voiceguide/routine/schema.json.
+# The whole format and every key: docs/routines.md in voiceguide's source, or voiceguide/routine/schema.json.
 # Put a line in quotes when it holds ": " or " #", or is a word such as yes, no, on or off.
 title: {title}
 description: {description}

@@ -28,7 +28,7 @@ async def output_file(request: Request) -> Response:
 async def not_found(request: Request, exc: Exception) -> Response:
     status = exc.status_code if isinstance(exc, HTTPException) else 404
     message = "this method is not allowed here" if status == 405 else "no such page"
-    return JSONResponse({"message": message, "hint": "the README lists the studio's API"}, status_code=status)
+    return JSONResponse({"message": message, "hint": "docs/studio.md lists the studio's API"}, status_code=status)
 
 
 def create_app(folders: Folders, access: Access) -> Starlette:

@@ -1,5 +1,5 @@
 // voiceguide studio: the library, the editor (form and YAML in step, problems as you type), hearing, building, publishing.
-// Everything goes through the studio's own API (README: "Studio"); nothing is fetched from elsewhere.
+// Everything goes through the studio's own API (docs/studio.md); nothing is fetched from elsewhere.
 (() => {
   "use strict";
   const $ = (id) => document.getElementById(id);
