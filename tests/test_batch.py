@@ -240,7 +240,7 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def scheduler(tmp_path_factory):
-    """A real Dask scheduler and two single-threaded workers on this machine, started as the README says."""
+    """A real Dask scheduler and two single-threaded workers on this machine, started as docs/batch.md says."""
     if not HAS_DASK:
         pytest.skip("the [dask] extra is not installed: pip install 'voiceguide[dask]'")
     logs = tmp_path_factory.mktemp("dask")
