@@ -128,6 +128,14 @@ def step_ratios(x: np.ndarray, frequency: float, block_s: float = 0.02, rate: in
     return np.array(ratios)
 
 
+def gliding_voice(seconds: float, rate: int = RATE) -> np.ndarray:
+    """A voice-like tone that glides and pulses over soft noise, stereo int16: something an encoder must work at."""
+    t = np.arange(round(seconds * rate)) / rate
+    voice = 0.3 * np.sin(2 * np.pi * (180 + 60 * np.sin(2 * np.pi * 0.3 * t)) * t) * (0.5 + 0.5 * np.sin(2 * np.pi * 2.1 * t))
+    noise = np.random.default_rng(7).normal(0, 0.02, (t.size, 2))
+    return np.round((voice[:, None] + noise) * 32767).astype("<i2")
+
+
 def sine_wav(path: Path, frequency: float, frames: int, amplitude: float = 0.5, rate: int = RATE) -> Path:
     """Write a mono 16-bit WAV holding ``frames`` samples of a sine."""
     t = np.arange(frames) / rate

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from audio_checks import gliding_voice
 
 from voiceguide import ffmpeg
 from voiceguide.errors import RenderError
@@ -20,15 +21,7 @@ from voiceguide.render.settings import Codec
 SECONDS = 20.3  # not a whole number of frames
 
 
-def signal() -> np.ndarray:
-    """A voice-like tone that glides and pulses over soft noise, stereo int16: something the encoder must work at."""
-    t = np.arange(round(SECONDS * SAMPLE_RATE)) / SAMPLE_RATE
-    voice = 0.3 * np.sin(2 * np.pi * (180 + 60 * np.sin(2 * np.pi * 0.3 * t)) * t) * (0.5 + 0.5 * np.sin(2 * np.pi * 2.1 * t))
-    noise = np.random.default_rng(7).normal(0, 0.02, (t.size, 2))
-    return np.round((voice[:, None] + noise) * 32767).astype("<i2")
-
-
-AUDIO = signal()
+AUDIO = gliding_voice(SECONDS)
 
 
 def source(start: int, stop: int) -> Iterator[np.ndarray]:

@@ -12,11 +12,7 @@ last frame only the samples the session has: the file decodes to exactly the ses
 from __future__ import annotations
 
 import math
-import subprocess
-import tempfile
-import threading
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from pathlib import Path
 
 import numpy as np
@@ -24,8 +20,8 @@ import numpy as np
 from voiceguide import ffmpeg
 from voiceguide.errors import RenderError
 from voiceguide.output import destination_of, temp_path
-from voiceguide.render import CHANNELS, SAMPLE_RATE, usable_cores
-from voiceguide.render.encode import feed_encoder
+from voiceguide.render import SAMPLE_RATE
+from voiceguide.render.encode import encode_parts
 from voiceguide.render.parallel import segment_count
 from voiceguide.render.settings import Codec
 
@@ -79,8 +75,8 @@ def encode_aac(
     frames = frame_count(total)
     bounds = [round(i * frames / count) for i in range(count)]
     starts = [0] + [max(0, b - WARMUP_FRAMES) for b in bounds[1:]]  # frame j of a stream started at frame s is whole frame s + j
-    fed = [0] * count
-    streams = _encode_all(path, codec, total, source, starts, bounds, fed, progress)
+    ends = [min(total, (b + LOOKAHEAD_FRAMES) * FRAME) for b in bounds[1:]] + [total]
+    streams = encode_parts(path, codec, [(s * FRAME, e) for s, e in zip(starts, ends, strict=True)], source, progress, total)
     raw = temp_path(path, ".aac")
     try:
         raw.write_bytes(joined(list(zip(streams, starts, strict=True)), bounds, frames))
@@ -91,43 +87,3 @@ def encode_aac(
         ffmpeg.run(args, f"writing {destination_of(path).name}", writes=path)
     finally:
         raw.unlink(missing_ok=True)
-
-
-def _encode_all(
-    path: Path, codec: Codec, total: int, source: Source, starts: list[int], bounds: list[int], fed: list[int],
-    progress: Callable[[int], None] | None,
-) -> list[bytes]:  # fmt: skip
-    """Each segment's ADTS stream, encoded on worker threads; the first failure stops the others."""
-    stop = threading.Event()
-    processes: list[subprocess.Popen[bytes]] = []
-
-    def one(index: int) -> bytes:
-        end = total if index + 1 == len(bounds) else min(total, (bounds[index + 1] + LOOKAHEAD_FRAMES) * FRAME)
-        part = temp_path(path, f".{index}.aac")
-        try:
-            with tempfile.TemporaryFile() as stderr:
-                raw = ["-f", "s16le", "-ar", str(SAMPLE_RATE), "-ac", str(CHANNELS), "-i", "pipe:0", "-map_metadata", "-1"]
-                args = [*raw, "-fflags", "+bitexact", "-flags:a", "+bitexact", *codec.args(stream=True), "-y", ffmpeg.path_arg(part)]
-                process = ffmpeg.start(args, stderr)
-                processes.append(process)
-                feed_encoder(process, source(starts[index] * FRAME, end), stop, lambda frames: fed.__setitem__(index, frames))
-                if process.wait() != 0 or stop.is_set():
-                    stderr.seek(0)
-                    raise ffmpeg.failure(f"encoding {destination_of(path).name}", process.returncode, stderr.read(), path)
-            return part.read_bytes()
-        finally:
-            part.unlink(missing_ok=True)
-
-    with ThreadPoolExecutor(max_workers=min(len(bounds), usable_cores()), thread_name_prefix="voiceguide-aac") as pool:
-        futures = [pool.submit(one, i) for i in range(len(bounds))]
-        try:
-            while wait(futures, timeout=0.1, return_when=FIRST_EXCEPTION).not_done:
-                if progress is not None:
-                    progress(min(total, sum(fed)))
-            return [f.result() for f in futures]
-        except BaseException:
-            stop.set()
-            for process in processes:
-                if process.poll() is None:
-                    process.kill()
-            raise

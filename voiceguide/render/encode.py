@@ -7,14 +7,16 @@ import subprocess
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import IO
 
 import numpy as np
 
 from voiceguide import ffmpeg
-from voiceguide.output import destination_of
-from voiceguide.render import CHANNELS, SAMPLE_RATE
+from voiceguide.errors import RenderError
+from voiceguide.output import destination_of, temp_path
+from voiceguide.render import CHANNELS, SAMPLE_RATE, usable_cores
 from voiceguide.render.settings import Codec
 
 
@@ -52,6 +54,58 @@ def feed_encoder(
             stdin.close()
         except OSError:
             pass
+
+
+def encode_parts(
+    path: Path, codec: Codec, spans: Sequence[tuple[int, int]], source: Callable[[int, int], Iterable[np.ndarray]],
+    progress: Callable[[int], None] | None = None, total: int = 0,
+) -> list[bytes]:  # fmt: skip
+    """Each span (first and stop sample) of ``source`` encoded into the format's stream muxer by its own ffmpeg, as many
+    at once as there are cores; the first failure stops the others. ``progress`` hears the samples fed so far (at most
+    ``total``)."""
+    stop = threading.Event()
+    processes: list[subprocess.Popen[bytes]] = []
+    fed = [0] * len(spans)
+
+    def one(index: int) -> bytes:
+        if stop.is_set():
+            raise RenderError("encoding stopped")
+        part = temp_path(path, f".{index}.{codec.format.demuxer}")
+        try:
+            with tempfile.TemporaryFile() as stderr:
+                raw = ["-f", "s16le", "-ar", str(SAMPLE_RATE), "-ac", str(CHANNELS), "-i", "pipe:0", "-map_metadata", "-1"]
+                args = [*raw, "-fflags", "+bitexact", "-flags:a", "+bitexact", *codec.args(stream=True), "-y", ffmpeg.path_arg(part)]
+                process = ffmpeg.start(args, stderr)
+                processes.append(process)
+                try:
+                    feed_encoder(process, source(*spans[index]), stop, lambda frames: fed.__setitem__(index, frames))
+                except BaseException:
+                    process.kill()  # before the part is removed: an encoder left running could write it again
+                    raise
+                finally:
+                    process.wait()
+                if process.returncode != 0 or stop.is_set():
+                    stderr.seek(0)
+                    raise ffmpeg.failure(f"encoding {destination_of(path).name}", process.returncode, stderr.read(), path)
+            return part.read_bytes()
+        finally:
+            part.unlink(missing_ok=True)
+
+    with ThreadPoolExecutor(max_workers=min(len(spans), usable_cores()), thread_name_prefix="voiceguide-encode") as pool:
+        futures = [pool.submit(one, i) for i in range(len(spans))]
+        try:
+            while wait(futures, timeout=0.1, return_when=FIRST_EXCEPTION).not_done:
+                if progress is not None:
+                    progress(min(total, sum(fed)))
+            return [f.result() for f in futures]
+        except BaseException:
+            stop.set()
+            for future in futures:
+                future.cancel()
+            for process in processes:
+                if process.poll() is None:
+                    process.kill()
+            raise
 
 
 def encoder_args(codec: Codec, path: Path, inputs: Sequence[str] = (), muxing: Sequence[str] = ("-map_metadata", "-1")) -> list[str]:

@@ -3,8 +3,8 @@
 Every sound is prepared (speech clips read, resampled and evened out; chimes made), the
 levels are chosen from a loudness model (``master``), corrected for what the codec does
 to loudness on an excerpt (``calibrate``), and the session is rendered block by block
-(``mixer``) straight into the encoder (``encode``; MP3 on every core, ``parallel``): memory
-stays flat however long it is.
+(``mixer``) straight into the encoder (``encode``; MP3, AAC and Opus on every core:
+``parallel``, ``aacjoin``, ``opusjoin``): memory stays flat however long it is.
 Tags and chapters are written into the finished file (``metadata``).
 """
 
@@ -27,6 +27,7 @@ from voiceguide.render.envelope import DuckShape, MusicEnvelope
 from voiceguide.render.master import MusicLevels, master
 from voiceguide.render.metadata import Metadata, ffmetadata_chapters, mp4_muxing, write_tags
 from voiceguide.render.mixer import render, total_frames
+from voiceguide.render.opusjoin import encode_opus
 from voiceguide.render.parallel import Source, encode_mp3, segment_count
 from voiceguide.render.prepared import load_sounds
 from voiceguide.render.settings import Codec, MixSettings
@@ -79,6 +80,8 @@ def render_session(
         encode_mp3(path, codec, total, blocks, progress=report)  # on every core when the session is long enough
     elif codec.format.muxer == "ipod" and plan.chapters:
         encode_mp4(path, codec, total, blocks, report, plan.chapters, meta.language)
+    elif codec.fmt == "opus" and segment_count(total) > 1:
+        encode_opus(path, codec, total, blocks, report)  # on every core: segments' packets joined in one Ogg stream
     else:
         encode_whole(path, codec, blocks(0, total), report)
     write_tags(path, codec.fmt, meta, plan.chapters)

@@ -1,0 +1,103 @@
+"""Ogg pages read and written (RFC 3533), for joining Ogg Opus streams packet by packet.
+
+A page: ``OggS``, version 0, flags (1 continued, 2 first, 4 last), the granule position
+(64-bit little-endian), the stream's serial number, the page's sequence number, a CRC-32
+of the whole page taken with its own field zero (polynomial 0x04C11DB7, no reflection, no
+final inversion), and a table of lacing values: a packet is the run of its segments up to
+the first one shorter than 255 bytes, and may carry on into the next page.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from voiceguide.errors import RenderError
+
+_HEADER = struct.Struct("<4sBBqIII B")  # up to the segment count; the lacing table follows
+CONTINUED, FIRST, LAST = 1, 2, 4
+NO_GRANULE = -1  # a page on which no packet ends
+MAX_SEGMENTS = 255
+
+
+def _crc_table() -> tuple[int, ...]:
+    table = []
+    for byte in range(256):
+        crc = byte << 24
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x04C11DB7) if crc & 0x80000000 else crc << 1
+        table.append(crc & 0xFFFFFFFF)
+    return tuple(table)
+
+
+_TABLE = _crc_table()
+
+
+def crc32(data: bytes) -> int:
+    """Ogg's CRC-32: MSB first, initial value 0, no final inversion."""
+    crc = 0
+    for byte in data:
+        crc = ((crc << 8) & 0xFFFFFFFF) ^ _TABLE[(crc >> 24) ^ byte]
+    return crc
+
+
+@dataclass(frozen=True)
+class Packet:
+    data: bytes
+    granule: int  # the granule position of the page it ends on if it is that page's last packet, else NO_GRANULE
+
+
+def read_packets(data: bytes) -> list[Packet]:
+    """The packets of a single-stream Ogg file, in order; RenderError if it is not whole Ogg pages."""
+    packets: list[Packet] = []
+    pending = bytearray()
+    at = 0
+    while at < len(data):
+        if len(data) - at < _HEADER.size or data[at : at + 4] != b"OggS":
+            raise RenderError("an Opus encoder wrote something other than Ogg pages")
+        _, _, _, granule, _, _, _, count = _HEADER.unpack_from(data, at)
+        lacing = data[at + _HEADER.size : at + _HEADER.size + count]
+        body = at + _HEADER.size + count
+        if len(lacing) < count or body + sum(lacing) > len(data):
+            raise RenderError("an Opus encoder's stream ends in the middle of a page")
+        ended = [i for i, size in enumerate(lacing) if size < MAX_SEGMENTS]
+        for i, size in enumerate(lacing):
+            pending += data[body : body + size]
+            body += size
+            if size < MAX_SEGMENTS:
+                packets.append(Packet(bytes(pending), granule if i == ended[-1] else NO_GRANULE))
+                pending.clear()
+        at = body
+    if pending:
+        raise RenderError("an Opus encoder's stream ends in the middle of a packet")
+    return packets
+
+
+def page(packets: Sequence[bytes], granule: int, serial: int, sequence: int, flags: int = 0) -> bytes:
+    """One page holding whole ``packets`` (together at most 255 lacing values)."""
+    lacing = bytearray()
+    for packet in packets:
+        lacing += b"\xff" * (len(packet) // MAX_SEGMENTS) + bytes([len(packet) % MAX_SEGMENTS])
+    if len(lacing) > MAX_SEGMENTS:
+        raise ValueError("too many segments for one Ogg page")
+    head = _HEADER.pack(b"OggS", 0, flags, granule, serial, sequence, 0, len(lacing)) + bytes(lacing)
+    whole = head + b"".join(packets)
+    return whole[:22] + struct.pack("<I", crc32(whole)) + whole[26:]
+
+
+def pages(packets: Sequence[tuple[bytes, int]], serial: int, first_sequence: int, per_page: int) -> Iterator[bytes]:
+    """Pages of ``packets`` (each with the granule position at its end), at most ``per_page`` packets a page, numbered
+    from ``first_sequence``, the final one flagged as the stream's last."""
+    batch: list[tuple[bytes, int]] = []
+    sequence = first_sequence
+    size = 0
+    for index, (packet, granule) in enumerate(packets):
+        segments = len(packet) // MAX_SEGMENTS + 1
+        if batch and (len(batch) == per_page or size + segments > MAX_SEGMENTS):
+            yield page([p for p, _ in batch], batch[-1][1], serial, sequence)
+            sequence, batch, size = sequence + 1, [], 0
+        batch.append((packet, granule))
+        size += segments
+        if index == len(packets) - 1:
+            yield page([p for p, _ in batch], granule, serial, sequence, LAST)
