@@ -111,7 +111,21 @@ def test_tags_and_chapters_are_written_into_the_joined_file(folder: Path) -> Non
     assert [(c.title, c.start_s) for c in demuxed.chapters] == [("One", 0.0), ("Two", 10.0)]
 
 
+def bitwise_crc(data: bytes) -> int:
+    """RFC 3533's CRC a bit at a time: polynomial 0x04C11DB7, most significant bit first, from 0, not inverted."""
+    crc = 0
+    for byte in data:
+        crc ^= byte << 24
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x04C11DB7 if crc & 0x80000000 else crc << 1) & 0xFFFFFFFF
+    return crc
+
+
 def test_pages_carry_ogg_checksums_and_whole_packets(whole: Path) -> None:
+    rng = np.random.default_rng(3)
+    for size in (0, 1, 27, 300, 4099):
+        data = rng.integers(0, 256, size, dtype=np.uint8).tobytes()
+        assert crc32(data) == bitwise_crc(data)
     data = whole.read_bytes()
     first = data[: 27 + data[26] + sum(data[27 : 27 + data[26]])]  # ffmpeg's first page: the header packet
     assert crc32(first[:22] + bytes(4) + first[26:]) == int.from_bytes(first[22:26], "little")

@@ -10,6 +10,7 @@ the first one shorter than 255 bytes, and may carry on into the next page.
 from __future__ import annotations
 
 import struct
+import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -21,25 +22,18 @@ NO_GRANULE = -1  # a page on which no packet ends
 MAX_SEGMENTS = 255
 
 
-def _crc_table() -> tuple[int, ...]:
-    table = []
-    for byte in range(256):
-        crc = byte << 24
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x04C11DB7) if crc & 0x80000000 else crc << 1
-        table.append(crc & 0xFFFFFFFF)
-    return tuple(table)
-
-
-_TABLE = _crc_table()
+_REVERSED = bytes(int(f"{b:08b}"[::-1], 2) for b in range(256))  # each byte's bits in the other order
 
 
 def crc32(data: bytes) -> int:
-    """Ogg's CRC-32: MSB first, initial value 0, no final inversion."""
-    crc = 0
-    for byte in data:
-        crc = ((crc << 8) & 0xFFFFFFFF) ^ _TABLE[(crc >> 24) ^ byte]
-    return crc
+    """Ogg's CRC-32 (polynomial 0x04C11DB7, MSB first, initial value 0, no final inversion), by zlib's.
+
+    zlib's CRC-32 is the same polynomial taken LSB first, starting from and inverted by 0xFFFFFFFF. Taken
+    over the bytes bit-reversed, it is Ogg's CRC bit-reversed; and a CRC is linear, so the part its initial
+    value adds is zlib's CRC of as many zero bytes, removed by XOR.
+    """
+    lsb_first = zlib.crc32(data.translate(_REVERSED)) ^ zlib.crc32(bytes(len(data)))
+    return int(f"{lsb_first:032b}"[::-1], 2)
 
 
 @dataclass(frozen=True)
