@@ -313,7 +313,11 @@ outro:
 def batch_section(bench: Bench, variants: int, repeat: int, engine: str) -> tuple[list[str], dict[str, object]]:
     """``variants`` sessions of two to four minutes (lengths × four rates) on a two-worker Dask cluster started here and
     on the local pool (one process per core), on the same cores, paired (A B A B), each run with a cold clip cache; the
-    lines each synthesised against the distinct lines the batch needs; then the pool again with nothing to do."""
+    lines each synthesised against the distinct lines the batch needs; then the pool again with nothing to do.
+
+    The cluster is started, and makes the batch once (its workers import voiceguide and start their narrators, as a
+    running cluster has done before), before the pairs: each side's time is then the command a person runs, from its
+    start to its exit (the client's import of Dask and its connection counted; the pool's start of its processes too)."""
     routine = bench.work / "batch.yaml"
     routine.write_text(BATCH_ROUTINE)
     rates = ["130", "150", "170", "190"]
@@ -355,6 +359,7 @@ def batch_section(bench: Bench, variants: int, repeat: int, engine: str) -> tupl
             "    t = time.perf_counter(); fs = c.map(abs, range(1000)); wait(fs); print((time.perf_counter() - t) / 1000)\n"
         )
         per_task = float(subprocess.run([PY, "-c", probe, address], capture_output=True, text=True, check=True).stdout)
+        first = batch("dask", "--scheduler", address)  # untimed in the pairs: a running cluster has made a batch before
         pair = paired("batch", "Dask", "pool", lambda: batch("dask", "--scheduler", address), lambda: batch("pool"), repeat)
     finally:
         for proc in reversed(started):
@@ -377,12 +382,13 @@ def batch_section(bench: Bench, variants: int, repeat: int, engine: str) -> tupl
             for s, c, d in runs[:1]
         ),
         (
+            f"\nthe cluster's first batch after it started (untimed in the pairs): {first.wall_s:.1f} s (load {first.load1:.1f})"
             f"\nlocal pool again, nothing to do: {rerun.wall_s:.1f} s (load {rerun.load1:.1f}); Dask's own cost per task"
             f" (1000 no-op tasks): {per_task * 1000:.2f} ms; files identical Dask / pool: {identical}"
         ),
     ]
     return lines, {"pair": asdict(pair) | {"ratios": pair.ratios}, "lines": said, "rerun": asdict(rerun), "dask_task_s": per_task,
-                   "identical": identical}  # fmt: skip
+                   "identical": identical, "dask_first": asdict(first)}  # fmt: skip
 
 
 def mix_section(bench: Bench, minutes: float, repeat: int) -> tuple[list[str], dict[str, object]]:
