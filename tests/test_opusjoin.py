@@ -21,7 +21,7 @@ from voiceguide.plan import Chapter
 from voiceguide.render import SAMPLE_RATE, pipeline
 from voiceguide.render.encode import Encoder
 from voiceguide.render.metadata import Metadata, write_tags
-from voiceguide.render.oggpages import LAST, crc32, page, read_packets
+from voiceguide.render.oggpages import LAST, Stream, crc32, page, read_stream
 from voiceguide.render.opusjoin import FRAME, INPUT_FRAME, OPUS_RATE, encode_opus, packet_samples
 from voiceguide.render.settings import Codec
 
@@ -132,7 +132,7 @@ def test_pages_carry_ogg_checksums_and_whole_packets(whole: Path) -> None:
     packets = [b"a" * 255, b"b" * 600, b""]  # a packet of exactly 255 bytes ends with a zero lacing value
     written = page(packets, 1920, 5, 2, LAST)
     assert written[5] == LAST and written[26] == 2 + 3 + 1
-    assert [(p.data, p.granule) for p in read_packets(written)] == [(packets[0], -1), (packets[1], -1), (b"", 1920)]
+    assert read_stream(written + page([b"c" * 9], 2880, 5, 3)) == Stream([*packets, b"c" * 9], 2880)
 
 
 @pytest.mark.parametrize(
@@ -144,9 +144,9 @@ def test_a_packets_length_is_read_from_its_table_of_contents(toc: bytes, samples
 
 def test_a_stream_that_is_not_ogg_is_refused() -> None:
     with pytest.raises(RenderError, match="Ogg pages"):
-        read_packets(b"\x00" * 40)
+        read_stream(b"\x00" * 40)
     with pytest.raises(RenderError, match="middle of a page"):
-        read_packets(page([b"x" * 100], 0, 1, 0)[:-10])
+        read_stream(page([b"x" * 100], 0, 1, 0)[:-10])
 
 
 def test_a_failing_source_stops_every_encoder_and_leaves_nothing(tmp_path: Path) -> None:

@@ -37,35 +37,35 @@ def crc32(data: bytes) -> int:
 
 
 @dataclass(frozen=True)
-class Packet:
-    data: bytes
-    granule: int  # the granule position of the page it ends on if it is that page's last packet, else NO_GRANULE
+class Stream:
+    packets: list[bytes]
+    granule: int  # the last page's granule position: where the stream ends
 
 
-def read_packets(data: bytes) -> list[Packet]:
+def read_stream(data: bytes) -> Stream:
     """The packets of a single-stream Ogg file, in order; RenderError if it is not whole Ogg pages."""
-    packets: list[Packet] = []
-    pending = bytearray()
-    at = 0
+    packets: list[bytes] = []
+    pending = b""  # the start of a packet that goes on in the next segment (or page)
+    at, granule = 0, NO_GRANULE
     while at < len(data):
         if len(data) - at < _HEADER.size or data[at : at + 4] != b"OggS":
             raise RenderError("an Opus encoder wrote something other than Ogg pages")
-        _, _, _, granule, _, _, _, count = _HEADER.unpack_from(data, at)
-        lacing = data[at + _HEADER.size : at + _HEADER.size + count]
+        granule, count = _HEADER.unpack_from(data, at)[3], data[at + _HEADER.size - 1]
         body = at + _HEADER.size + count
+        lacing = data[body - count : body]
         if len(lacing) < count or body + sum(lacing) > len(data):
             raise RenderError("an Opus encoder's stream ends in the middle of a page")
-        ended = [i for i, size in enumerate(lacing) if size < MAX_SEGMENTS]
-        for i, size in enumerate(lacing):
-            pending += data[body : body + size]
-            body += size
+        for size in lacing:
             if size < MAX_SEGMENTS:
-                packets.append(Packet(bytes(pending), granule if i == ended[-1] else NO_GRANULE))
-                pending.clear()
+                packets.append(pending + data[body : body + size])
+                pending = b""
+            else:
+                pending += data[body : body + size]
+            body += size
         at = body
     if pending:
         raise RenderError("an Opus encoder's stream ends in the middle of a packet")
-    return packets
+    return Stream(packets, granule)
 
 
 def page(packets: Sequence[bytes], granule: int, serial: int, sequence: int, flags: int = 0) -> bytes:

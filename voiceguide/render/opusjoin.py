@@ -25,7 +25,7 @@ import numpy as np
 from voiceguide.errors import RenderError
 from voiceguide.render import SAMPLE_RATE
 from voiceguide.render.encode import encode_parts
-from voiceguide.render.oggpages import FIRST, Packet, page, pages, read_packets
+from voiceguide.render.oggpages import FIRST, page, pages, read_stream
 from voiceguide.render.parallel import segment_count
 from voiceguide.render.settings import Codec
 
@@ -62,38 +62,39 @@ def packet_samples(packet: bytes) -> int:
     return per_frame * frames
 
 
-def audio_packets(data: bytes) -> tuple[list[Packet], list[Packet]]:
-    """The two header packets (OpusHead, OpusTags) of an Ogg Opus stream and its audio packets, each checked to be one
-    frame long."""
-    packets = read_packets(data)
-    if len(packets) < 2 or not packets[0].data.startswith(b"OpusHead") or not packets[1].data.startswith(b"OpusTags"):
+def audio_packets(data: bytes) -> tuple[list[bytes], list[bytes], int]:
+    """The two header packets (OpusHead, OpusTags) of an Ogg Opus stream, its audio packets, each checked to be one
+    frame long, and the granule position it ends at."""
+    stream = read_stream(data)
+    headers, audio = stream.packets[:2], stream.packets[2:]
+    if len(headers) < 2 or not headers[0].startswith(b"OpusHead") or not headers[1].startswith(b"OpusTags"):
         raise RenderError("an Opus encoder's stream does not begin with OpusHead and OpusTags")
-    audio = packets[2:]
-    if any(packet_samples(p.data) != FRAME for p in audio):
+    if any(packet_samples(p) != FRAME for p in {p[:2] for p in audio}):  # its duration is in its first two bytes
         raise RenderError("an Opus encoder wrote packets of another length than 20 ms")
-    return packets[:2], audio
+    return headers, audio, stream.granule
 
 
 def joined(streams: Sequence[bytes], starts: Sequence[int], bounds: Sequence[int]) -> bytes:
     """One Ogg Opus stream from each stream's packets from its boundary up to the next one's (``starts``: the whole
     stream's frame each stream's first packet is)."""
-    headers, _ = audio_packets(streams[0])
     serial = struct.unpack_from("<I", streams[0], 14)[0]
     out: list[bytes] = []
+    headers: list[bytes] = []
     end = 0
     for index, data in enumerate(streams):
-        own, audio = audio_packets(data)
-        if own[0].data != headers[0].data:
+        own, audio, granule = audio_packets(data)
+        headers = headers or own
+        if own[0] != headers[0]:
             raise RenderError("the Opus encoders' headers differ")
         stop = bounds[index + 1] - starts[index] if index + 1 < len(bounds) else len(audio)
         if len(audio) < stop or stop <= bounds[index] - starts[index]:
             raise RenderError("an Opus encoder stopped before its segment's end")
-        out += [p.data for p in audio[bounds[index] - starts[index] : stop]]
-        end = audio[-1].granule + starts[index] * FRAME  # the last stream's own end, in the whole stream's samples
+        out += audio[bounds[index] - starts[index] : stop]
+        end = granule + starts[index] * FRAME  # the last stream's own end, in the whole stream's samples
     if not (len(out) - 1) * FRAME < end <= len(out) * FRAME:
         raise RenderError("the joined Opus stream's length does not match its packets")
     granules = [min(end, (i + 1) * FRAME) for i in range(len(out))]
-    head = page([headers[0].data], 0, serial, 0, FIRST) + page([headers[1].data], 0, serial, 1)
+    head = page([headers[0]], 0, serial, 0, FIRST) + page([headers[1]], 0, serial, 1)
     return head + b"".join(pages(list(zip(out, granules, strict=True)), serial, 2, PAGE_PACKETS))
 
 
