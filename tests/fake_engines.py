@@ -55,6 +55,16 @@ class FailingEngine(_Fake):
         raise RuntimeError("the fake engine refuses")
 
 
+class LoadFailingEngine(_Fake):
+    """Its model cannot be loaded: the worker fails before its first clip."""
+
+    name = "fake-load-failing"
+
+    @classmethod
+    def preload(cls) -> None:
+        raise RuntimeError("the fake model file is damaged")
+
+
 class ThreadInWorkerEngine(_Fake):
     """Starts a Python thread in the worker, which must then refuse to fork."""
 
@@ -93,12 +103,15 @@ class SlowEngine(Pyttsx3Engine):
 
 
 class WorkerCountingEngine(Pyttsx3Engine):
-    """The real espeak-ng voice; each clip notes which worker made it (``$VOICEGUIDE_TEST_PID_DIR/<worker pid>``)."""
+    """The real espeak-ng voice; each clip notes which worker made it and when: a line ``start end text``
+    in ``$VOICEGUIDE_TEST_PID_DIR/<worker pid>`` (monotonic seconds)."""
 
     name = "fake-counting"
 
     def synthesize(self, text: str, voice: str, rate: int, volume: float, path: Path) -> None:
         worker = os.getppid() if self.fork_per_clip else os.getpid()  # a clip is made in a fresh fork of its worker
-        (Path(os.environ["VOICEGUIDE_TEST_PID_DIR"]) / str(worker)).touch()
+        start = time.monotonic()
         time.sleep(0.5)  # long enough that no worker finishes its clip before every worker has one
         super().synthesize(text, voice, rate, volume, path)
+        with (Path(os.environ["VOICEGUIDE_TEST_PID_DIR"]) / str(worker)).open("a", encoding="utf-8") as made:
+            made.write(f"{start} {time.monotonic()} {text}\n")

@@ -13,6 +13,7 @@ from voiceguide.cli import cli
 from voiceguide.durations import format_clock
 
 if TYPE_CHECKING:
+    from voiceguide.plan import Event
     from voiceguide.player.events import EventLog
     from voiceguide.player.hands_free import Listening
     from voiceguide.player.loop import Outcome, Resume
@@ -68,24 +69,28 @@ def play_command(target: str, no_audio: bool, resume: bool | None, events_path: 
       voiceguide play output/gentle-foot-unwind.mp3 --no-audio
     """
     from voiceguide.plan import load_routine
+    from voiceguide.player.source import is_audio
+    from voiceguide.routine import find_routine
+
+    routine = None if is_audio(target) else load_routine(find_routine(target))
+    audio = Path(target) if routine is None else _routine_audio(routine)
+    narrating = _narrating(routine) if routine is not None and audio is None else None  # first: its narrator loads meanwhile
+
     from voiceguide.player.audio import Output, Silent, Speaker
     from voiceguide.player.events import EventLog
     from voiceguide.player.loop import Player
     from voiceguide.player.positions import Positions
     from voiceguide.player.screen import Keys
-    from voiceguide.player.source import is_audio, open_audio
-    from voiceguide.routine import find_routine
+    from voiceguide.player.source import open_audio
 
     keys = Keys(sys.stdin) if sys.stdin.isatty() else None
     choice: Resume = "ask" if resume is None else "yes" if resume else "no"
-    routine = None if is_audio(target) else load_routine(find_routine(target))
-    audio = Path(target) if routine is None else _routine_audio(routine)
     listening = _listening(mic) if listen or mic is not None else None
     with EventLog(events_path) as events:
-        if audio is None:
-            assert routine is not None
-            outcome = _play_ahead(routine, no_audio, keys, choice, events, listening)
+        if routine is not None and narrating is not None:
+            outcome = _play_ahead(routine, narrating, no_audio, keys, choice, events, listening)
         else:
+            assert audio is not None
             output: Output = Silent() if no_audio else Speaker(audio)
             outcome = Player(open_audio(audio), output, sys.stdout, keys, Positions.default(), events, listening=listening).run(choice)
     name = str(audio) if audio is not None else routine.source.name if routine is not None else target
@@ -105,33 +110,45 @@ def _listening(mic: Path | None) -> Listening | None:
     return open_listening(mic, stored_thresholds(), lambda line: terminal.echo(line, err=True))
 
 
-def _play_ahead(
-    routine: Routine, no_audio: bool, keys: Keys | None, choice: Resume, events: EventLog, listening: Listening | None
-) -> Outcome:
-    """Play the routine while it is narrated: speaking starts with its first line, every clip goes to the cache."""
-    import tempfile
-
-    from voiceguide.build import BuildOptions, music_choice
+def _narrating(routine: Routine) -> tuple[list[Event], str]:
+    """The routine's events and engine, its first line's narrator started (loading its model while the player gets ready)."""
     from voiceguide.errors import RoutineError
-    from voiceguide.plan import script
-    from voiceguide.player.ahead import Ahead, feed
-    from voiceguide.player.audio import Output, Silent, StreamSpeaker
-    from voiceguide.player.loop import Player
-    from voiceguide.player.positions import Positions
-    from voiceguide.player.source import Playable
+    from voiceguide.narration import start_early
+    from voiceguide.plan import script, utterances
     from voiceguide.registry import DEFAULT_ENGINE
-    from voiceguide.render import CHANNELS, SAMPLE_RATE
-    from voiceguide.render.beds import MusicBed
-    from voiceguide.render.settings import DEFAULT_TARGET_LUFS, MixSettings
     from voiceguide.session import check_narration, narrator_settings
 
     problems = check_narration(routine)  # an engine not installed says so here, before any sound device is needed
     if problems:
         raise RoutineError(problems)
     overrides, defaults = narrator_settings(routine, None, None, None)
+    events, engine = script(routine, overrides, defaults), defaults.engine or DEFAULT_ENGINE
+    lines = utterances(events)
+    if lines:
+        start_early(lines[0], engine)
+    return events, engine
+
+
+def _play_ahead(
+    routine: Routine, narrating: tuple[list[Event], str], no_audio: bool, keys: Keys | None, choice: Resume, events: EventLog,
+    listening: Listening | None,
+) -> Outcome:  # fmt: skip
+    """Play the routine while it is narrated: speaking starts with its first line, every clip goes to the cache."""
+    import tempfile
+
+    from voiceguide.build import BuildOptions, music_choice
+    from voiceguide.player.ahead import Ahead, feed
+    from voiceguide.player.audio import Output, Silent, StreamSpeaker
+    from voiceguide.player.loop import Player
+    from voiceguide.player.positions import Positions
+    from voiceguide.player.source import Playable
+    from voiceguide.render import CHANNELS, SAMPLE_RATE
+    from voiceguide.render.beds import MusicBed
+    from voiceguide.render.settings import DEFAULT_TARGET_LUFS, MixSettings
+
     mix = MixSettings(routine.music.level_db, DEFAULT_TARGET_LUFS, routine.music.chime_level_db)
     bed = None if no_audio else MusicBed(music_choice(routine, BuildOptions()), Path(tempfile.gettempdir()))
-    ahead = Ahead(routine, script(routine, overrides, defaults), defaults.engine or DEFAULT_ENGINE, mix, bed)
+    ahead = Ahead(routine, narrating[0], narrating[1], mix, bed)
     output: Output = Silent() if no_audio else StreamSpeaker(lambda at: feed(ahead, at), CHANNELS, SAMPLE_RATE)
     try:
         ahead.start()
@@ -144,15 +161,16 @@ def _play_ahead(
 def _routine_audio(routine: Routine) -> Path | None:
     """The routine's default build when it is up to date; a routine fitted to a length is built first
     (its timing needs every line); otherwise None: it is played while it is narrated."""
-    from voiceguide.build import BuildOptions, build
     from voiceguide.player.source import built_audio, up_to_date
-    from voiceguide.progress import Progress
 
     audio = built_audio(routine)
     if up_to_date(routine, audio):
         return audio
     if routine.length_s is None:
         return None
+    from voiceguide.build import BuildOptions, build
+    from voiceguide.progress import Progress
+
     terminal.echo(f"building {audio} first", err=True)
     result = build(routine.source, BuildOptions(force=True, sidecars=True), Progress())
     return result.path

@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # the workers (and numpy with them) load when something is na
 
 __all__ = [
     "Clip", "Listed", "VoiceInfo", "catalogue", "default_engine", "default_timeout_s", "list_voices", "narrate", "narrator_of",
-    "voice_speaks",
+    "start_early", "stop_narrators", "voice_speaks",
 ]  # fmt: skip
 
 BASE_TIMEOUT_S = 20.0
@@ -122,6 +122,28 @@ def catalogue(engines: Iterable[str] | None = None, language: str | None = None)
     return found
 
 
+def start_early(first: Utterance, engine: str = DEFAULT_ENGINE, cache_dir: Path | str | None = None) -> None:
+    """Start a narrator for ``first`` now, unless its clip is cached: it loads its model while the caller gets
+    ready, for this process's next ``narrate`` with ``first_soon``; ``stop_narrators`` stops it (and any kept
+    since) when narrating is over. An engine that cannot run here starts nothing (``narrate`` says why)."""
+    from voiceguide.narration.workers import start_early as start
+
+    name = first.engine or engine
+    try:
+        key, _, _ = _clip_of(first, name)
+    except NarratorError:
+        return
+    if clip_cache.lookup(clip_cache.clip_path(clip_cache.cache_root(cache_dir), key)) is None:
+        start(engine_ref(name))
+
+
+def stop_narrators() -> None:
+    """Stop the narrators ``start_early`` kept in this process (they would otherwise wait until it exits)."""
+    from voiceguide.narration import resident
+
+    resident.release()
+
+
 def _check(u: Utterance, cls: type[Engine]) -> None:
     if not u.spoken.strip():
         raise NarratorError(f"nothing to say for {u.text!r}: its spoken text is empty")
@@ -132,6 +154,13 @@ def _check(u: Utterance, cls: type[Engine]) -> None:
         raise NarratorError(f"volume {u.volume} for {u.text!r} is outside 0–1")
 
 
+def _clip_of(u: Utterance, engine: str) -> tuple[str, type[Engine], str]:
+    """(the cache key of ``u``'s clip, the engine class that says it, the voice id); NarratorError for an engine or voice not here."""
+    cls = _engine(engine)
+    voice = usable_voice(u.voice, list(_voices(cls)), cls.name).id
+    return clip_cache.clip_key(cls.name, _version(cls), voice, u.rate, u.volume, u.spoken), cls, voice
+
+
 def narrate(
     utterances: Iterable[Utterance],
     engine: str = DEFAULT_ENGINE,
@@ -140,6 +169,7 @@ def narrate(
     timeout_s: float | None = None,
     stats: MutableMapping[str, int] | None = None,
     on_clip: Callable[[Utterance, Clip], None] | None = None,
+    first_soon: bool = False,
 ) -> dict[Utterance, Clip]:
     """A trimmed clip for every utterance, keyed by the utterances given.
 
@@ -154,6 +184,8 @@ def narrate(
     on_clip: called as ``on_clip(utterance, clip)`` once a clip is in the cache, first for those
         already there, then as each is made (in about the order given): to use clips before the
         last is made. An exception it raises stops the narration (its workers too).
+    first_soon: make the first clip not in the cache before any other, with the machine to
+        itself (by the narrator ``start_early`` started, if any); the rest follow on every core.
     Raises NarratorError for an unknown engine or voice, invalid settings, or an engine
     that fails, crashes or hangs.
     """
@@ -169,9 +201,7 @@ def narrate(
     every: dict[str, tuple[str, Job]] = {}  # each clip's engine and job, cached or not (to make again what goes missing)
     for u in wanted:
         name = u.engine or engine
-        cls = _engine(name)
-        voice = usable_voice(u.voice, list(_voices(cls)), cls.name).id
-        key = clip_cache.clip_key(cls.name, _version(cls), voice, u.rate, u.volume, u.spoken)
+        key, cls, voice = _clip_of(u, name)
         key_of[u] = key
         if key in every:
             continue
@@ -179,13 +209,13 @@ def narrate(
         limit = timeout_s if timeout_s is not None else default_timeout_s(u.spoken, cls.timeout_factor)
         every[key] = (name, Job(key, u.spoken, voice, int(u.rate), float(u.volume), path, limit))
     with upkeep.held(root, every):  # no trim removes these clips while they are used (to the end of the build around this)
-        return _narrated(every, key_of, root, store, progress, stats, on_clip)
+        return _narrated(every, key_of, root, store, progress, stats, on_clip, first_soon)
 
 
 def _narrated(
     every: dict[str, tuple[str, Job]], key_of: dict[Utterance, str], root: Path, store: ClipStore | None,
     progress: Callable[[int, int], None] | None, stats: MutableMapping[str, int] | None,
-    on_clip: Callable[[Utterance, Clip], None] | None = None,
+    on_clip: Callable[[Utterance, Clip], None] | None = None, first_soon: bool = False,
 ) -> dict[Utterance, Clip]:  # fmt: skip
     """``narrate`` once its clips are held: what the cache has (marked as used), the rest made and labelled."""
     from voiceguide.narration.workers import run_jobs
@@ -229,7 +259,7 @@ def _narrated(
     if queued:
         clip_cache.check_writable(root)  # a cache that cannot take the clips is the cache's problem, said before any synthesis
     for name, mine in jobs.items():  # one engine at a time: its workers use every core
-        run_jobs(list(mine.values()), engine_ref(name), _engine(name).name, made)
+        run_jobs(list(mine.values()), engine_ref(name), _engine(name).name, made, first_alone=first_soon)
         upkeep.label(root, ((key, _engine(name).name, job.voice) for key, job in mine.items()))
     gone: dict[str, dict[str, Job]] = {}  # clips the cache lost meanwhile (cleaned or removed by someone): made once more
     for key, clip in clips.items():

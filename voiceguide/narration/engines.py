@@ -40,6 +40,10 @@ class Engine(ABC):
     # Clip deadlines are made for espeak-ng (hundreds of times real time); a neural model near
     # real time on a busy machine needs this many times longer before it is presumed hung.
     timeout_factor: ClassVar[float] = 1.0
+    # How many cores one clip may use: set by the worker before ``preload`` (more than one for the
+    # narrator that makes the first clip alone, see ``workers.start_early``). Only engines that do not
+    # fork per clip may start threads; an engine that cannot use more cores keeps to one.
+    cores: ClassVar[int] = 1
 
     @classmethod
     def takes_rate(cls, rate: int) -> bool:

@@ -76,13 +76,13 @@ class KokoroEngine(Engine):
 
     @classmethod
     def preload(cls) -> None:
-        """Load the model (one thread, so the worker can still fork) and phonemiser; every child starts with them."""
+        """Load the model (on ``cores`` threads) and the phonemiser, once per worker."""
         from kokoro_onnx import Kokoro
 
         files = models.kokoro_files()
         # Unoptimised: the optimisations cost 0.35 of the 0.6 CPU s a session takes to make (before the
         # first word of ``play``) and neither speed up synthesis nor change a sample of it (scripts/bench --voices).
-        cls._runner = Kokoro.from_session(onnx.session(files.model, optimise=False), str(files.voices))
+        cls._runner = Kokoro.from_session(onnx.session(files.model, optimise=False, threads=cls.cores), str(files.voices))
 
     @classmethod
     def version(cls) -> str:

@@ -50,6 +50,7 @@ from voiceguide.narration.maker import Job, Made, attempt, keep_stderr, make_cli
 from voiceguide.output import TEMP_MARK, clean_stale
 from voiceguide.registry import DEFAULT_ENGINE, ENGINES
 
+SPRINT_CORES = 4  # the early narrator's threads at most (ONNX Runtime's gain for Kokoro was measured on two cores only)
 STOP_GRACE_S = 5.0  # how long a worker may take to exit after being asked, or to report a hung child
 
 
@@ -152,12 +153,26 @@ def clip_here(engine: Engine, job: Job, scratch: Path) -> tuple[str, object]:
     return attempt(lambda: make_clip(engine, job, scratch))
 
 
-def serve(conn: Connection, ref: str, scratch: str) -> None:
-    """Worker main loop: receive a Job (None to stop), make its clip (in a child, or here), send back the reply."""
+def _loaded(ref: str, cores: int) -> type[Engine] | str:
+    """The engine ``ref`` with its model loaded for ``cores`` cores, or what went wrong (said in reply to the first job)."""
+    try:
+        cls = load_engine(ref)
+        if not cls.fork_per_clip:  # a worker that forks must keep to one thread
+            cls.cores = cores
+        cls.preload()
+    except Exception as exc:  # noqa: BLE001 -- any engine failure goes back to the parent as NarratorError
+        return message_of(exc)
+    return cls
+
+
+def serve(conn: Connection, ref: str, scratch: str, cores: int = 1) -> None:
+    """Worker main loop: load the engine at once (before the first job arrives: a narration
+    started early speaks sooner), then receive a Job (None to stop), make its clip (in a child,
+    or here), send back the reply."""
     _detach()
     keep_stderr(scratch)
     tempfile.tempdir = scratch  # engines' temporary files go where the parent cleans up
-    cls: type[Engine] | None = None
+    cls = _loaded(ref, cores)
     engine: Engine | None = None
     while True:
         try:
@@ -167,10 +182,10 @@ def serve(conn: Connection, ref: str, scratch: str) -> None:
         if job is None:
             return
         try:
-            if cls is None:
-                loaded = load_engine(ref)
-                loaded.preload()
-                cls = loaded
+            if isinstance(cls, str):  # the engine failed to load: tried again for each job, which says why it fails
+                cls = _loaded(ref, cores)
+                if isinstance(cls, str):
+                    raise RuntimeError(cls)
             if cls.fork_per_clip:
                 reply = clip_in_child(cls, job, Path(scratch), keep_closed=(conn,))
             else:
@@ -185,9 +200,9 @@ def serve(conn: Connection, ref: str, scratch: str) -> None:
 
 
 class _Worker:
-    def __init__(self, ctx: multiprocessing.context.SpawnContext, ref: str, scratch: str) -> None:
+    def __init__(self, ctx: multiprocessing.context.SpawnContext, ref: str, scratch: str, cores: int = 1) -> None:
         self.conn, child = ctx.Pipe()
-        self.process: BaseProcess = ctx.Process(target=serve, args=(child, ref, scratch), name="voiceguide-narrator", daemon=True)
+        self.process: BaseProcess = ctx.Process(target=serve, args=(child, ref, scratch, cores), name="voiceguide-narrator", daemon=True)
         # A Ctrl-C while this worker's interpreter starts would print its traceback. An ignored
         # signal stays ignored across exec, so the worker starts ignoring SIGINT; meanwhile the
         # parent blocks it, so a Ctrl-C in this moment waits for the parent instead of being lost.
@@ -294,11 +309,35 @@ def _remove_stale_scratch() -> None:
             pass
 
 
-def run_jobs(jobs: Sequence[Job], ref: str, engine: str, on_made: Callable[[Job, Made], None], processes: int | None = None) -> None:
+def _scratch_of(kept: resident.Kept | None, ref: str) -> str:
+    """The folder for the engine's temporary files: kept with its narrators, else made for this narration."""
+    prefix = f"{SCRATCH_PREFIX}{os.getpid()}-"
+    return kept.scratch(ref, prefix) if kept else tempfile.mkdtemp(prefix=prefix)
+
+
+def start_early(ref: str) -> None:
+    """Start a narrator for the engine ``ref`` now, kept for this process's next narration with that engine.
+
+    It loads the engine (Kokoro: its model) while the caller does other work, and uses up to
+    ``SPRINT_CORES`` cores (where the engine can), so that a narration's first clip, made alone
+    (``run_jobs``'s ``first_alone``), comes sooner: ``play`` of a routine speaks within seconds.
+    """
+    kept = resident.keep()
+    _remove_stale_scratch()
+    cores = max(1, min(SPRINT_CORES, os.cpu_count() or 1))
+    kept.give_back(ref, [_Worker(multiprocessing.get_context("spawn"), ref, _scratch_of(kept, ref), cores)])
+
+
+def run_jobs(
+    jobs: Sequence[Job], ref: str, engine: str, on_made: Callable[[Job, Made], None], processes: int | None = None,
+    first_alone: bool = False,
+) -> None:  # fmt: skip
     """Make every job's clip on up to ``processes`` workers (default: one per core, at most one per job).
 
-    ``on_made`` is called in this process as each clip is stored. Raises NarratorError
-    on the first hang, crash or engine error; no worker outlives the call.
+    ``on_made`` is called in this process as each clip is stored. ``first_alone``: the first
+    job's clip is made before any other worker starts or works (it comes soonest so; the
+    rest then share every core). Raises NarratorError on the first hang, crash or engine
+    error; no worker outlives the call.
     """
     if not jobs:
         return
@@ -308,20 +347,15 @@ def run_jobs(jobs: Sequence[Job], ref: str, engine: str, on_made: Callable[[Job,
     failure = _Failure(engine)
     kept = resident.kept()  # a long-lived process keeps its narrators from one narration to the next
     _remove_stale_scratch()
-    scratch = kept.scratch(ref, f"{SCRATCH_PREFIX}{os.getpid()}-") if kept else tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-")
+    scratch = _scratch_of(kept, ref)
     workers: list[_Worker] = kept.take(ref, count) if kept else []  # type: ignore[assignment]
     finished = False
     try:
-        workers.extend(_Worker(ctx, ref, scratch) for _ in range(count - len(workers)))
+        alone = first_alone
         while True:
-            for w in workers:
-                if w.job is None and queue:
-                    job = queue.popleft()
-                    try:
-                        w.give(job)
-                    except OSError:
-                        w.process.join(1.0)
-                        raise failure.crashed(job, w.process.exitcode) from None
+            working = 1 if alone else count
+            workers.extend(_Worker(ctx, ref, scratch) for _ in range(working - len(workers)))
+            _give(workers[:working], queue, failure)
             busy = [w for w in workers if w.job is not None]
             if not busy:
                 break
@@ -330,26 +364,44 @@ def run_jobs(jobs: Sequence[Job], ref: str, engine: str, on_made: Callable[[Job,
             for w in busy:
                 if w.conn in ready or w.process.sentinel in ready:
                     _collect(w, failure, on_made)
+                    alone = False
                 elif time.monotonic() >= w.deadline:
                     assert w.job is not None
                     raise failure.hung(w.job)
         finished = True
     finally:
-        if kept and finished:
-            kept.give_back(ref, list(workers))
-            workers = []
-        try:
-            for index, w in enumerate(workers):
-                try:
-                    w.end(graceful=finished)
-                except BaseException:
-                    for rest in workers[index + 1 :]:  # interrupted while stopping: stop the rest at once
-                        rest.end(graceful=False)
-                    raise
-        finally:
-            if not kept:
-                shutil.rmtree(scratch, ignore_errors=True)
-            _clean_killed([w.job.out for w in workers if w.job is not None])
+        _finish(workers, kept, ref, scratch, finished)
+
+
+def _give(workers: Sequence[_Worker], queue: deque[Job], failure: _Failure) -> None:
+    """A job from ``queue`` to each idle worker."""
+    for w in workers:
+        if w.job is None and queue:
+            job = queue.popleft()
+            try:
+                w.give(job)
+            except OSError:
+                w.process.join(1.0)
+                raise failure.crashed(job, w.process.exitcode) from None
+
+
+def _finish(workers: list[_Worker], kept: resident.Kept | None, ref: str, scratch: str, finished: bool) -> None:
+    """Keep the workers of a narration that finished (in a process that keeps them), else stop them; clean up after them."""
+    if kept and finished:
+        kept.give_back(ref, list(workers))
+        workers = []
+    try:
+        for index, w in enumerate(workers):
+            try:
+                w.end(graceful=finished)
+            except BaseException:
+                for rest in workers[index + 1 :]:  # interrupted while stopping: stop the rest at once
+                    rest.end(graceful=False)
+                raise
+    finally:
+        if not kept:
+            shutil.rmtree(scratch, ignore_errors=True)
+        _clean_killed([w.job.out for w in workers if w.job is not None])
 
 
 def _clean_killed(outs: Sequence[Path]) -> None:

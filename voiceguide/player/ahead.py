@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from voiceguide.narration import narrate
+from voiceguide.narration import narrate, stop_narrators
 from voiceguide.narration.base import Clip
 from voiceguide.plan import ChimeSound, Event, Plan, Sound, Utterance, build_plan, utterances
 from voiceguide.player.timeline import Track
@@ -82,12 +82,13 @@ class Ahead:
 
     def _narrate(self) -> None:
         try:
-            narrate(self._lines, engine=self.engine, on_clip=self._arrived)
+            narrate(self._lines, engine=self.engine, on_clip=self._arrived, first_soon=True)
         except _Stopped:
             pass
         except BaseException as err:  # noqa: BLE001 -- handed to the player's thread by wait()
             self.error = err
         finally:
+            stop_narrators()  # the one ``play`` started early, kept since: narrating is over
             with self._changed:
                 self._narrated = True
                 self._changed.notify_all()
