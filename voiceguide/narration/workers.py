@@ -168,7 +168,9 @@ def _loaded(ref: str, cores: int) -> type[Engine] | str:
 def serve(conn: Connection, ref: str, scratch: str, cores: int = 1) -> None:
     """Worker main loop: load the engine at once (before the first job arrives: a narration
     started early speaks sooner), then receive a Job (None to stop), make its clip (in a child,
-    or here), send back the reply."""
+    or here), send back the reply. A worker started on more than one core makes its first clip
+    so, then loads the engine again on one, like every other worker (so that they do not
+    oversubscribe the cores)."""
     _detach()
     keep_stderr(scratch)
     tempfile.tempdir = scratch  # engines' temporary files go where the parent cleans up
@@ -197,6 +199,9 @@ def serve(conn: Connection, ref: str, scratch: str, cores: int = 1) -> None:
             conn.send(reply)
         except OSError:
             return
+        if cores > 1 and not isinstance(cls, str) and not cls.fork_per_clip:
+            cores, engine = 1, None
+            cls = _loaded(ref, cores)
 
 
 class _Worker:
