@@ -108,10 +108,10 @@ def test_play_of_a_routine_with_a_cold_cache_speaks_first_and_fills_the_cache(
     got = read_events(events)
     kinds = [e["event"] for e in got]
     assert kinds[0] == "start" and kinds[-1] == "end" and got[-1]["finished"] is True
-    assert kinds.index("wait") < kinds.index("speech")  # the first line is narrated while the player waits for it
     first = next(e for e in got if e["event"] == "speech")
     assert first["text"] == "Welcome to a quick session." and first["position_s"] == pytest.approx(0.0, abs=0.2)
-    assert "Waiting for the narrator" in done.stdout
+    if "wait" in kinds[: kinds.index("speech")]:  # the first line narrated while the player waited for it (its narrator
+        assert "Waiting for the narrator" in done.stdout  # started early, espeak-ng may have it ready before)
     built = subprocess.run(
         [*VOICEGUIDE, "build", str(routine), "-o", str(tmp_path / "quick.mp3")],
         check=False,

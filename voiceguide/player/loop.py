@@ -71,6 +71,7 @@ class Player:
         self._beyond: float | None = None  # a place asked for past what is narrated (resumed or skipped to)
         self.events = events or EventLog(None)
         self._seen = (-1, -1)  # the chapter and item last told to the events file
+        self._moved = True  # sent somewhere since the last look (started, a key or a command): no line was passed over
         self.track = playable.track
         self.output = output
         self.out = out
@@ -176,6 +177,7 @@ class Player:
             self._press(command)
         elif command == "again":
             target = again_target(self.track, position)
+            self._moved = True
             if self.clock.running:
                 self.output.stop()
                 target = self.output.start(target)
@@ -204,6 +206,7 @@ class Player:
 
     def _jumped(self, target: float) -> None:
         """Remember a place asked for beyond what is narrated: playing waits there, not at the first line missing."""
+        self._moved = True
         if self.ahead is not None:
             self._beyond = target if target > self.ahead.ready_until() else None
 
@@ -245,11 +248,15 @@ class Player:
         item = self.track.item_at(position_s)
         if chapter != self._seen[0] and chapter >= 0:
             self.events.write("chapter", position_s, title=title)
+        if not self._moved and 0 <= self._seen[1] < item:  # lines played between two looks (a busy machine looks late)
+            for passed in self.track.items[self._seen[1] + 1 : item]:
+                if passed.kind == "speech" and passed.text:
+                    self.events.write("speech", passed.start_s, text=passed.text)
         if item != self._seen[1] and item >= 0 and position_s < self.track.duration_s:
             found = self.track.items[item]
             if found.kind == "speech" and found.text:
                 self.events.write("speech", position_s, text=found.text)
-        self._seen = (chapter, item)
+        self._seen, self._moved = (chapter, item), False
 
 
 def _now() -> float:
