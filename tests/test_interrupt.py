@@ -560,17 +560,17 @@ def test_interrupt_while_the_narrators_stop_still_cleans_up(tmp_path: Path, monk
     import multiprocessing
     import tempfile
 
-    from voiceguide.narration import workers
+    from voiceguide.narration import narrator, workers
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    real_end = workers._Worker.end
+    real_end = narrator.Narrator.end
 
-    def interrupted_end(self: workers._Worker, graceful: bool) -> None:
+    def interrupted_end(self: narrator.Narrator, graceful: bool) -> None:
         if graceful:
             raise KeyboardInterrupt  # Ctrl-C lands while this worker is asked to stop
         real_end(self, graceful)
 
-    monkeypatch.setattr(workers._Worker, "end", interrupted_end)
+    monkeypatch.setattr(narrator.Narrator, "end", interrupted_end)
     jobs = [workers.Job(f"k{i}", f"Line {i}.", "gmw/en-us", 175, 1.0, tmp_path / "clips" / f"{i}.wav", 30.0) for i in range(2)]
     with pytest.raises(KeyboardInterrupt):
         workers.run_jobs(jobs, "voiceguide.narration.engines:Pyttsx3Engine", "pyttsx3", lambda job, made: None, processes=2)

@@ -39,7 +39,6 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection, wait
-from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import NoReturn
 
@@ -47,11 +46,9 @@ from voiceguide.errors import CacheError, NarratorError, SilentLineError
 from voiceguide.narration import resident
 from voiceguide.narration.engines import Engine, load_engine
 from voiceguide.narration.maker import Job, Made, attempt, keep_stderr, make_clip, message_of
+from voiceguide.narration.narrator import SPRINT_CORES, STOP_GRACE_S, Narrator, remove_stale_scratch, scratch_of
 from voiceguide.output import TEMP_MARK, clean_stale
 from voiceguide.registry import DEFAULT_ENGINE, ENGINES
-
-SPRINT_CORES = 4  # the early narrator's threads at most (ONNX Runtime's gain for Kokoro was measured on two cores only)
-STOP_GRACE_S = 5.0  # how long a worker may take to exit after being asked, or to report a hung child
 
 
 def _die_with_parent() -> None:
@@ -204,56 +201,6 @@ def serve(conn: Connection, ref: str, scratch: str, cores: int = 1) -> None:
             cls = _loaded(ref, cores)
 
 
-class _Worker:
-    def __init__(self, ctx: multiprocessing.context.SpawnContext, ref: str, scratch: str, cores: int = 1) -> None:
-        self.conn, child = ctx.Pipe()
-        self.process: BaseProcess = ctx.Process(target=serve, args=(child, ref, scratch, cores), name="voiceguide-narrator", daemon=True)
-        # A Ctrl-C while this worker's interpreter starts would print its traceback. An ignored
-        # signal stays ignored across exec, so the worker starts ignoring SIGINT; meanwhile the
-        # parent blocks it, so a Ctrl-C in this moment waits for the parent instead of being lost.
-        previous_mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-        previous_handler = signal.signal(signal.SIGINT, signal.SIG_IGN) if threading.current_thread() is threading.main_thread() else None
-        try:
-            self.process.start()
-        finally:
-            if previous_handler is not None:
-                signal.signal(signal.SIGINT, previous_handler)
-            signal.pthread_sigmask(signal.SIG_SETMASK, previous_mask)
-        child.close()
-        self.job: Job | None = None
-        self.deadline = 0.0
-
-    def alive(self) -> bool:
-        return self.process.exitcode is None and self.job is None
-
-    def give(self, job: Job) -> None:
-        self.job = job
-        self.deadline = time.monotonic() + job.timeout_s + STOP_GRACE_S  # the worker itself stops a hung child at timeout_s
-        self.conn.send(job)
-
-    def kill(self) -> None:
-        pid = self.process.pid
-        if pid is None or self.process.exitcode is not None:
-            return
-        try:
-            os.killpg(pid, signal.SIGKILL)  # the worker and anything it started
-        except OSError:
-            self.process.kill()
-
-    def end(self, graceful: bool) -> None:
-        if graceful:
-            try:
-                self.conn.send(None)
-            except OSError:
-                pass
-            self.process.join(STOP_GRACE_S)
-        self.kill()
-        self.process.join(STOP_GRACE_S)
-        self.conn.close()
-        if self.process.exitcode is not None:
-            self.process.close()
-
-
 def _snippet(text: str) -> str:
     return repr(text if len(text) <= 60 else text[:57] + "…")
 
@@ -297,29 +244,6 @@ class _Failure:
         )
 
 
-SCRATCH_PREFIX = "voiceguide-narration-"
-
-
-def _remove_stale_scratch() -> None:
-    """Remove scratch folders that killed narrations left behind (their process is gone)."""
-    for folder in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*"):
-        pid = folder.name[len(SCRATCH_PREFIX) :].split("-", 1)[0]
-        if not pid.isdigit():
-            continue
-        try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
-            shutil.rmtree(folder, ignore_errors=True)
-        except PermissionError:
-            pass
-
-
-def _scratch_of(kept: resident.Kept | None, ref: str) -> str:
-    """The folder for the engine's temporary files: kept with its narrators, else made for this narration."""
-    prefix = f"{SCRATCH_PREFIX}{os.getpid()}-"
-    return kept.scratch(ref, prefix) if kept else tempfile.mkdtemp(prefix=prefix)
-
-
 def start_early(ref: str) -> None:
     """Start a narrator for the engine ``ref`` now, kept for this process's next narration with that engine.
 
@@ -328,9 +252,9 @@ def start_early(ref: str) -> None:
     (``run_jobs``'s ``first_alone``), comes sooner: ``play`` of a routine speaks within seconds.
     """
     kept = resident.keep()
-    _remove_stale_scratch()
+    remove_stale_scratch()
     cores = max(1, min(SPRINT_CORES, os.cpu_count() or 1))
-    kept.give_back(ref, [_Worker(multiprocessing.get_context("spawn"), ref, _scratch_of(kept, ref), cores)])
+    kept.give_back(ref, [Narrator(multiprocessing.get_context("spawn"), serve, ref, scratch_of(kept, ref), cores)])
 
 
 def run_jobs(
@@ -351,15 +275,15 @@ def run_jobs(
     queue = deque(jobs)
     failure = _Failure(engine)
     kept = resident.kept()  # a long-lived process keeps its narrators from one narration to the next
-    _remove_stale_scratch()
-    scratch = _scratch_of(kept, ref)
-    workers: list[_Worker] = kept.take(ref, count) if kept else []  # type: ignore[assignment]
+    remove_stale_scratch()
+    scratch = scratch_of(kept, ref)
+    workers: list[Narrator] = kept.take(ref, count) if kept else []  # type: ignore[assignment]
     finished = False
     try:
         alone = first_alone
         while True:
             working = 1 if alone else count
-            workers.extend(_Worker(ctx, ref, scratch) for _ in range(working - len(workers)))
+            workers.extend(Narrator(ctx, serve, ref, scratch) for _ in range(working - len(workers)))
             _give(workers[:working], queue, failure)
             busy = [w for w in workers if w.job is not None]
             if not busy:
@@ -378,7 +302,7 @@ def run_jobs(
         _finish(workers, kept, ref, scratch, finished)
 
 
-def _give(workers: Sequence[_Worker], queue: deque[Job], failure: _Failure) -> None:
+def _give(workers: Sequence[Narrator], queue: deque[Job], failure: _Failure) -> None:
     """A job from ``queue`` to each idle worker."""
     for w in workers:
         if w.job is None and queue:
@@ -390,7 +314,7 @@ def _give(workers: Sequence[_Worker], queue: deque[Job], failure: _Failure) -> N
                 raise failure.crashed(job, w.process.exitcode) from None
 
 
-def _finish(workers: list[_Worker], kept: resident.Kept | None, ref: str, scratch: str, finished: bool) -> None:
+def _finish(workers: list[Narrator], kept: resident.Kept | None, ref: str, scratch: str, finished: bool) -> None:
     """Keep the workers of a narration that finished (in a process that keeps them), else stop them; clean up after them."""
     if kept and finished:
         kept.give_back(ref, list(workers))
@@ -433,7 +357,7 @@ def _listed(folder: Path) -> list[Path]:
         return []
 
 
-def _collect(w: _Worker, failure: _Failure, on_made: Callable[[Job, Made], None]) -> None:
+def _collect(w: Narrator, failure: _Failure, on_made: Callable[[Job, Made], None]) -> None:
     """Take a worker's reply, or report how it died."""
     job = w.job
     assert job is not None
