@@ -223,3 +223,38 @@ def test_on_dask_an_interrupted_batch_resumes(routine, tmp_path):
     assert again.returncode == 0, again.stderr
     assert f"4 sessions: {4 - len(recorded)} built, {len(recorded)} unchanged" in again.stdout
     assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]  # no temporary files left
+
+
+class _LosingClient:
+    """A client whose cluster loses a worker while the plugin is set up, ``losses`` times (a fault injected)."""
+
+    def __init__(self, losses: int) -> None:
+        self.losses = losses
+        self.registered = 0
+
+    def register_plugin(self, plugin: object) -> None:
+        if self.losses:
+            self.losses -= 1
+            from distributed.comm.core import CommClosedError
+
+            raise CommClosedError("in <TCP (closed) ConnectionPool.register_worker_plugin>: Stream is closed")
+        self.registered += 1
+
+
+@needs_dask
+def test_a_worker_lost_while_the_plugin_is_set_up_is_registered_again_on_the_others():
+    from voiceguide.batch.remote import PLUGIN_ATTEMPTS, _register
+
+    client = _LosingClient(PLUGIN_ATTEMPTS - 1)
+    _register(client, "tcp://127.0.0.1:1")
+    assert client.registered == 1
+
+
+@needs_dask
+def test_a_cluster_that_keeps_losing_workers_is_one_line():
+    from voiceguide.batch.remote import PLUGIN_ATTEMPTS, _register
+    from voiceguide.errors import BatchError
+
+    with pytest.raises(BatchError, match="kept losing workers") as raised:
+        _register(_LosingClient(PLUGIN_ATTEMPTS), "tcp://127.0.0.1:1")
+    assert "\n" not in raised.value.message and "run the batch again" in (raised.value.hint or "")

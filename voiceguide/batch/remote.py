@@ -69,13 +69,12 @@ def roomy_malloc() -> None:
     spends about 2.5 times the CPU (page faults). The thresholds are set where the adaptive ones end. Nothing where glibc is not.
     """
     import ctypes
-    import ctypes.util
     import sys
 
     if not sys.platform.startswith("linux"):
         return
-    try:
-        mallopt = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallopt
+    try:  # the symbols this process has loaded (libc's among them): find_library would start ldconfig, a process
+        mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError):
         return
     mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD_MAX)
@@ -173,11 +172,30 @@ def connect(address: str) -> Any:
         ) from None
 
 
+PLUGIN_ATTEMPTS = 3
+
+
+def _register(client: Any, address: str) -> None:
+    """The narrators' plugin on every worker; a worker lost while it is set up (its connection closed) is the
+    cluster's to replace, and the plugin is registered again on those left."""
+    for attempt in range(1, PLUGIN_ATTEMPTS + 1):
+        try:
+            client.register_plugin(Narrators())
+            return
+        except OSError as err:  # distributed's CommClosedError among them
+            if attempt == PLUGIN_ATTEMPTS:
+                reason = " ".join(str(err).split()) or type(err).__name__
+                raise BatchError(
+                    f"the Dask cluster at {address} kept losing workers while the batch started ({reason[:200]})",
+                    hint="check the workers' logs, then run the batch again: what was made is kept",
+                ) from None
+
+
 def run_dask(address: str, jobs: list[Job], settings: Settings, out: Path, done: Done) -> Counts:
     """Make ``jobs`` on the Dask cluster whose scheduler is at ``address``; write the files into ``out``."""
     counts = Counts()
     with connect(address) as client:
-        client.register_plugin(Narrators())
+        _register(client, address)
         voiced: dict[str, Any] = {}  # each line's task, by its key
         results: dict[str, Said] = {}  # each line's clip (or error), by its key
 
