@@ -232,3 +232,36 @@ def test_with_a_cold_cache_the_levels_wait_for_a_line_and_stay_near_the_builds(
     assert played.shape == built.shape
     loudness = [integrated_loudness(x.astype(np.float64) / 32768, SAMPLE_RATE) for x in (played, built)]
     assert loudness[0] == pytest.approx(loudness[1], abs=1.5)  # dB: the same mix, its gain chosen on fewer lines
+
+
+@pytest.mark.slow
+def test_ctrl_c_twice_while_narrating_ahead_is_still_one_line(
+    write_routine: Callable[[str, str], Path], tmp_path: Path, cache_dir: Path
+) -> None:
+    """The second Ctrl-C lands while the player stops its narrator: still where it stopped, no traceback (at exit neither)."""
+    lines = "\n".join(f"  - This is line number {n} of a long introduction." for n in range(40))
+    routine = write_routine(SHORT.replace("bed: pad", "bed: none").replace("  - Welcome to a quick session.", lines), "long.yaml")
+    env = {**os.environ, "VOICEGUIDE_STATE": str(tmp_path / "state")}
+    events = tmp_path / "events.jsonl"
+    for round_ in range(3):
+        program = subprocess.Popen(
+            [*VOICEGUIDE, "play", str(routine), "--no-audio", "--start-over", "--events", str(events)],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 120
+            while not (events.is_file() and '"speech"' in events.read_text(encoding="utf-8")):
+                assert time.monotonic() < deadline and program.poll() is None
+                time.sleep(0.05)
+            time.sleep(0.3 * round_)
+            program.send_signal(signal.SIGINT)
+            time.sleep(0.01)
+            program.send_signal(signal.SIGINT)
+            out, err = program.communicate(timeout=60)
+        finally:
+            program.kill()
+            program.wait()
+        assert program.returncode == 130, err
+        assert "Traceback" not in err and "Exception ignored" not in err, err
+        assert "stopped at" in out or "interrupted" in err
+        events.unlink()

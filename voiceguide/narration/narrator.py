@@ -75,9 +75,8 @@ class Narrator:
             self.process.join(STOP_GRACE_S)
         self.kill()
         self.process.join(STOP_GRACE_S)
-        self.conn.close()
-        if self.process.exitcode is not None:
-            self.process.close()
+        self.conn.close()  # the process object itself is left open: closed, it would fail multiprocessing's own
+        # join of every child at exit, which may run meanwhile when a narration is stopped from another thread
 
 
 SCRATCH_PREFIX = "voiceguide-narration-"

@@ -76,7 +76,10 @@ class Ahead:
     def stop(self, wait_s: float = 0.5) -> None:
         """Stop narrating at the next clip (clips are stored whole or not at all) and let the music go."""
         self._stop = True
-        self._thread.join(wait_s)
+        try:
+            self._thread.join(wait_s)
+        except KeyboardInterrupt:
+            pass  # a second Ctrl-C while stopping: it is stopping already (the player has said where it stopped)
         if self.bed is not None:
             self.bed.close()
 
