@@ -158,35 +158,49 @@ def test_an_engine_not_installed_is_the_install_line_without_a_sound_device(
     assert "audio" not in done.stderr and "Traceback" not in done.stderr
 
 
-@pytest.mark.slow
-def test_ctrl_c_while_narrating_ahead_leaves_whole_clips_only(
-    write_routine: Callable[[str, str], Path], tmp_path: Path, cache_dir: Path
-) -> None:
+def long_routine(write_routine: Callable[[str, str], Path]) -> Path:
+    """SHORT with forty lines of introduction and no music: narrating it takes a while."""
     lines = "\n".join(f"  - This is line number {n} of a long introduction." for n in range(40))
-    routine = write_routine(SHORT.replace("bed: pad", "bed: none").replace("  - Welcome to a quick session.", lines), "long.yaml")
+    return write_routine(SHORT.replace("bed: pad", "bed: none").replace("  - Welcome to a quick session.", lines), "long.yaml")
+
+
+def interrupted(routine: Path, tmp_path: Path, presses: int = 1, after_s: float = 0.0) -> tuple[int, str, str]:
+    """``play ROUTINE --no-audio``, Ctrl-C pressed ``presses`` times (10 ms apart) ``after_s`` after it first speaks:
+    (exit status, stdout, stderr); the events go to tmp_path/events.jsonl."""
     env = {**os.environ, "VOICEGUIDE_STATE": str(tmp_path / "state")}
     events = tmp_path / "events.jsonl"
     program = subprocess.Popen(
-        [*VOICEGUIDE, "play", str(routine), "--no-audio", "--events", str(events)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        [*VOICEGUIDE, "play", str(routine), "--no-audio", "--start-over", "--events", str(events)],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
     )  # fmt: skip
     try:
         deadline = time.monotonic() + 120
         while not (events.is_file() and '"speech"' in events.read_text(encoding="utf-8")):
             assert time.monotonic() < deadline and program.poll() is None
             time.sleep(0.05)
-        program.send_signal(signal.SIGINT)
-        _, said = program.communicate(timeout=60)
+        time.sleep(after_s)
+        for press in range(presses):
+            time.sleep(0.01 if press else 0.0)
+            program.send_signal(signal.SIGINT)
+        out, err = program.communicate(timeout=60)
     finally:
         program.kill()
         program.wait()
-    assert program.returncode == 130 and "Traceback" not in said
+    return program.returncode, out, err
+
+
+@pytest.mark.slow
+def test_ctrl_c_while_narrating_ahead_leaves_whole_clips_only(
+    write_routine: Callable[[str, str], Path], tmp_path: Path, cache_dir: Path
+) -> None:
+    code, _, said = interrupted(long_routine(write_routine), tmp_path)
+    assert code == 130 and "Traceback" not in said
     time.sleep(1.0)  # the narration workers are gone with the player; their files are what is left
     stored = [p for p in (cache_dir / "clips").rglob("*") if p.is_file()]
     assert stored and all(wav.is_complete(p) for p in stored if not p.name.startswith("."))
     made = {p for p in stored if not p.name.startswith(".")}
     assert 0 < len(made) < 40  # stopped part-way
-    assert read_events(events)[-1]["event"] == "end"
+    assert read_events(tmp_path / "events.jsonl")[-1]["event"] == "end"
 
 
 @pytest.mark.usefixtures("cache_dir")
@@ -239,29 +253,10 @@ def test_ctrl_c_twice_while_narrating_ahead_is_still_one_line(
     write_routine: Callable[[str, str], Path], tmp_path: Path, cache_dir: Path
 ) -> None:
     """The second Ctrl-C lands while the player stops its narrator: still where it stopped, no traceback (at exit neither)."""
-    lines = "\n".join(f"  - This is line number {n} of a long introduction." for n in range(40))
-    routine = write_routine(SHORT.replace("bed: pad", "bed: none").replace("  - Welcome to a quick session.", lines), "long.yaml")
-    env = {**os.environ, "VOICEGUIDE_STATE": str(tmp_path / "state")}
-    events = tmp_path / "events.jsonl"
+    routine = long_routine(write_routine)
     for round_ in range(3):
-        program = subprocess.Popen(
-            [*VOICEGUIDE, "play", str(routine), "--no-audio", "--start-over", "--events", str(events)],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
-        )  # fmt: skip
-        try:
-            deadline = time.monotonic() + 120
-            while not (events.is_file() and '"speech"' in events.read_text(encoding="utf-8")):
-                assert time.monotonic() < deadline and program.poll() is None
-                time.sleep(0.05)
-            time.sleep(0.3 * round_)
-            program.send_signal(signal.SIGINT)
-            time.sleep(0.01)
-            program.send_signal(signal.SIGINT)
-            out, err = program.communicate(timeout=60)
-        finally:
-            program.kill()
-            program.wait()
-        assert program.returncode == 130, err
+        code, out, err = interrupted(routine, tmp_path, presses=2, after_s=0.3 * round_)
+        assert code == 130, err
         assert "Traceback" not in err and "Exception ignored" not in err, err
         assert "stopped at" in out or "interrupted" in err
-        events.unlink()
+        (tmp_path / "events.jsonl").unlink()
